@@ -1,0 +1,25 @@
+"""Per-database code behind one narrow contract (:class:`dialects.base.Dialect`).
+
+Dialects are picked from an explicit table and imported only when used, so that the
+PostgreSQL driver is never imported for a SQLite project.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import Dialect
+
+_DIALECTS = {
+    "sqlite": "schemashift.dialects.sqlite",
+    "postgresql": "schemashift.dialects.postgres",
+}
+
+
+def get_dialect(name: str) -> Dialect:
+    """The dialect called ``name`` (``"sqlite"`` or ``"postgresql"``)."""
+    module = importlib.import_module(_DIALECTS[name])
+    dialect: Dialect = module.DIALECT
+    return dialect

@@ -1,0 +1,125 @@
+"""The contract every dialect fulfils.
+
+A dialect knows how to quote names, render operations as SQL steps, open a connection,
+run a batch atomically, hold the migration lock and read a live schema back. It never
+decides *what* changes: that is the differ's job.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from schemashift.diff.operations import Operation
+    from schemashift.schema.values import Column, Schema
+    from schemashift.url import DatabaseURL
+
+
+@dataclass(frozen=True)
+class Execute:
+    """Run one SQL statement: written as ``conn.execute("...")``."""
+
+    sql: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment line in the migration file (why a rebuild, what data is lost...)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """A line of plain Python in the migration body, for the few things SQL cannot say
+    (capturing a table's triggers before a rebuild, comparing row counts)."""
+
+    line: str
+
+
+Step = Execute | Comment | Code
+
+
+class Cursor(Protocol):
+    """What ``conn.execute`` returns: a DB-API cursor."""
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class DBConnection(Protocol):
+    """A driver connection in autocommit mode: transactions are explicit."""
+
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+class LockInfo(Protocol):
+    """Who holds the migration lock."""
+
+    pid: int
+    host: str
+    since: str
+
+
+class Dialect(ABC):
+    """One database family. Instances are stateless and shared."""
+
+    #: ``"sqlite"`` or ``"postgresql"``, also what ``conn.dialect`` says in migrations.
+    name: str
+    #: Longest identifier the database accepts, in bytes of UTF-8.
+    max_identifier_length: int
+    #: The driver's placeholder, for the tracking table's queries.
+    placeholder: str
+
+    @abstractmethod
+    def quote(self, identifier: str) -> str:
+        """``identifier`` as SQL: bare when it is a plain lowercase non-keyword name,
+        otherwise double-quoted with embedded quotes doubled."""
+
+    @abstractmethod
+    def column_type(self, column: Column) -> str:
+        """The SQL type of ``column`` (``TEXT``, ``VARCHAR(255)``, ``NUMERIC(10, 2)``...)."""
+
+    @abstractmethod
+    def render(self, operations: Sequence[Operation], before: Schema) -> list[Step]:
+        """The steps that turn schema ``before`` into ``apply_all(before, operations)``."""
+
+    @abstractmethod
+    def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
+        """A connection in autocommit mode. With ``create=False`` a missing SQLite file is
+        not created (``--dry-run``) and :class:`~schemashift.errors.DatabaseError` is
+        raised instead."""
+
+    @abstractmethod
+    def database_exists(self, url: DatabaseURL) -> bool:
+        """Whether the database can be opened without creating it."""
+
+    @abstractmethod
+    def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        """A context manager around one atomic batch: BEGIN on entry, COMMIT on clean
+        exit, ROLLBACK on error. SQLite turns foreign-key enforcement off before BEGIN and
+        runs ``PRAGMA foreign_key_check`` before COMMIT."""
+
+    @abstractmethod
+    def lock(
+        self, conn: DBConnection, url: DatabaseURL, timeout: float
+    ) -> AbstractContextManager[None]:
+        """Hold the migration lock for the duration, waiting up to ``timeout`` seconds;
+        raises :class:`~schemashift.errors.LockTimeout` naming the holder. The lock dies
+        with the process, so a killed run never needs manual cleaning."""
+
+    @abstractmethod
+    def tracking_table_sql(self, table: str) -> list[str]:
+        """Statements that create the tracking table (``IF NOT EXISTS``)."""
+
+    @abstractmethod
+    def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
+        """The live schema, as values comparable with the replayed one."""

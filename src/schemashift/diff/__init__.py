@@ -1,0 +1,1 @@
+"""Operations between two schemas and the differ that finds them (no dialect here)."""

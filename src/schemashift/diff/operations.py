@@ -1,0 +1,477 @@
+"""Schema operations: values that change one schema into the next.
+
+Each operation carries everything it replaces (a drop keeps the dropped table or
+column, an alter keeps the column as it was), so :meth:`Operation.reverse` is always
+exact and a generated ``down()`` truly reverts its ``up()``. Operations know no dialect:
+renderers in :mod:`schemashift.dialects` turn them into SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
+
+# Kinds ordered by what they can hold without loss, within families that convert.
+_NUMERIC_RANK = {"boolean": 0, "integer": 1, "biginteger": 2, "decimal": 3, "float": 4}
+_TEXTUAL = {"string", "text", "enum", "json", "uuid"}
+
+
+class OperationError(ValueError):
+    """An operation does not fit the schema it is applied to (history is inconsistent)."""
+
+
+def _table(schema: Schema, name: str) -> Table:
+    table = schema.table(name)
+    if table is None:
+        raise OperationError(f"table {name!r} does not exist")
+    return table
+
+
+def _rename_in(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if c == old else c for c in columns)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """Base of every operation. ``table_name`` is the table it touches."""
+
+    @property
+    def table_name(self) -> str:
+        raise NotImplementedError
+
+    def apply(self, schema: Schema) -> Schema:
+        """The schema after this operation."""
+        raise NotImplementedError
+
+    def reverse(self) -> Operation:
+        """The operation that undoes this one."""
+        raise NotImplementedError
+
+    @property
+    def destructive(self) -> bool:
+        """True when applying it can lose data."""
+        return False
+
+    def describe(self) -> str:
+        """One line for humans, e.g. ``+ add column users.phone``."""
+        raise NotImplementedError
+
+    def warnings(self) -> tuple[str, ...]:
+        """Why it is destructive, and what happens to the data, if it is."""
+        return ()
+
+
+@dataclass(frozen=True)
+class CreateTable(Operation):
+    table: Table
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def apply(self, schema: Schema) -> Schema:
+        if schema.table(self.table.name) is not None:
+            raise OperationError(f"table {self.table.name!r} already exists")
+        return schema.with_table(self.table)
+
+    def reverse(self) -> Operation:
+        return DropTable(self.table)
+
+    def describe(self) -> str:
+        return f"+ create table {self.table.name}"
+
+
+@dataclass(frozen=True)
+class DropTable(Operation):
+    table: Table
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def apply(self, schema: Schema) -> Schema:
+        _table(schema, self.table.name)
+        return schema.without_table(self.table.name)
+
+    def reverse(self) -> Operation:
+        return CreateTable(self.table)
+
+    @property
+    def destructive(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return f"- drop table {self.table.name}"
+
+    def warnings(self) -> tuple[str, ...]:
+        return (f"dropping table {self.table.name} deletes all of its rows",)
+
+
+@dataclass(frozen=True)
+class RenameTable(Operation):
+    old: str
+    new: str
+
+    @property
+    def table_name(self) -> str:
+        return self.old
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.old)
+        if schema.table(self.new) is not None:
+            raise OperationError(f"table {self.new!r} already exists")
+        tables: dict[str, Table] = {}
+        for name, t in schema.tables.items():
+            if name == self.old:
+                t = table.with_(name=self.new)
+            fks = tuple(
+                replace(fk, ref_table=self.new) if fk.ref_table == self.old else fk
+                for fk in t.foreign_keys
+            )
+            tables[t.name] = t.with_(foreign_keys=fks) if fks != t.foreign_keys else t
+        return Schema(tables)
+
+    def reverse(self) -> Operation:
+        return RenameTable(self.new, self.old)
+
+    def describe(self) -> str:
+        return f"~ rename table {self.old} to {self.new}"
+
+
+@dataclass(frozen=True)
+class AddColumn(Operation):
+    """Add ``column``. ``fill`` is a one-off SQL value for existing rows of a NOT NULL
+    column that has no default."""
+
+    table: str
+    column: Column
+    fill: str | None = None
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if table.column(self.column.name) is not None:
+            raise OperationError(f"column {self.table}.{self.column.name} already exists")
+        return schema.with_table(table.with_(columns=(*table.columns, self.column)))
+
+    def reverse(self) -> Operation:
+        return DropColumn(self.table, self.column)
+
+    def describe(self) -> str:
+        return f"+ add column {self.table}.{self.column.name}"
+
+
+@dataclass(frozen=True)
+class DropColumn(Operation):
+    table: str
+    column: Column
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if table.column(self.column.name) is None:
+            raise OperationError(f"column {self.table}.{self.column.name} does not exist")
+        cols = tuple(c for c in table.columns if c.name != self.column.name)
+        return schema.with_table(table.with_(columns=cols))
+
+    def reverse(self) -> Operation:
+        return AddColumn(self.table, self.column)
+
+    @property
+    def destructive(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return f"- drop column {self.table}.{self.column.name}"
+
+    def warnings(self) -> tuple[str, ...]:
+        return (f"dropping column {self.table}.{self.column.name} deletes its values",)
+
+
+@dataclass(frozen=True)
+class RenameColumn(Operation):
+    table: str
+    old: str
+    new: str
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        col = table.column(self.old)
+        if col is None:
+            raise OperationError(f"column {self.table}.{self.old} does not exist")
+        if table.column(self.new) is not None:
+            raise OperationError(f"column {self.table}.{self.new} already exists")
+        cols = tuple(replace(c, name=self.new) if c.name == self.old else c for c in table.columns)
+        idxs = tuple(
+            replace(i, columns=_rename_in(i.columns, self.old, self.new)) for i in table.indexes
+        )
+        fks = tuple(
+            replace(fk, column=self.new) if fk.column == self.old else fk
+            for fk in table.foreign_keys
+        )
+        schema = schema.with_table(table.with_(columns=cols, indexes=idxs, foreign_keys=fks))
+        # Foreign keys of other tables that point at the renamed column follow it.
+        for t in list(schema.tables.values()):
+            moved = tuple(
+                replace(fk, ref_column=self.new)
+                if fk.ref_table == self.table and fk.ref_column == self.old
+                else fk
+                for fk in t.foreign_keys
+            )
+            if moved != t.foreign_keys:
+                schema = schema.with_table(t.with_(foreign_keys=moved))
+        return schema
+
+    def reverse(self) -> Operation:
+        return RenameColumn(self.table, self.new, self.old)
+
+    def describe(self) -> str:
+        return f"~ rename column {self.table}.{self.old} to {self.new}"
+
+
+def narrowing_reasons(before: Column, after: Column) -> tuple[str, ...]:
+    """Why changing ``before`` into ``after`` may lose or reject existing values."""
+    reasons: list[str] = []
+    where = after.name
+    if before.kind != after.kind:
+        b, a = before.kind, after.kind
+        widening = (
+            b in _NUMERIC_RANK and a in _NUMERIC_RANK and _NUMERIC_RANK[a] >= _NUMERIC_RANK[b]
+        ) or (a == "text" and b != "binary")
+        if not widening:
+            reasons.append(
+                f"{where}: changing {b} to {a} converts every value; values that do not "
+                f"convert cleanly are changed or rejected"
+            )
+    if after.max_length is not None and (
+        before.max_length is None or after.max_length < before.max_length
+    ) and after.kind == "string":
+        reasons.append(
+            f"{where}: max_length {before.max_length} -> {after.max_length}; longer values "
+            "are rejected on PostgreSQL (SQLite keeps them as they are)"
+        )
+    if after.kind == "decimal" and before.kind == "decimal" and (
+        (after.max_digits or 0) < (before.max_digits or 0)
+        or (after.decimal_places or 0) < (before.decimal_places or 0)
+    ):
+        reasons.append(f"{where}: smaller decimal precision rounds or rejects values")
+    if after.choices and set(before.choices) - set(after.choices):
+        gone = ", ".join(sorted(set(before.choices) - set(after.choices)))
+        reasons.append(f"{where}: enum values removed ({gone}); rows holding them are rejected")
+    if before.nullable and not after.nullable:
+        fill = after.default
+        reasons.append(
+            f"{where}: becomes NOT NULL; existing NULLs are set to "
+            + (fill if fill is not None else "the one-off value given")
+        )
+    if not before.unique and after.unique:
+        reasons.append(f"{where}: becomes UNIQUE; the migration fails if duplicates exist")
+    return tuple(reasons)
+
+
+@dataclass(frozen=True)
+class AlterColumn(Operation):
+    """Change a column's definition in place. ``fill`` is a one-off SQL value for
+    existing NULLs when the column becomes NOT NULL without a default."""
+
+    table: str
+    before: Column
+    after: Column
+    fill: str | None = None
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if table.column(self.before.name) is None:
+            raise OperationError(f"column {self.table}.{self.before.name} does not exist")
+        cols = tuple(self.after if c.name == self.before.name else c for c in table.columns)
+        return schema.with_table(table.with_(columns=cols))
+
+    def reverse(self) -> Operation:
+        return AlterColumn(self.table, self.after, self.before)
+
+    @property
+    def destructive(self) -> bool:
+        return bool(narrowing_reasons(self.before, self.after))
+
+    def describe(self) -> str:
+        changed = [
+            f
+            for f in ("kind", "nullable", "default", "unique", "max_length", "max_digits",
+                      "decimal_places", "choices", "primary_key")
+            if getattr(self.before, f) != getattr(self.after, f)
+        ]
+        return f"~ alter column {self.table}.{self.after.name} ({', '.join(changed)})"
+
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(f"{self.table}.{r}" for r in narrowing_reasons(self.before, self.after))
+
+
+@dataclass(frozen=True)
+class AddIndex(Operation):
+    table: str
+    index: Index
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if table.index(self.index.name) is not None:
+            raise OperationError(f"index {self.index.name!r} already exists")
+        return schema.with_table(table.with_(indexes=(*table.indexes, self.index)))
+
+    def reverse(self) -> Operation:
+        return DropIndex(self.table, self.index)
+
+    def describe(self) -> str:
+        kind = "unique index" if self.index.unique else "index"
+        return f"+ add {kind} {self.index.name} on {self.table} ({', '.join(self.index.columns)})"
+
+
+@dataclass(frozen=True)
+class DropIndex(Operation):
+    table: str
+    index: Index
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if table.index(self.index.name) is None:
+            raise OperationError(f"index {self.index.name!r} does not exist")
+        idxs = tuple(i for i in table.indexes if i.name != self.index.name)
+        return schema.with_table(table.with_(indexes=idxs))
+
+    def reverse(self) -> Operation:
+        return AddIndex(self.table, self.index)
+
+    def describe(self) -> str:
+        return f"- drop index {self.index.name} on {self.table}"
+
+
+@dataclass(frozen=True)
+class AddForeignKey(Operation):
+    table: str
+    foreign_key: ForeignKey
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if any(fk.name == self.foreign_key.name for fk in table.foreign_keys):
+            raise OperationError(f"foreign key {self.foreign_key.name!r} already exists")
+        return schema.with_table(table.with_(foreign_keys=(*table.foreign_keys, self.foreign_key)))
+
+    def reverse(self) -> Operation:
+        return DropForeignKey(self.table, self.foreign_key)
+
+    def describe(self) -> str:
+        fk = self.foreign_key
+        return (
+            f"+ add foreign key {self.table}.{fk.column} -> {fk.ref_table}.{fk.ref_column}"
+            f" ON DELETE {fk.on_delete}"
+        )
+
+
+@dataclass(frozen=True)
+class DropForeignKey(Operation):
+    table: str
+    foreign_key: ForeignKey
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        fks = tuple(fk for fk in table.foreign_keys if fk.name != self.foreign_key.name)
+        if len(fks) == len(table.foreign_keys):
+            raise OperationError(f"foreign key {self.foreign_key.name!r} does not exist")
+        return schema.with_table(table.with_(foreign_keys=fks))
+
+    def reverse(self) -> Operation:
+        return AddForeignKey(self.table, self.foreign_key)
+
+    def describe(self) -> str:
+        fk = self.foreign_key
+        return f"- drop foreign key {self.table}.{fk.column} -> {fk.ref_table}.{fk.ref_column}"
+
+
+@dataclass(frozen=True)
+class AddCheck(Operation):
+    table: str
+    check: Check
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        if any(c.name == self.check.name for c in table.checks):
+            raise OperationError(f"check {self.check.name!r} already exists")
+        return schema.with_table(table.with_(checks=(*table.checks, self.check)))
+
+    def reverse(self) -> Operation:
+        return DropCheck(self.table, self.check)
+
+    def describe(self) -> str:
+        return f"+ add check {self.check.name} on {self.table}"
+
+    def warnings(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class DropCheck(Operation):
+    table: str
+    check: Check
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def apply(self, schema: Schema) -> Schema:
+        table = _table(schema, self.table)
+        checks = tuple(c for c in table.checks if c.name != self.check.name)
+        if len(checks) == len(table.checks):
+            raise OperationError(f"check {self.check.name!r} does not exist")
+        return schema.with_table(table.with_(checks=checks))
+
+    def reverse(self) -> Operation:
+        return AddCheck(self.table, self.check)
+
+    def describe(self) -> str:
+        return f"- drop check {self.check.name} on {self.table}"
+
+
+def apply_all(schema: Schema, operations: list[Operation] | tuple[Operation, ...]) -> Schema:
+    """The schema after applying ``operations`` in order."""
+    for op in operations:
+        schema = op.apply(schema)
+    return schema
+
+
+def reverse_all(operations: list[Operation] | tuple[Operation, ...]) -> list[Operation]:
+    """The operations that undo ``operations``, in the order they must run."""
+    return [op.reverse() for op in reversed(operations)]

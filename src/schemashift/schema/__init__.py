@@ -1,0 +1,1 @@
+"""Frozen schema values, the bridge from models to schema, and the literals codec."""

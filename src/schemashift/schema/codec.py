@@ -1,0 +1,118 @@
+"""Operations as plain Python literals, and back.
+
+Generated migration files carry their operations as a literal list (``operations =
+[...]``) so that schemashift can replay history with :func:`ast.literal_eval`, never
+importing the file. Only dicts, lists, strings, ints and booleans appear; attributes
+equal to their defaults are left out to keep files short.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from schemashift.diff import operations as ops
+from schemashift.schema.values import Check, Column, ForeignKey, Index, Table
+
+Literal = dict[str, Any]
+
+_OP_NAMES: dict[type[ops.Operation], str] = {
+    ops.CreateTable: "create_table",
+    ops.DropTable: "drop_table",
+    ops.RenameTable: "rename_table",
+    ops.AddColumn: "add_column",
+    ops.DropColumn: "drop_column",
+    ops.RenameColumn: "rename_column",
+    ops.AlterColumn: "alter_column",
+    ops.AddIndex: "add_index",
+    ops.DropIndex: "drop_index",
+    ops.AddForeignKey: "add_foreign_key",
+    ops.DropForeignKey: "drop_foreign_key",
+    ops.AddCheck: "add_check",
+    ops.DropCheck: "drop_check",
+}
+_OP_TYPES = {v: k for k, v in _OP_NAMES.items()}
+
+
+class CodecError(ValueError):
+    """A literal that does not describe a known operation."""
+
+
+def _value_to_literal(value: Any) -> Any:
+    if isinstance(value, Table):
+        return table_to_literal(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _dataclass_to_literal(value)
+    if isinstance(value, tuple):
+        return [_value_to_literal(v) for v in value]
+    return value
+
+
+def _dataclass_to_literal(value: Any) -> Literal:
+    out: Literal = {}
+    for f in dataclasses.fields(value):
+        v = getattr(value, f.name)
+        if f.default is not dataclasses.MISSING and v == f.default:
+            continue
+        if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
+            continue
+        out[f.name] = _value_to_literal(v)
+    return out
+
+
+def table_to_literal(table: Table) -> Literal:
+    """A table as a literal dict."""
+    return _dataclass_to_literal(table)
+
+
+def table_from_literal(lit: Literal) -> Table:
+    """The table described by ``lit``."""
+    return Table(
+        name=lit["name"],
+        columns=tuple(column_from_literal(c) for c in lit["columns"]),
+        indexes=tuple(index_from_literal(i) for i in lit.get("indexes", ())),
+        foreign_keys=tuple(ForeignKey(**fk) for fk in lit.get("foreign_keys", ())),
+        checks=tuple(Check(**c) for c in lit.get("checks", ())),
+    )
+
+
+def column_from_literal(lit: Literal) -> Column:
+    """The column described by ``lit``."""
+    if "choices" in lit:
+        lit = {**lit, "choices": tuple(lit["choices"])}
+    return Column(**lit)
+
+
+def index_from_literal(lit: Literal) -> Index:
+    """The index described by ``lit``."""
+    return Index(name=lit["name"], columns=tuple(lit["columns"]), unique=lit.get("unique", False))
+
+
+def operation_to_literal(op: ops.Operation) -> Literal:
+    """``op`` as a literal dict, tagged with its kind under ``"op"``."""
+    return {"op": _OP_NAMES[type(op)], **_dataclass_to_literal(op)}
+
+
+def operation_from_literal(lit: Literal) -> ops.Operation:
+    """The operation described by ``lit`` (as written by :func:`operation_to_literal`)."""
+    try:
+        cls = _OP_TYPES[lit["op"]]
+        args: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in lit:
+                continue
+            v = lit[f.name]
+            if f.name == "table" and isinstance(v, dict):
+                v = table_from_literal(v)
+            elif f.name in ("column", "before", "after"):
+                v = column_from_literal(v)
+            elif f.name == "index":
+                v = index_from_literal(v)
+            elif f.name == "foreign_key":
+                v = ForeignKey(**v)
+            elif f.name == "check":
+                v = Check(**v)
+            args[f.name] = v
+        return cls(**args)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CodecError(f"not a schemashift operation: {lit!r:.120} ({exc})") from exc

@@ -1,0 +1,116 @@
+"""Database URLs: parsing, and printing them without their password."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from schemashift.errors import ConfigError
+
+_SECRET_PARAMS = {"password", "sslpassword"}
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A parsed database URL. ``dialect`` is ``"sqlite"`` or ``"postgresql"``."""
+
+    dialect: str
+    raw: str = field(repr=False)
+    #: SQLite: the file path (absolute), or ``":memory:"``.
+    path: str | None = None
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: tuple[tuple[str, str], ...] = ()
+
+    def redacted(self) -> str:
+        """The URL as it may be printed: passwords replaced by ``***``."""
+        return redact(self.raw)
+
+    def __str__(self) -> str:
+        return self.redacted()
+
+
+def redact(text: str) -> str:
+    """``text`` with every password in a URL (``user:pass@`` or ``?password=``) masked."""
+    text = re.sub(r"(\w+://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
+    return re.sub(
+        r"((?:^|[?&\s])(?:ssl)?password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE
+    )
+
+
+def parse_url(raw: str, root: Path) -> DatabaseURL:
+    """Parse ``raw``; relative SQLite paths are taken relative to the project ``root``."""
+    scheme, sep, rest = raw.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        raise ConfigError(
+            f"Database URL {redact(raw)!r} is not a URL. Use sqlite:///path/to/db.sqlite3 "
+            "or postgresql://user:password@host:port/database."
+        )
+    if scheme == "sqlite":
+        if not rest.startswith("/"):
+            raise ConfigError(
+                f"SQLite URL {redact(raw)!r} needs three slashes: sqlite:///relative.db or "
+                "sqlite:////absolute/path.db."
+            )
+        target = rest[1:]
+        if target in (":memory:", ""):
+            if target == "":
+                raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
+            return DatabaseURL("sqlite", raw, path=":memory:")
+        path = Path(unquote(target))
+        if not path.is_absolute():
+            path = root / path
+        return DatabaseURL("sqlite", raw, path=str(path))
+    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        parts = urlsplit(raw)
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise ConfigError(f"Database URL {redact(raw)!r} has an invalid port.") from exc
+        query = tuple(parse_qsl(parts.query, keep_blank_values=True))
+        password = parts.password
+        for key, value in query:
+            if key == "password" and password is None:
+                password = value
+        return DatabaseURL(
+            "postgresql",
+            raw,
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(password) if password else None,
+            host=parts.hostname,
+            port=port,
+            database=unquote(parts.path.lstrip("/")) or None,
+            query=query,
+        )
+    raise ConfigError(
+        f"Unknown database URL scheme {scheme!r} in {redact(raw)!r}. schemashift supports "
+        "sqlite:/// and postgresql:// URLs."
+    )
+
+
+def libpq_params(url: DatabaseURL) -> dict[str, str]:
+    """Connection keywords for libpq/psycopg (query parameters passed through)."""
+    params: dict[str, str] = {}
+    if url.host:
+        params["host"] = url.host
+    if url.port:
+        params["port"] = str(url.port)
+    if url.user:
+        params["user"] = url.user
+    if url.password:
+        params["password"] = url.password
+    if url.database:
+        params["dbname"] = url.database
+    for key, value in url.query:
+        if key not in _SECRET_PARAMS or key == "sslpassword":
+            params[key] = value
+    return params
+
+
+__all__ = ["DatabaseURL", "libpq_params", "parse_url", "redact"]
