@@ -122,4 +122,12 @@ class Dialect(ABC):
 
     @abstractmethod
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
-        """The live schema, as values comparable with the replayed one."""
+        """The live schema (tables whose names start with ``_schemashift`` and those in
+        ``exclude`` left out), in the form :meth:`comparable` gives."""
+
+    @abstractmethod
+    def comparable(self, schema: Schema) -> Schema:
+        """``schema`` reduced to what :meth:`introspect` can see on this database (for
+        example ``string`` and ``text`` are both ``TEXT`` on SQLite), so that
+        ``comparable(replayed) == introspect(conn)`` exactly when the live database
+        matches the migration files."""

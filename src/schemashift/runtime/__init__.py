@@ -1,0 +1,1 @@
+"""Running migrations: connections, the tracking table, the executor, evolve."""

@@ -1,0 +1,65 @@
+"""The ``conn`` object that migration functions receive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from schemashift.dialects.base import Cursor, DBConnection
+from schemashift.errors import MigrationFailed
+
+
+class _EmptyCursor:
+    """What a dry run's ``execute`` returns: no rows."""
+
+    def fetchone(self) -> Any:
+        return None
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+class MigrationConnection:
+    """Passed to ``up(conn)`` and ``down(conn)``.
+
+    ``execute(sql, params=None)`` runs one statement with the driver's own placeholders
+    and returns its cursor; ``dialect`` is ``"sqlite"`` or ``"postgresql"``. In a dry run
+    statements are collected in :attr:`statements` instead of being run.
+    """
+
+    def __init__(self, db: DBConnection | None, dialect: str, *, dry_run: bool = False) -> None:
+        self._db = db
+        self.dialect = dialect
+        self.dry_run = dry_run
+        self.statements: list[str] = []
+        self.last_statement: str | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        """Run one SQL statement and return the cursor."""
+        self.last_statement = sql
+        if self.dry_run or self._db is None:
+            self.statements.append(sql if params is None else f"{sql}  -- params: {params!r}")
+            return _EmptyCursor()
+        if params is None:
+            return self._db.execute(sql)
+        return self._db.execute(sql, params)
+
+    def check_row_count(self, source: str, target: str) -> None:
+        """Raise unless tables ``source`` and ``target`` hold as many rows (used by table
+        rebuilds before the old table is dropped). Names are given unquoted."""
+        if self.dry_run or self._db is None:
+            self.statements.append(f"-- check: {target} holds as many rows as {source}")
+            return
+        counts = []
+        for name in (source, target):
+            quoted = '"' + name.replace('"', '""') + '"'
+            row = self._db.execute(f"SELECT count(*) FROM {quoted}").fetchone()
+            counts.append(row[0])
+        if counts[0] != counts[1]:
+            raise MigrationFailed(
+                f"Table rebuild of {source} copied {counts[1]} rows instead of {counts[0]}; "
+                "nothing was changed."
+            )
