@@ -12,6 +12,7 @@ INDENT = "    "
 def sql_literal(sql: str) -> str:
     """``sql`` as a readable Python string literal (double quotes preferred)."""
     if "\n" in sql:
+        sql = sql.replace("\n    ", "\n")
         if '"""' not in sql and not sql.endswith('"') and "\\" not in sql:
             return '"""' + sql + '"""'
         return repr(sql)
@@ -31,8 +32,8 @@ def render_body(steps: Sequence[Step], indent: str = INDENT) -> str:
             if "\n" in lit:
                 head, *rest = lit.split("\n")
                 lines.append(f"{indent}conn.execute({head}")
-                lines.extend(rest[:-1])
-                lines.append(f"{rest[-1]})")
+                lines.extend(f"{indent}{INDENT}{line}" for line in rest[:-1])
+                lines.append(f"{indent}{rest[-1]})")
             else:
                 lines.append(f"{indent}conn.execute({lit})")
         elif isinstance(step, Comment):
