@@ -1,0 +1,34 @@
+"""schemashift: schema migrations for Python applications.
+
+Declare models, let ``schemashift make migration`` write the difference as plain SQL,
+apply it with ``schemashift migrate``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from schemashift.models import SQL, Check, Field, Index, Model
+
+# Attributes are imported on first use so that the command line starts fast.
+_LAZY = {
+    "Model": "schemashift.models",
+    "Field": "schemashift.models",
+    "Index": "schemashift.models",
+    "Check": "schemashift.models",
+    "SQL": "schemashift.models",
+}
+
+__all__ = ["SQL", "Check", "Field", "Index", "Model", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'schemashift' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
