@@ -1,0 +1,12 @@
+"""Users of the blog, now with a phone number and a bio."""
+
+from schemashift import SQL, Field, Model
+
+
+class User(Model):
+    email = Field.String(max_length=255, unique=True, nullable=False)
+    name = Field.String(max_length=100, default="")
+    is_active = Field.Boolean(default=True, nullable=False)
+    created_at = Field.DateTime(default=SQL("CURRENT_TIMESTAMP"))
+    phone = Field.String(max_length=30, default="")
+    bio = Field.Text()

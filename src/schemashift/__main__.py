@@ -1,0 +1,5 @@
+"""``python -m schemashift``."""
+
+from schemashift.cli.main import run
+
+run()

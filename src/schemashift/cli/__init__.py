@@ -1,0 +1,1 @@
+"""The command line: argparse entry, one thin module per verb, output formatting."""

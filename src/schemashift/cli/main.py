@@ -1,0 +1,197 @@
+"""Entry point: parse arguments, run one command, turn known errors into exit 1.
+
+Only argparse is imported up front; each command imports what it needs, so that
+``schemashift --help`` starts about as fast as Python itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXAMPLES = {
+    "make": "example: schemashift make migration add_phone_to_users",
+    "migrate": "examples: schemashift migrate | schemashift migrate --status | "
+    "schemashift migrate --rollback",
+    "check": "example: schemashift check --offline   (in CI, before merging)",
+    "evolve": "example: schemashift evolve   (at application start-up)",
+}
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options accepted before or after the command. Under a command their defaults are
+    suppressed so that a value given before the command is not overwritten."""
+    default = argparse.SUPPRESS if suppress else None
+    flag_default = argparse.SUPPRESS if suppress else False
+    group = parser.add_argument_group("project options")
+    group.add_argument("--database", metavar="URL", default=default,
+                       help="database URL (default: DATABASE_URL, pyproject, sqlite:///db.sqlite3)")
+    group.add_argument("--migrations", metavar="DIR", default=default,
+                       help="migrations folder (default: src/migrations)")
+    group.add_argument("--models", metavar="MODULE[,MODULE]", default=default,
+                       help="modules holding the models (default: every src/models/*.py)")
+    group.add_argument("--project", metavar="DIR", default=default,
+                       help="project root (default: nearest folder with pyproject.toml)")
+    group.add_argument("--traceback", action="store_true", default=flag_default,
+                       help="show the full traceback of an error")
+    group.add_argument("-q", "--quiet", action="store_true", default=flag_default,
+                       help="print only errors and warnings")
+    group.add_argument("-v", "--verbose", action="store_true", default=flag_default,
+                       help="print more detail (batches, times, SQL of dry runs)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    from schemashift import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="schemashift",
+        description="Schema migrations from Python models: make migration, migrate, check.",
+        epilog="Run `schemashift COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"schemashift {__version__}")
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    make = commands.add_parser(
+        "make", help="write a new migration file", description="Write a new migration file.",
+        epilog=EXAMPLES["make"],
+    )
+    make_kinds = make.add_subparsers(dest="make_kind", metavar="migration")
+    mig = make_kinds.add_parser(
+        "migration",
+        help="compare models with the migration files and write the difference",
+        description="Compare the models with the schema the migration files produce and "
+        "write the difference as src/migrations/NNNN_NAME.py.",
+        epilog=EXAMPLES["make"],
+    )
+    mig.add_argument("name", metavar="NAME", help="what the migration does, [a-z0-9_]+")
+    mig.add_argument("--empty", action="store_true",
+                     help="write a template for a hand-written (data) migration")
+    mig.add_argument("--rename", action="append", default=[], metavar="TABLE.OLD=NEW",
+                     help="treat a dropped and an added column as a rename")
+    mig.add_argument("--rename-table", action="append", default=[], metavar="OLD=NEW",
+                     help="treat a dropped and an added table as a rename")
+    _global_options(mig, suppress=True)
+    _global_options(make, suppress=True)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply pending migrations (or --status, --rollback, --repair)",
+        description="Apply every pending migration, in number order, as one batch.",
+        epilog=EXAMPLES["migrate"],
+    )
+    mode = migrate.add_mutually_exclusive_group()
+    mode.add_argument("--status", action="store_true", help="list migrations and their state")
+    mode.add_argument("--rollback", action="store_true",
+                      help="roll back the last batch (or --step N migrations, or --to NAME)")
+    mode.add_argument("--repair", action="store_true",
+                      help="accept edited or missing applied files as they are now")
+    migrate.add_argument("--json", action="store_true", help="with --status: print JSON")
+    migrate.add_argument("--step", type=_positive_int, metavar="N",
+                         help="apply (or roll back) only N migrations")
+    migrate.add_argument("--to", metavar="NAME",
+                         help="apply up to and including NAME (rollback: roll back after NAME)")
+    migrate.add_argument("--fake", action="store_true",
+                         help="record (or unrecord) without running any SQL")
+    migrate.add_argument("--dry-run", action="store_true",
+                         help="print the SQL that would run and change nothing")
+    migrate.add_argument("--lock-timeout", type=_seconds, metavar="SECONDS",
+                         help="how long to wait for another migrate (default: 60)")
+    _global_options(migrate, suppress=True)
+
+    check = commands.add_parser(
+        "check", help="exit 1 when models, files and database disagree (for CI)",
+        description="Exit 0 only when models, migration files and database all agree.",
+        epilog=EXAMPLES["check"],
+    )
+    check.add_argument("--offline", action="store_true",
+                       help="compare models and files only, without a database")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    _global_options(check, suppress=True)
+
+    evolve = commands.add_parser(
+        "evolve", help="apply pending migrations, then additive model changes",
+        description="Apply pending migrations; then write and apply additive, safe model "
+        "changes as NNNN_auto_evolve.py. Destructive changes are refused.",
+        epilog=EXAMPLES["evolve"],
+    )
+    evolve.add_argument("--lock-timeout", type=_seconds, metavar="SECONDS",
+                        help="how long to wait for another migrate (default: 60)")
+    _global_options(evolve, suppress=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "make" and args.make_kind is None:
+        parser.parse_args(["make", "--help"])
+    if args.command == "migrate":
+        _check_migrate_flags(parser, args)
+    from schemashift.cli.output import Output
+
+    out = Output(quiet=args.quiet, verbose=args.verbose)
+    try:
+        from schemashift.cli import commands
+
+        return commands.dispatch(args, out)
+    except KeyboardInterrupt:
+        out.error("Interrupted. A batch in progress was rolled back; nothing was changed.")
+        return 1
+    except Exception as exc:
+        from schemashift.errors import SchemashiftError
+
+        if args.traceback:
+            raise
+        if isinstance(exc, SchemashiftError):
+            out.error(str(exc))
+        else:
+            out.error(
+                f"schemashift failed unexpectedly: {type(exc).__name__}: {exc}. Run the "
+                "command again with --traceback to see where, and report it."
+            )
+        return 1
+
+
+def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.json and not args.status:
+        parser.error("--json goes with --status (or use `schemashift check --json`)")
+    if args.status or args.repair:
+        extra = [f for f in ("step", "to", "lock_timeout") if getattr(args, f) is not None]
+        extra += [f for f in ("fake", "dry_run") if getattr(args, f)]
+        if extra:
+            flag = "--" + extra[0].replace("_", "-")
+            mode = "--status" if args.status else "--repair"
+            parser.error(f"{flag} cannot be used with {mode}")
+    if args.step is not None and args.to is not None:
+        parser.error("--step and --to cannot be used together")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""``schemashift make migration NAME``."""
+
+from __future__ import annotations
+
+import argparse
+
+from schemashift.cli.output import Output
+from schemashift.cli.prompts import prompts
+from schemashift.migrations.maker import make_migration
+from schemashift.runtime.project import Project
+
+
+def _shown(project: Project, path: object) -> str:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    try:
+        return str(path.relative_to(project.settings.root))
+    except ValueError:
+        return str(path)
+
+
+def run(args: argparse.Namespace, project: Project, out: Output) -> int:
+    """Write the next migration file and list its changes."""
+    ask, fill = prompts()
+    result = make_migration(
+        project,
+        args.name,
+        empty=args.empty,
+        renames=args.rename,
+        rename_tables=args.rename_table,
+        ask=ask,
+        fill=fill,
+    )
+    for warning in result.warnings:
+        out.warn(warning)
+    if result.path is None:
+        out.line("No changes detected: the models match the migration files. No file written.")
+        return 0
+    if args.empty:
+        out.line(f"Created {_shown(project, result.path)} (empty template for a hand-written migration)")
+        return 0
+    out.line(f"Created {_shown(project, result.path)}")
+    for op in result.operations:
+        out.line(f"  {op.describe()}")
+    for warning in result.destructive:
+        out.warn(f"data loss: {warning}")
+    return 0

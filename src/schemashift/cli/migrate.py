@@ -1,0 +1,165 @@
+"""``schemashift migrate`` and its modes: --status, --rollback, --repair."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+
+from schemashift.cli.output import Output
+from schemashift.runtime import executor
+from schemashift.runtime.project import Project
+
+# Show a progress line instead of one line per migration past this many.
+_PROGRESS_AFTER = 50
+
+
+class CliReporter(executor.Reporter):
+    """Prints each migration's name and duration as it finishes."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.total = 0
+        self._progress = False
+
+    def starting(self, name: str, direction: str, total: int, index: int) -> None:
+        self.total = total
+        self._progress = total > _PROGRESS_AFTER and self.out.colour_out and not self.out.quiet
+
+    def finished(self, name: str, direction: str, duration_ms: int, fake: bool) -> None:
+        verb = "Applied" if direction == "up" else "Rolled back"
+        if fake:
+            verb = "Faked" if direction == "up" else "Unrecorded (fake)"
+        if self._progress:
+            import sys
+
+            sys.stdout.write(f"\r{verb} {name} ({duration_ms} ms)\033[K")
+            sys.stdout.flush()
+            return
+        timing = "" if fake else f" ({duration_ms} ms)"
+        self.out.line(f"{self.out.paint(verb, 'green')} {name}{timing}")
+
+    def warn(self, message: str) -> None:
+        self.out.warn(message)
+
+    def info(self, message: str) -> None:
+        self.out.line(message)
+
+    def statements(self, name: str, direction: str, sql: Sequence[str]) -> None:
+        self.out.report(f"-- {name} ({direction})")
+        for statement in sql:
+            self.out.report(statement if statement.startswith("--") else statement + ";")
+
+    def close(self) -> None:
+        """End a progress line."""
+        if self._progress:
+            import sys
+
+            sys.stdout.write("\n")
+
+
+def run(args: argparse.Namespace, project: Project, out: Output) -> int:
+    """Dispatch to the mode the flags ask for."""
+    if args.status:
+        return _status(project, out, as_json=args.json)
+    if args.repair:
+        return _repair(project, out)
+    if args.rollback:
+        return _rollback(args, project, out)
+    return _migrate(args, project, out)
+
+
+def _status(project: Project, out: Output, *, as_json: bool) -> int:
+    rows = executor.status(project)
+    if as_json:
+        payload = {
+            "migrations": [
+                {
+                    "name": r.name,
+                    "applied": r.applied,
+                    "batch": r.batch,
+                    "applied_at": r.applied_at,
+                    "checksum_ok": r.checksum_ok,
+                    "file_missing": r.file_missing,
+                }
+                for r in rows
+            ]
+        }
+        out.report(json.dumps(payload, indent=2))
+        return 0
+    out.report("MIGRATION STATUS")
+    for r in rows:
+        mark = "[X]" if r.applied else "[ ]"
+        note = ""
+        if r.file_missing:
+            note = " (missing file)"
+        elif r.checksum_ok is False:
+            note = " (changed)"
+        extra = f"  batch {r.batch}, {r.applied_at}" if out.verbose and r.applied else ""
+        out.report(f"{mark} {r.name}{note}{extra}")
+    return 0
+
+
+def _migrate(args: argparse.Namespace, project: Project, out: Output) -> int:
+    reporter = CliReporter(out)
+    result = executor.migrate(
+        project,
+        step=args.step,
+        to=args.to,
+        fake=args.fake,
+        dry_run=args.dry_run,
+        lock_timeout=args.lock_timeout,
+        reporter=reporter,
+    )
+    reporter.close()
+    if not result.names:
+        out.line("Nothing to migrate: every migration is applied.")
+        return 0
+    n = len(result.names)
+    noun = "migration" if n == 1 else "migrations"
+    if result.dry_run:
+        out.line(f"Dry run: {n} {noun} would run in batch {result.batch}; nothing was changed.")
+    elif result.fake:
+        out.line(f"Recorded {n} {noun} as applied in batch {result.batch} without running SQL.")
+    else:
+        out.line(f"Applied {n} {noun} in batch {result.batch} ({result.duration_ms} ms).")
+    return 0
+
+
+def _rollback(args: argparse.Namespace, project: Project, out: Output) -> int:
+    reporter = CliReporter(out)
+    result = executor.rollback(
+        project,
+        step=args.step,
+        to=args.to,
+        fake=args.fake,
+        dry_run=args.dry_run,
+        lock_timeout=args.lock_timeout,
+        reporter=reporter,
+    )
+    reporter.close()
+    if not result.names:
+        out.line("Nothing to roll back.")
+        return 0
+    n = len(result.names)
+    noun = "migration" if n == 1 else "migrations"
+    if result.dry_run:
+        out.line(f"Dry run: {n} {noun} would be rolled back; nothing was changed.")
+    elif result.fake:
+        out.line(f"Unrecorded {n} {noun} without running SQL.")
+    else:
+        out.line(f"Rolled back {n} {noun} ({result.duration_ms} ms).")
+    return 0
+
+
+def _repair(project: Project, out: Output) -> int:
+    repaired = executor.repair(project)
+    if not repaired:
+        out.line("Nothing to repair: every applied migration matches its file.")
+        return 0
+    for name, kind in repaired:
+        if kind == "changed":
+            out.line(f"Recorded the current checksum of {name}.")
+        else:
+            out.line(f"Forgot {name} (its file is missing).")
+    return 0

@@ -1,0 +1,146 @@
+"""Settings: command-line flags > ``DATABASE_URL`` > ``[tool.schemashift]`` > defaults."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schemashift.errors import ConfigError
+
+DEFAULT_DATABASE = "sqlite:///db.sqlite3"
+DEFAULT_MIGRATIONS = "src/migrations"
+DEFAULT_MODELS_DIR = "src/models"
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where everything is. Paths are absolute."""
+
+    root: Path
+    database: str
+    migrations: Path
+    #: Modules to import models from; ``None`` means every file under ``models_dir``.
+    models: tuple[str, ...] | None
+    models_dir: Path
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    #: PostgreSQL ``lock_timeout`` for each batch's statements, e.g. ``"5s"``.
+    statement_lock_timeout: str | None = None
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from ``start`` upwards holding ``pyproject.toml``, else ``start``."""
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
+
+
+def load_settings(
+    *,
+    project: str | None = None,
+    database: str | None = None,
+    migrations: str | None = None,
+    models: str | None = None,
+    lock_timeout: float | None = None,
+    cwd: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Settings for one run; explicit arguments are the command-line flags."""
+    env = os.environ if environ is None else environ
+    base = (cwd or Path.cwd()).resolve()
+    if project is not None:
+        root = (base / project).resolve()
+        if not root.is_dir():
+            raise ConfigError(f"Project folder {project} does not exist. Check --project.")
+    else:
+        root = find_root(base)
+    table = _tool_table(root / "pyproject.toml")
+    db = database or env.get("DATABASE_URL") or _str(table, "database") or DEFAULT_DATABASE
+    mig = migrations or _str(table, "migrations") or DEFAULT_MIGRATIONS
+    mods: tuple[str, ...] | None = None
+    if models:
+        mods = tuple(m.strip() for m in models.split(",") if m.strip())
+    elif "models" in table:
+        raw = table["models"]
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(m, str) for m in raw):
+            raise ConfigError("[tool.schemashift] models must be a module name or a list of them.")
+        mods = tuple(raw)
+    timeout = lock_timeout if lock_timeout is not None else table.get("lock_timeout")
+    if timeout is None:
+        timeout = DEFAULT_LOCK_TIMEOUT
+    if not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ConfigError("lock_timeout must be a number of seconds, 0 or more.")
+    stmt_timeout = table.get("statement_lock_timeout")
+    return Settings(
+        root=root,
+        database=db,
+        migrations=(root / mig).resolve(),
+        models=mods,
+        models_dir=root / DEFAULT_MODELS_DIR,
+        lock_timeout=float(timeout),
+        statement_lock_timeout=str(stmt_timeout) if stmt_timeout is not None else None,
+    )
+
+
+def _str(table: dict[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"[tool.schemashift] {key} must be a string.")
+    return value
+
+
+def _tool_table(pyproject: Path) -> dict[str, Any]:
+    if not pyproject.is_file():
+        return {}
+    text = pyproject.read_text(encoding="utf-8")
+    if "[tool.schemashift]" not in text:
+        return {}
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        return _parse_simple_table(text, "tool.schemashift", pyproject)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject} is not valid TOML: {exc}.") from exc
+    section = data.get("tool", {}).get("schemashift", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"[tool.schemashift] in {pyproject} must be a table.")
+    return section
+
+
+_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(.+?)\s*$")
+
+
+def _parse_simple_table(text: str, name: str, path: Path) -> dict[str, Any]:
+    """Read one flat TOML table of strings, numbers and string lists (Python 3.10 has no
+    tomllib, and the core depends on nothing outside the standard library)."""
+    import ast
+
+    out: dict[str, Any] = {}
+    inside = False
+    for line in text.splitlines():
+        stripped = line.split("#", 1)[0].strip() if '"' not in line else line.strip()
+        if stripped.startswith("["):
+            inside = stripped == f"[{name}]"
+            continue
+        if not inside or not stripped:
+            continue
+        match = _LINE.match(stripped)
+        if not match:
+            raise ConfigError(f"Cannot read line {line!r} of [{name}] in {path}.")
+        key, raw = match.groups()
+        literal = raw.replace("true", "True").replace("false", "False")
+        try:
+            out[key] = ast.literal_eval(literal)
+        except (ValueError, SyntaxError) as exc:
+            raise ConfigError(f"Cannot read {key} in [{name}] of {path}.") from exc
+    return out

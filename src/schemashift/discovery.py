@@ -1,0 +1,140 @@
+"""Finding and importing the project's model classes."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schemashift.config import Settings
+from schemashift.errors import ModelError
+
+if TYPE_CHECKING:
+    from schemashift.models import Model
+
+
+@contextmanager
+def _project_on_path(settings: Settings) -> Iterator[None]:
+    """The project root and ``src/`` on ``sys.path`` while model files are imported, so
+    that they can import each other (``from models.user import User``)."""
+    added = [str(p) for p in (settings.root / "src", settings.root) if str(p) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for p in added:
+            if p in sys.path:
+                sys.path.remove(p)
+
+
+def model_modules(settings: Settings) -> list[str]:
+    """Names of the modules to import, in import order."""
+    if settings.models is not None:
+        return list(settings.models)
+    folder = settings.models_dir
+    if not folder.is_dir():
+        return []
+    package = folder.name
+    return [
+        f"{package}.{p.stem}"
+        for p in sorted(folder.glob("*.py"))
+        if not p.name.startswith(("_", "."))
+    ]
+
+
+def _forget_stale(names: list[str], settings: Settings) -> None:
+    """Drop imported model modules that come from another project or whose file changed
+    since (tests and long-running apps may load several projects in one process)."""
+    packages = {n.split(".", 1)[0] for n in names}
+    for name in list(sys.modules):
+        if name.split(".", 1)[0] not in packages:
+            continue
+        module = sys.modules[name]
+        file = getattr(module, "__file__", None)
+        if file is None:
+            path = list(getattr(module, "__path__", []))
+            if not path or Path(path[0]).resolve().is_relative_to(settings.root):
+                continue
+            del sys.modules[name]
+            continue
+        source = Path(file)
+        stamp = getattr(module, "__schemashift_mtime__", None)
+        if not source.resolve().is_relative_to(settings.root) or (
+            stamp is not None and source.exists() and source.stat().st_mtime_ns != stamp
+        ):
+            del sys.modules[name]
+
+
+def load_models(settings: Settings) -> list[type[Model]]:
+    """Import the model files and return their Model subclasses in declaration order."""
+    from schemashift.models import Model
+
+    found: list[type[Model]] = []
+    seen: set[type[Model]] = set()
+    names = model_modules(settings)
+    _forget_stale(names, settings)
+    with _project_on_path(settings):
+        for name in names:
+            module = _import(name, settings)
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, Model)
+                    and value is not Model
+                    and value.__module__ == module.__name__
+                    and not value.__dict__.get("__abstract__", False)
+                    and value not in seen
+                ):
+                    seen.add(value)
+                    found.append(value)
+    return found
+
+
+def _import(name: str, settings: Settings) -> object:
+    try:
+        module = importlib.import_module(name)
+        file = getattr(module, "__file__", None)
+        if file and not hasattr(module, "__schemashift_mtime__"):
+            module.__schemashift_mtime__ = Path(file).stat().st_mtime_ns  # type: ignore[attr-defined]
+        return module
+    except SyntaxError as exc:
+        where = _relative(Path(exc.filename or name), settings.root)
+        raise ModelError(
+            f"Model file {where}, line {exc.lineno}: syntax error ({exc.msg}). "
+            "Fix the file and run the command again."
+        ) from exc
+    except ModuleNotFoundError as exc:
+        if exc.name == name or name.startswith(f"{exc.name}."):
+            raise ModelError(
+                f"Model module {name!r} cannot be found from {settings.root}. Check the "
+                "models setting (--models or [tool.schemashift] models)."
+            ) from exc
+        raise _import_error(exc, name, settings) from exc
+    except Exception as exc:
+        raise _import_error(exc, name, settings) from exc
+
+
+def _import_error(exc: BaseException, name: str, settings: Settings) -> ModelError:
+    frames = traceback.extract_tb(exc.__traceback__)
+    project_frames = [f for f in frames if Path(f.filename).resolve().is_relative_to(settings.root)]
+    frame = (project_frames or frames or [None])[-1]
+    where = (
+        f"{_relative(Path(frame.filename), settings.root)}, line {frame.lineno}"
+        if frame is not None
+        else name
+    )
+    return ModelError(
+        f"Model file {where}: {type(exc).__name__}: {exc}. Fix the file and run the "
+        "command again."
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,90 @@
+"""``make migration``: models vs. replayed history -> a new migration file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemashift.diff.operations import Operation, apply_all, reverse_all
+from schemashift.migrations.files import check_name, next_number
+from schemashift.migrations.history import replay
+from schemashift.migrations.writer import render_empty, render_file, write_file
+from schemashift.runtime.project import Project
+from schemashift.schema.values import Schema
+
+
+@dataclass
+class MakeResult:
+    """What ``make migration`` produced. ``path`` is None when nothing changed."""
+
+    path: Path | None
+    operations: list[Operation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def destructive(self) -> list[str]:
+        """Warnings of the operations that can lose data."""
+        return [w for op in self.operations for w in op.warnings()]
+
+
+def target_schema(project: Project) -> tuple[Schema, object]:
+    """The schema the models declare, and their rename hints."""
+    from schemashift.discovery import load_models
+    from schemashift.schema.from_models import schema_from_models
+
+    models = load_models(project.settings)
+    declared = schema_from_models(
+        models, max_identifier_length=project.dialect.max_identifier_length
+    )
+    return declared.schema, declared.hints
+
+
+def plan(
+    project: Project,
+    *,
+    renames: Sequence[str] = (),
+    rename_tables: Sequence[str] = (),
+    ask: Callable[[str], bool] | None = None,
+    fill: Callable[[str, str], str | None] | None = None,
+) -> tuple[Schema, list[Operation], list[str]]:
+    """The replayed schema, the operations that bring it to the models, and warnings."""
+    from schemashift.diff.differ import diff
+    from schemashift.diff.renames import merge_cli_renames
+
+    current = replay(project.files)
+    target, hints = target_schema(project)
+    hints = merge_cli_renames(hints, renames, rename_tables)
+    result = diff(current, target, hints=hints, ask=ask, fill=fill)
+    return current, list(result.operations), list(result.warnings)
+
+
+def make_migration(
+    project: Project,
+    name: str,
+    *,
+    empty: bool = False,
+    renames: Sequence[str] = (),
+    rename_tables: Sequence[str] = (),
+    ask: Callable[[str], bool] | None = None,
+    fill: Callable[[str, str], str | None] | None = None,
+) -> MakeResult:
+    """Write the next migration file, or nothing when the models match history."""
+    check_name(name)
+    files = project.files
+    filename = f"{next_number(files):04d}_{name}.py"
+    if empty:
+        path = write_file(project.settings.migrations, filename, render_empty(filename[:-3]))
+        return MakeResult(path)
+    current, operations, warnings = plan(
+        project, renames=renames, rename_tables=rename_tables, ask=ask, fill=fill
+    )
+    if not operations:
+        return MakeResult(None, [], warnings)
+    dialect = project.dialect
+    after = apply_all(current, operations)
+    up = dialect.render(operations, current)
+    down = dialect.render(reverse_all(operations), after)
+    text = render_file(filename[:-3], operations, up, down)
+    path = write_file(project.settings.migrations, filename, text)
+    return MakeResult(path, operations, warnings)

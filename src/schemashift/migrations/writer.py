@@ -1,0 +1,100 @@
+"""Writing migration files: plain SQL in ``up``/``down`` plus the operations as data."""
+
+from __future__ import annotations
+
+import os
+import pprint
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from schemashift.diff.operations import DropColumn, DropTable, Operation
+from schemashift.dialects.base import Comment, Step
+from schemashift.migrations.body import render_body
+from schemashift.schema.codec import operation_to_literal
+
+_OPERATIONS_NOTE = (
+    "# The operations above, as data: schemashift reads this list (without importing the\n"
+    "# file) to know the schema the migrations produce. Keep it in step with the SQL.\n"
+)
+
+
+def _header(name: str, now: datetime) -> str:
+    return (
+        '"""\n'
+        f"schemashift migration: {name}\n"
+        f"Generated at: {now.strftime('%Y-%m-%d %H:%M:%S')}\n"
+        '"""\n'
+    )
+
+
+def _warning_steps(operations: Sequence[Operation]) -> list[Step]:
+    lines = [w for op in operations for w in op.warnings()]
+    if not lines:
+        return []
+    return [Comment("WARNING: this migration can lose data:"), *(Comment(f"  - {w}") for w in lines)]
+
+
+def _down_note(operations: Sequence[Operation]) -> list[Step]:
+    lost = [
+        f"{op.table}.{op.column.name}" if isinstance(op, DropColumn) else op.table.name
+        for op in operations
+        if isinstance(op, (DropColumn, DropTable))
+    ]
+    if not lost:
+        return []
+    return [
+        Comment(
+            "down() restores the structure of " + ", ".join(lost) + "; the data dropped "
+            "by up() cannot come back."
+        )
+    ]
+
+
+def render_file(
+    name: str,
+    operations: Sequence[Operation],
+    up_steps: Sequence[Step],
+    down_steps: Sequence[Step],
+    now: datetime | None = None,
+) -> str:
+    """The text of a generated migration file."""
+    now = now or datetime.now(timezone.utc)
+    up_body = render_body([*_warning_steps(operations), *up_steps])
+    down_body = render_body([*_down_note(operations), *down_steps])
+    literals = pprint.pformat(
+        [operation_to_literal(op) for op in operations], width=100, sort_dicts=False
+    )
+    return (
+        f"{_header(name, now)}\n\n"
+        f'def up(conn):\n    """Apply changes."""\n{up_body}\n\n\n'
+        f'def down(conn):\n    """Revert changes."""\n{down_body}\n\n\n'
+        f"{_OPERATIONS_NOTE}operations = {literals}\n"
+    )
+
+
+def render_empty(name: str, now: datetime | None = None) -> str:
+    """A template for a hand-written (data) migration."""
+    now = now or datetime.now(timezone.utc)
+    return (
+        f"{_header(name, now)}\n\n"
+        "def up(conn):\n"
+        '    """Apply changes."""\n'
+        "    # Write SQL with conn.execute(sql, params); placeholders are the driver's own\n"
+        "    # (? for SQLite, %s for PostgreSQL; conn.dialect tells which).\n"
+        "    pass\n\n\n"
+        "def down(conn):\n"
+        '    """Revert changes."""\n'
+        "    pass\n"
+    )
+
+
+def write_file(folder: Path, filename: str, text: str) -> Path:
+    """Write ``text`` to ``folder/filename`` atomically (never a half-written file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    tmp = folder / f".{filename}.tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,394 @@
+"""Applying and rolling back migrations in atomic batches, under the migration lock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from schemashift.errors import IntegrityError, MigrationFailed, SchemashiftError
+from schemashift.migrations.files import MigrationFile, resolve
+from schemashift.runtime.connection import MigrationConnection
+from schemashift.runtime.loader import LoadedMigration, load
+from schemashift.runtime.recorder import AppliedRecord, Recorder
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import DBConnection
+    from schemashift.runtime.project import Project
+
+
+class Reporter:
+    """Receives progress; the CLI prints it, the Python API ignores it."""
+
+    def starting(self, name: str, direction: str, total: int, index: int) -> None:
+        """A migration is about to run (``direction`` is ``"up"`` or ``"down"``)."""
+
+    def finished(self, name: str, direction: str, duration_ms: int, fake: bool) -> None:
+        """A migration ran (or was recorded with ``--fake``)."""
+
+    def warn(self, message: str) -> None:
+        """Something the user should know that does not stop the run."""
+
+    def info(self, message: str) -> None:
+        """A neutral note (a migration running outside the batch transaction...)."""
+
+    def statements(self, name: str, direction: str, sql: Sequence[str]) -> None:
+        """A dry run's statements for one migration."""
+
+
+@dataclass
+class RunResult:
+    """What a migrate or rollback run did."""
+
+    names: list[str] = field(default_factory=list)
+    batch: int | None = None
+    duration_ms: int = 0
+    dry_run: bool = False
+    fake: bool = False
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One line of ``migrate --status``."""
+
+    name: str
+    applied: bool
+    batch: int | None
+    applied_at: str | None
+    checksum_ok: bool | None
+    file_missing: bool
+
+
+def _ms(start: float) -> int:
+    return int(round((time.perf_counter() - start) * 1000))
+
+
+def read_applied(project: Project, conn: DBConnection | None) -> list[AppliedRecord]:
+    """The tracking table's rows (none when there is no database yet)."""
+    if conn is None:
+        return []
+    return Recorder(conn, project.dialect).applied()
+
+
+def status_rows(files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]) -> list[StatusRow]:
+    """Files and records merged, by number."""
+    by_name = {r.name: r for r in applied}
+    rows: list[StatusRow] = []
+    names = {f.name: f for f in files}
+    for f in files:
+        rec = by_name.get(f.name)
+        if rec is None:
+            rows.append(StatusRow(f.name, False, None, None, None, False))
+        else:
+            rows.append(
+                StatusRow(f.name, True, rec.batch, rec.applied_at, f.checksum() == rec.checksum, False)
+            )
+    for rec in applied:
+        if rec.name not in names:
+            rows.append(StatusRow(rec.name, True, rec.batch, rec.applied_at, None, True))
+    rows.sort(key=lambda r: (int(r.name.split("_", 1)[0]), r.name))
+    return rows
+
+
+@contextmanager
+def connection(project: Project, *, create: bool) -> Iterator[DBConnection | None]:
+    """A connection, or None when the database does not exist and must not be created."""
+    dialect = project.dialect
+    if not create and not dialect.database_exists(project.url):
+        yield None
+        return
+    conn = dialect.connect(project.url, create=create)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def status(project: Project) -> list[StatusRow]:
+    """Every migration with its state; never creates or changes anything."""
+    files = project.files
+    with connection(project, create=False) as conn:
+        applied = read_applied(project, conn)
+    return status_rows(files, applied)
+
+
+def integrity_problems(
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
+) -> list[tuple[str, str]]:
+    """``(name, "changed" | "missing")`` for each applied migration whose file was edited
+    since it was applied, or is gone."""
+    by_name = {f.name: f for f in files}
+    problems = []
+    for rec in applied:
+        f = by_name.get(rec.name)
+        if f is None:
+            problems.append((rec.name, "missing"))
+        elif f.checksum() != rec.checksum:
+            problems.append((rec.name, "changed"))
+    return problems
+
+
+def _refuse_if_tampered(files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]) -> None:
+    problems = integrity_problems(files, applied)
+    if problems:
+        listed = "; ".join(
+            f"{name} ({'edited since it was applied' if kind == 'changed' else 'file missing'})"
+            for name, kind in problems
+        )
+        raise IntegrityError(
+            "Applied migrations do not match their files: " + listed + ". Restore the files, "
+            "or run `schemashift migrate --repair` once you have checked them. Nothing was "
+            "changed."
+        )
+
+
+def select_pending(
+    files: Sequence[MigrationFile],
+    applied: Sequence[AppliedRecord],
+    *,
+    step: int | None = None,
+    to: str | None = None,
+) -> list[MigrationFile]:
+    """The pending files to apply, by number, limited by ``step`` or ``to``."""
+    done = {r.name for r in applied}
+    pending = [f for f in files if f.name not in done]
+    if to is not None:
+        target = resolve(to, [f.name for f in files])
+        if target in done:
+            return []
+        number = next(f.number for f in files if f.name == target)
+        pending = [f for f in pending if f.number <= number]
+    if step is not None:
+        pending = pending[:step]
+    return pending
+
+
+def select_rollback(
+    applied: Sequence[AppliedRecord], *, step: int | None = None, to: str | None = None
+) -> list[AppliedRecord]:
+    """The applied migrations to roll back, newest first."""
+    newest_first = sorted(applied, key=lambda r: (r.batch, r.number), reverse=True)
+    if to is not None:
+        target = resolve(to, [r.name for r in applied])
+        number = next(r.number for r in applied if r.name == target)
+        return [r for r in newest_first if r.number > number]
+    if step is not None:
+        return newest_first[:step]
+    if not newest_first:
+        return []
+    last = newest_first[0].batch
+    return [r for r in newest_first if r.batch == last]
+
+
+def _run_one(
+    mig: LoadedMigration, direction: str, conn: MigrationConnection
+) -> int:
+    start = time.perf_counter()
+    func = mig.up if direction == "up" else mig.down
+    if func is None:
+        raise MigrationFailed(
+            f"Migration {mig.file.name} has no down(conn) function, so it cannot be rolled "
+            "back. Add one, or use --fake to forget it without running SQL. Nothing was changed."
+        )
+    try:
+        func(conn)
+    except SchemashiftError as exc:
+        raise MigrationFailed(
+            f"Migration {mig.file.name} ({direction}) failed: {exc.message} The batch was "
+            "rolled back; nothing was changed.",
+            details=f"Statement: {conn.last_statement}" if conn.last_statement else exc.details,
+        ) from exc
+    except Exception as exc:
+        raise MigrationFailed(
+            f"Migration {mig.file.name} ({direction}) failed: {type(exc).__name__}: {exc}. "
+            "The batch was rolled back; nothing was changed.",
+            details=f"Statement: {conn.last_statement}" if conn.last_statement else None,
+        ) from exc
+    return _ms(start)
+
+
+def _segments(migs: Sequence[LoadedMigration]) -> list[list[LoadedMigration]]:
+    """Consecutive atomic migrations share one transaction; a non-atomic one runs alone."""
+    out: list[list[LoadedMigration]] = []
+    for mig in migs:
+        if mig.atomic and out and out[-1][0].atomic:
+            out[-1].append(mig)
+        else:
+            out.append([mig])
+    return out
+
+
+def _execute(
+    project: Project,
+    conn: DBConnection,
+    migs: Sequence[LoadedMigration],
+    direction: str,
+    batch: int,
+    fake: bool,
+    reporter: Reporter,
+) -> None:
+    dialect = project.dialect
+    recorder = Recorder(conn, dialect)
+    total = len(migs)
+    index = 0
+    for segment in _segments(migs):
+        atomic = segment[0].atomic
+        if not atomic and not fake:
+            reporter.info(
+                f"{segment[0].file.name} runs outside the batch transaction (atomic = False)."
+            )
+        scope = dialect.batch(conn) if atomic or fake else nullcontext()
+        with scope:
+            recorder.ensure()
+            for mig in segment:
+                index += 1
+                reporter.starting(mig.file.name, direction, total, index)
+                mconn = MigrationConnection(conn, dialect.name)
+                ms = 0 if fake else _run_one(mig, direction, mconn)
+                if direction == "up":
+                    recorder.record(mig.file.name, batch, mig.checksum, ms)
+                else:
+                    recorder.forget(mig.file.name)
+                reporter.finished(mig.file.name, direction, ms, fake)
+
+
+def _dry_run(
+    project: Project, migs: Sequence[LoadedMigration], direction: str, reporter: Reporter
+) -> None:
+    for mig in migs:
+        mconn = MigrationConnection(None, project.dialect.name, dry_run=True)
+        _run_one(mig, direction, mconn)
+        reporter.statements(mig.file.name, direction, mconn.statements)
+
+
+def migrate(
+    project: Project,
+    *,
+    step: int | None = None,
+    to: str | None = None,
+    fake: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    """Apply pending migrations as one batch."""
+    reporter = reporter or Reporter()
+    files = project.files
+    timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
+    result = RunResult(dry_run=dry_run, fake=fake)
+    start = time.perf_counter()
+    with connection(project, create=not dry_run) as conn:
+        lock = (
+            project.dialect.lock(conn, project.url, timeout)
+            if conn is not None and not dry_run
+            else nullcontext()
+        )
+        with lock:
+            applied = read_applied(project, conn)
+            _refuse_if_tampered(files, applied)
+            pending = select_pending(files, applied, step=step, to=to)
+            if not pending:
+                return result
+            highest = max((r.number for r in applied), default=0)
+            for f in pending:
+                if f.number < highest:
+                    reporter.warn(
+                        f"{f.name} is numbered below an applied migration (merged from another "
+                        "branch?); applying it in this batch."
+                    )
+            migs = [load(f) for f in pending]
+            result.batch = max((r.batch for r in applied), default=0) + 1
+            result.names = [m.file.name for m in migs]
+            if dry_run:
+                _dry_run(project, migs, "up", reporter)
+            else:
+                assert conn is not None
+                _execute(project, conn, migs, "up", result.batch, fake, reporter)
+    result.duration_ms = _ms(start)
+    return result
+
+
+def rollback(
+    project: Project,
+    *,
+    step: int | None = None,
+    to: str | None = None,
+    fake: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    """Roll back the last batch (or ``step`` migrations, or everything after ``to``)."""
+    reporter = reporter or Reporter()
+    files = project.files
+    timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
+    result = RunResult(dry_run=dry_run, fake=fake)
+    start = time.perf_counter()
+    with connection(project, create=False) as conn:
+        if conn is None:
+            return result
+        lock = project.dialect.lock(conn, project.url, timeout) if not dry_run else nullcontext()
+        with lock:
+            applied = read_applied(project, conn)
+            chosen = select_rollback(applied, step=step, to=to)
+            if not chosen:
+                return result
+            by_name = {f.name: f for f in files}
+            if not fake:
+                _refuse_if_tampered(files, chosen)
+            result.batch = chosen[0].batch
+            result.names = [r.name for r in chosen]
+            if fake:
+                migs = [
+                    LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
+                    if r.name in by_name
+                    else _missing(r)
+                    for r in chosen
+                ]
+            else:
+                migs = [load(by_name[r.name]) for r in chosen]
+            if dry_run:
+                _dry_run(project, migs, "down", reporter)
+            else:
+                _execute(project, conn, migs, "down", result.batch, fake, reporter)
+    result.duration_ms = _ms(start)
+    return result
+
+
+def _noop(conn: object) -> None:
+    return None
+
+
+def _missing(record: AppliedRecord) -> LoadedMigration:
+    from pathlib import Path
+
+    ghost = MigrationFile(record.name, record.number, Path(record.name + ".py"))
+    return LoadedMigration(ghost, _noop, _noop, True, record.checksum)
+
+
+def repair(project: Project, *, reporter: Reporter | None = None) -> list[tuple[str, str]]:
+    """Accept the current files: record new checksums of edited applied files and forget
+    missing ones. Returns what was repaired."""
+    reporter = reporter or Reporter()
+    files = project.files
+    by_name = {f.name: f for f in files}
+    with connection(project, create=False) as conn:
+        if conn is None:
+            return []
+        with project.dialect.lock(conn, project.url, project.settings.lock_timeout):
+            applied = read_applied(project, conn)
+            problems = integrity_problems(files, applied)
+            if not problems:
+                return []
+            recorder = Recorder(conn, project.dialect)
+            with project.dialect.batch(conn):
+                for name, kind in problems:
+                    if kind == "changed":
+                        recorder.set_checksum(name, by_name[name].checksum())
+                    else:
+                        recorder.forget(name)
+            return problems
+
+

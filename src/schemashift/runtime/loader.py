@@ -1,0 +1,60 @@
+"""Loading one migration file to run it (only when it is about to run)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from schemashift.errors import MigrationFileError
+from schemashift.migrations.files import MigrationFile
+
+
+@dataclass(frozen=True)
+class LoadedMigration:
+    """A migration's functions and options."""
+
+    file: MigrationFile
+    up: Callable[[Any], Any]
+    down: Callable[[Any], Any] | None
+    atomic: bool
+    checksum: str
+
+
+def load(file: MigrationFile) -> LoadedMigration:
+    """Compile and execute the file in a fresh namespace (it never enters
+    ``sys.modules``), and return its ``up``/``down``."""
+    from schemashift.migrations.files import checksum_of
+
+    data = file.read_bytes()
+    try:
+        code = compile(data, str(file.path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise MigrationFileError(
+            f"Migration file {file.path}, line {exc.lineno}: syntax error ({exc.msg}). Fix the "
+            "file; nothing was changed."
+        ) from exc
+    namespace: dict[str, Any] = {
+        "__name__": f"schemashift_migration_{file.name}",
+        "__file__": str(file.path),
+    }
+    try:
+        exec(code, namespace)
+    except Exception as exc:
+        raise MigrationFileError(
+            f"Migration file {file.path} fails to load: {type(exc).__name__}: {exc}. Fix the "
+            "file; nothing was changed."
+        ) from exc
+    up = namespace.get("up")
+    if not callable(up):
+        raise MigrationFileError(
+            f"Migration file {file.path} has no up(conn) function. Add one (see "
+            "`schemashift make migration NAME --empty` for a template); nothing was changed."
+        )
+    down = namespace.get("down")
+    atomic = namespace.get("atomic", True)
+    if not isinstance(atomic, bool):
+        raise MigrationFileError(f"Migration file {file.path}: atomic must be True or False.")
+    return LoadedMigration(
+        file, up, down if callable(down) else None, atomic, checksum_of(data)
+    )

@@ -1,0 +1,118 @@
+"""The tracking table ``_schemashift_migrations``: one row per applied migration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from schemashift.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import DBConnection, Dialect
+
+TRACKING_TABLE = "_schemashift_migrations"
+COLUMNS = ("name", "batch", "applied_at", "checksum", "duration_ms")
+_NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class AppliedRecord:
+    """One row of the tracking table. ``applied_at`` is UTC, ``YYYY-MM-DD HH:MM:SS``."""
+
+    name: str
+    batch: int
+    applied_at: str
+    checksum: str
+    duration_ms: int
+
+    @property
+    def number(self) -> int:
+        """The migration's number (``0003_x`` -> 3)."""
+        return int(self.name.split("_", 1)[0])
+
+
+def _format_time(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+class Recorder:
+    """Reads and writes the tracking table through one connection."""
+
+    def __init__(self, conn: DBConnection, dialect: Dialect) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self._p = dialect.placeholder
+
+    def exists(self) -> bool:
+        """Whether the tracking table exists."""
+        if self.dialect.name == "sqlite":
+            sql = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {self._p}"
+            return self.conn.execute(sql, (TRACKING_TABLE,)).fetchone() is not None
+        row = self.conn.execute(f"SELECT to_regclass({self._p})", (TRACKING_TABLE,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def ensure(self) -> None:
+        """Create the tracking table if it is missing."""
+        for sql in self.dialect.tracking_table_sql(TRACKING_TABLE):
+            self.conn.execute(sql)
+
+    def applied(self) -> list[AppliedRecord]:
+        """Every applied migration, oldest batch first, by number within a batch. An
+        absent table means nothing is applied; a malformed one is refused."""
+        if not self.exists():
+            return []
+        try:
+            rows = self.conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {TRACKING_TABLE}"
+            ).fetchall()
+        except Exception as exc:
+            raise DatabaseError(
+                f"The tracking table {TRACKING_TABLE} is malformed ({exc}). It may have been "
+                "changed by hand; restore it from a backup or fix its columns "
+                f"({', '.join(COLUMNS)}). Nothing was changed."
+            ) from exc
+        records = []
+        for row in rows:
+            name, batch, applied_at, checksum, duration = row
+            if (
+                not isinstance(name, str)
+                or not _NAME.match(name)
+                or not isinstance(batch, int)
+                or not isinstance(checksum, str)
+            ):
+                raise DatabaseError(
+                    f"The tracking table {TRACKING_TABLE} holds a row that schemashift did "
+                    f"not write: {tuple(row)!r}. Fix or delete that row by hand; nothing was "
+                    "changed."
+                )
+            records.append(
+                AppliedRecord(name, batch, _format_time(applied_at), checksum, int(duration or 0))
+            )
+        records.sort(key=lambda r: (r.batch, r.number, r.name))
+        return records
+
+    def record(self, name: str, batch: int, checksum: str, duration_ms: int) -> None:
+        """Add the row for a migration just applied (inside the batch transaction)."""
+        now: Any = datetime.now(timezone.utc).replace(microsecond=0)
+        if self.dialect.name == "sqlite":
+            now = now.strftime("%Y-%m-%d %H:%M:%S")
+        p = self._p
+        self.conn.execute(
+            f"INSERT INTO {TRACKING_TABLE} ({', '.join(COLUMNS)}) VALUES ({p}, {p}, {p}, {p}, {p})",
+            (name, batch, now, checksum, duration_ms),
+        )
+
+    def forget(self, name: str) -> None:
+        """Remove the row of a rolled-back (or missing) migration."""
+        self.conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE name = {self._p}", (name,))
+
+    def set_checksum(self, name: str, checksum: str) -> None:
+        """Accept an edited applied file (``migrate --repair``)."""
+        p = self._p
+        self.conn.execute(
+            f"UPDATE {TRACKING_TABLE} SET checksum = {p} WHERE name = {p}", (checksum, name)
+        )
