@@ -128,8 +128,7 @@ def _import_error(exc: BaseException, name: str, settings: Settings) -> ModelErr
         else name
     )
     return ModelError(
-        f"Model file {where}: {type(exc).__name__}: {exc}. Fix the file and run the "
-        "command again."
+        f"Model file {where}: {type(exc).__name__}: {exc}. Fix the file and run the command again."
     )
 
 

@@ -38,9 +38,7 @@ class DatabaseURL:
 def redact(text: str) -> str:
     """``text`` with every password in a URL (``user:pass@`` or ``?password=``) masked."""
     text = re.sub(r"(\w+://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
-    return re.sub(
-        r"((?:^|[?&\s])(?:ssl)?password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE
-    )
+    return re.sub(r"((?:^|[?&\s])(?:ssl)?password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE)
 
 
 def parse_url(raw: str, root: Path) -> DatabaseURL:

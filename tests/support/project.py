@@ -58,7 +58,9 @@ class ProjectDir:
         """The text of one migration file."""
         return (self.migrations / filename).read_text()
 
-    def run(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def run(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         """Run ``schemashift ARGS`` in a real process, in the project folder."""
         import os
 
@@ -80,5 +82,7 @@ class ProjectDir:
     def ok(self, *args: str) -> Result:
         """Run and insist on exit 0, showing the output otherwise."""
         result = self.run(*args)
-        assert result.code == 0, f"schemashift {' '.join(args)} -> {result.code}\n{result.out}\n{result.err}"
+        assert result.code == 0, (
+            f"schemashift {' '.join(args)} -> {result.code}\n{result.out}\n{result.err}"
+        )
         return result

@@ -25,20 +25,50 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     flag_default = argparse.SUPPRESS if suppress else False
     group = parser.add_argument_group("project options")
-    group.add_argument("--database", metavar="URL", default=default,
-                       help="database URL (default: DATABASE_URL, pyproject, sqlite:///db.sqlite3)")
-    group.add_argument("--migrations", metavar="DIR", default=default,
-                       help="migrations folder (default: src/migrations)")
-    group.add_argument("--models", metavar="MODULE[,MODULE]", default=default,
-                       help="modules holding the models (default: every src/models/*.py)")
-    group.add_argument("--project", metavar="DIR", default=default,
-                       help="project root (default: nearest folder with pyproject.toml)")
-    group.add_argument("--traceback", action="store_true", default=flag_default,
-                       help="show the full traceback of an error")
-    group.add_argument("-q", "--quiet", action="store_true", default=flag_default,
-                       help="print only errors and warnings")
-    group.add_argument("-v", "--verbose", action="store_true", default=flag_default,
-                       help="print more detail (batches, times, SQL of dry runs)")
+    group.add_argument(
+        "--database",
+        metavar="URL",
+        default=default,
+        help="database URL (default: DATABASE_URL, pyproject, sqlite:///db.sqlite3)",
+    )
+    group.add_argument(
+        "--migrations",
+        metavar="DIR",
+        default=default,
+        help="migrations folder (default: src/migrations)",
+    )
+    group.add_argument(
+        "--models",
+        metavar="MODULE[,MODULE]",
+        default=default,
+        help="modules holding the models (default: every src/models/*.py)",
+    )
+    group.add_argument(
+        "--project",
+        metavar="DIR",
+        default=default,
+        help="project root (default: nearest folder with pyproject.toml)",
+    )
+    group.add_argument(
+        "--traceback",
+        action="store_true",
+        default=flag_default,
+        help="show the full traceback of an error",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=flag_default,
+        help="print only errors and warnings",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=flag_default,
+        help="print more detail (batches, times, SQL of dry runs)",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -75,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     make = commands.add_parser(
-        "make", help="write a new migration file", description="Write a new migration file.",
+        "make",
+        help="write a new migration file",
+        description="Write a new migration file.",
         epilog=EXAMPLES["make"],
     )
     make_kinds = make.add_subparsers(dest="make_kind", metavar="migration")
@@ -87,57 +119,92 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES["make"],
     )
     mig.add_argument("name", metavar="NAME", help="what the migration does, [a-z0-9_]+")
-    mig.add_argument("--empty", action="store_true",
-                     help="write a template for a hand-written (data) migration")
-    mig.add_argument("--rename", action="append", default=[], metavar="TABLE.OLD=NEW",
-                     help="treat a dropped and an added column as a rename")
-    mig.add_argument("--rename-table", action="append", default=[], metavar="OLD=NEW",
-                     help="treat a dropped and an added table as a rename")
+    mig.add_argument(
+        "--empty", action="store_true", help="write a template for a hand-written (data) migration"
+    )
+    mig.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="TABLE.OLD=NEW",
+        help="treat a dropped and an added column as a rename",
+    )
+    mig.add_argument(
+        "--rename-table",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="treat a dropped and an added table as a rename",
+    )
     _global_options(mig, suppress=True)
     _global_options(make, suppress=True)
 
     migrate = commands.add_parser(
-        "migrate", help="apply pending migrations (or --status, --rollback, --repair)",
+        "migrate",
+        help="apply pending migrations (or --status, --rollback, --repair)",
         description="Apply every pending migration, in number order, as one batch.",
         epilog=EXAMPLES["migrate"],
     )
     mode = migrate.add_mutually_exclusive_group()
     mode.add_argument("--status", action="store_true", help="list migrations and their state")
-    mode.add_argument("--rollback", action="store_true",
-                      help="roll back the last batch (or --step N migrations, or --to NAME)")
-    mode.add_argument("--repair", action="store_true",
-                      help="accept edited or missing applied files as they are now")
+    mode.add_argument(
+        "--rollback",
+        action="store_true",
+        help="roll back the last batch (or --step N migrations, or --to NAME)",
+    )
+    mode.add_argument(
+        "--repair",
+        action="store_true",
+        help="accept edited or missing applied files as they are now",
+    )
     migrate.add_argument("--json", action="store_true", help="with --status: print JSON")
-    migrate.add_argument("--step", type=_positive_int, metavar="N",
-                         help="apply (or roll back) only N migrations")
-    migrate.add_argument("--to", metavar="NAME",
-                         help="apply up to and including NAME (rollback: roll back after NAME)")
-    migrate.add_argument("--fake", action="store_true",
-                         help="record (or unrecord) without running any SQL")
-    migrate.add_argument("--dry-run", action="store_true",
-                         help="print the SQL that would run and change nothing")
-    migrate.add_argument("--lock-timeout", type=_seconds, metavar="SECONDS",
-                         help="how long to wait for another migrate (default: 60)")
+    migrate.add_argument(
+        "--step", type=_positive_int, metavar="N", help="apply (or roll back) only N migrations"
+    )
+    migrate.add_argument(
+        "--to",
+        metavar="NAME",
+        help="apply up to and including NAME (rollback: roll back after NAME)",
+    )
+    migrate.add_argument(
+        "--fake", action="store_true", help="record (or unrecord) without running any SQL"
+    )
+    migrate.add_argument(
+        "--dry-run", action="store_true", help="print the SQL that would run and change nothing"
+    )
+    migrate.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long to wait for another migrate (default: 60)",
+    )
     _global_options(migrate, suppress=True)
 
     check = commands.add_parser(
-        "check", help="exit 1 when models, files and database disagree (for CI)",
+        "check",
+        help="exit 1 when models, files and database disagree (for CI)",
         description="Exit 0 only when models, migration files and database all agree.",
         epilog=EXAMPLES["check"],
     )
-    check.add_argument("--offline", action="store_true",
-                       help="compare models and files only, without a database")
+    check.add_argument(
+        "--offline", action="store_true", help="compare models and files only, without a database"
+    )
     check.add_argument("--json", action="store_true", help="print one JSON object")
     _global_options(check, suppress=True)
 
     evolve = commands.add_parser(
-        "evolve", help="apply pending migrations, then additive model changes",
+        "evolve",
+        help="apply pending migrations, then additive model changes",
         description="Apply pending migrations; then write and apply additive, safe model "
         "changes as NNNN_auto_evolve.py. Destructive changes are refused.",
         epilog=EXAMPLES["evolve"],
     )
-    evolve.add_argument("--lock-timeout", type=_seconds, metavar="SECONDS",
-                        help="how long to wait for another migrate (default: 60)")
+    evolve.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long to wait for another migrate (default: 60)",
+    )
     _global_options(evolve, suppress=True)
     return parser
 

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         out.line("No changes detected: the models match the migration files. No file written.")
         return 0
     if args.empty:
-        out.line(f"Created {_shown(project, result.path)} (empty template for a hand-written migration)")
+        out.line(
+            f"Created {_shown(project, result.path)} (empty template for a hand-written migration)"
+        )
         return 0
     out.line(f"Created {_shown(project, result.path)}")
     for op in result.operations:

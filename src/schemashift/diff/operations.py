@@ -254,16 +254,22 @@ def narrowing_reasons(before: Column, after: Column) -> tuple[str, ...]:
                 f"{where}: changing {b} to {a} converts every value; values that do not "
                 f"convert cleanly are changed or rejected"
             )
-    if after.max_length is not None and (
-        before.max_length is None or after.max_length < before.max_length
-    ) and after.kind == "string":
+    if (
+        after.max_length is not None
+        and (before.max_length is None or after.max_length < before.max_length)
+        and after.kind == "string"
+    ):
         reasons.append(
             f"{where}: max_length {before.max_length} -> {after.max_length}; longer values "
             "are rejected on PostgreSQL (SQLite keeps them as they are)"
         )
-    if after.kind == "decimal" and before.kind == "decimal" and (
-        (after.max_digits or 0) < (before.max_digits or 0)
-        or (after.decimal_places or 0) < (before.decimal_places or 0)
+    if (
+        after.kind == "decimal"
+        and before.kind == "decimal"
+        and (
+            (after.max_digits or 0) < (before.max_digits or 0)
+            or (after.decimal_places or 0) < (before.decimal_places or 0)
+        )
     ):
         reasons.append(f"{where}: smaller decimal precision rounds or rejects values")
     if after.choices and set(before.choices) - set(after.choices):
@@ -311,8 +317,17 @@ class AlterColumn(Operation):
     def describe(self) -> str:
         changed = [
             f
-            for f in ("kind", "nullable", "default", "unique", "max_length", "max_digits",
-                      "decimal_places", "choices", "primary_key")
+            for f in (
+                "kind",
+                "nullable",
+                "default",
+                "unique",
+                "max_length",
+                "max_digits",
+                "decimal_places",
+                "choices",
+                "primary_key",
+            )
             if getattr(self.before, f) != getattr(self.after, f)
         ]
         return f"~ alter column {self.table}.{self.after.name} ({', '.join(changed)})"

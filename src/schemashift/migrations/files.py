@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,7 @@ def list_migrations(folder: Path) -> list[MigrationFile]:
             )
         files.append(MigrationFile(fname[:-3], int(match.group(1)), path))
     files.sort(key=lambda f: (f.number, f.name))
-    for a, b in zip(files, files[1:]):
+    for a, b in itertools.pairwise(files):
         if a.number == b.number:
             raise MigrationFileError(
                 f"Two migration files share the number {a.number:04d}: {a.path.name} and "

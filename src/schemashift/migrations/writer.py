@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.dialects.base import Comment, Step
+from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.migrations.body import render_body
 from schemashift.schema.codec import operation_to_literal
 
@@ -32,7 +32,10 @@ def _warning_steps(operations: Sequence[Operation]) -> list[Step]:
     lines = [w for op in operations for w in op.warnings()]
     if not lines:
         return []
-    return [Comment("WARNING: this migration can lose data:"), *(Comment(f"  - {w}") for w in lines)]
+    return [
+        Comment("WARNING: this migration can lose data:"),
+        *(Comment(f"  - {w}") for w in lines),
+    ]
 
 
 def _down_note(operations: Sequence[Operation]) -> list[Step]:

@@ -62,7 +62,7 @@ class StatusRow:
 
 
 def _ms(start: float) -> int:
-    return int(round((time.perf_counter() - start) * 1000))
+    return round((time.perf_counter() - start) * 1000)
 
 
 def read_applied(project: Project, conn: DBConnection | None) -> list[AppliedRecord]:
@@ -72,7 +72,9 @@ def read_applied(project: Project, conn: DBConnection | None) -> list[AppliedRec
     return Recorder(conn, project.dialect).applied()
 
 
-def status_rows(files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]) -> list[StatusRow]:
+def status_rows(
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
+) -> list[StatusRow]:
     """Files and records merged, by number."""
     by_name = {r.name: r for r in applied}
     rows: list[StatusRow] = []
@@ -83,7 +85,9 @@ def status_rows(files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
             rows.append(StatusRow(f.name, False, None, None, None, False))
         else:
             rows.append(
-                StatusRow(f.name, True, rec.batch, rec.applied_at, f.checksum() == rec.checksum, False)
+                StatusRow(
+                    f.name, True, rec.batch, rec.applied_at, f.checksum() == rec.checksum, False
+                )
             )
     for rec in applied:
         if rec.name not in names:
@@ -182,9 +186,7 @@ def select_rollback(
     return [r for r in newest_first if r.batch == last]
 
 
-def _run_one(
-    mig: LoadedMigration, direction: str, conn: MigrationConnection
-) -> int:
+def _run_one(mig: LoadedMigration, direction: str, conn: MigrationConnection) -> int:
     start = time.perf_counter()
     func = mig.up if direction == "up" else mig.down
     if func is None:
@@ -390,5 +392,3 @@ def repair(project: Project, *, reporter: Reporter | None = None) -> list[tuple[
                     else:
                         recorder.forget(name)
             return problems
-
-

@@ -55,6 +55,4 @@ def load(file: MigrationFile) -> LoadedMigration:
     atomic = namespace.get("atomic", True)
     if not isinstance(atomic, bool):
         raise MigrationFileError(f"Migration file {file.path}: atomic must be True or False.")
-    return LoadedMigration(
-        file, up, down if callable(down) else None, atomic, checksum_of(data)
-    )
+    return LoadedMigration(file, up, down if callable(down) else None, atomic, checksum_of(data))
