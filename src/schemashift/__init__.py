@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from schemashift.api import check, evolve, make_migration, migrate, rollback, status
+    from schemashift.errors import SchemashiftError
     from schemashift.models import SQL, Check, Field, Index, Model
 
 # Attributes are imported on first use so that the command line starts fast.
@@ -20,9 +22,30 @@ _LAZY = {
     "Index": "schemashift.models",
     "Check": "schemashift.models",
     "SQL": "schemashift.models",
+    "make_migration": "schemashift.api",
+    "migrate": "schemashift.api",
+    "rollback": "schemashift.api",
+    "status": "schemashift.api",
+    "check": "schemashift.api",
+    "evolve": "schemashift.api",
+    "SchemashiftError": "schemashift.errors",
 }
 
-__all__ = ["SQL", "Check", "Field", "Index", "Model", "__version__"]
+__all__ = [
+    "SQL",
+    "Check",
+    "Field",
+    "Index",
+    "Model",
+    "SchemashiftError",
+    "__version__",
+    "check",
+    "evolve",
+    "make_migration",
+    "migrate",
+    "rollback",
+    "status",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,12 @@ class MakeResult:
         return [w for op in self.operations for w in op.warnings()]
 
 
+def placeholder_fill(table: str, column: str) -> str:
+    """A stand-in one-off value, for callers that only need to know what differs (check,
+    evolve) and never write the value into a file."""
+    return "NULL"
+
+
 def target_schema(project: Project) -> tuple[Schema, object]:
     """The schema the models declare, and their rename hints."""
     from schemashift.discovery import load_models

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemashift.errors import IntegrityError, MigrationFailed, SchemashiftError
-from schemashift.migrations.files import MigrationFile, resolve
+from schemashift.migrations.files import MigrationFile, list_migrations, resolve
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.runtime.loader import LoadedMigration, load
 from schemashift.runtime.recorder import AppliedRecord, Recorder
@@ -265,6 +265,61 @@ def _dry_run(
         reporter.statements(mig.file.name, direction, mconn.statements)
 
 
+@contextmanager
+def locked(
+    project: Project, *, dry_run: bool = False, lock_timeout: float | None = None
+) -> Iterator[DBConnection | None]:
+    """A connection holding the migration lock (None for a dry run on a database that does
+    not exist yet: a dry run creates nothing and takes no lock)."""
+    timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
+    with connection(project, create=not dry_run) as conn:
+        if conn is None or dry_run:
+            yield conn
+            return
+        with project.dialect.lock(conn, project.url, timeout):
+            yield conn
+
+
+def apply_pending(
+    project: Project,
+    conn: DBConnection | None,
+    *,
+    step: int | None = None,
+    to: str | None = None,
+    fake: bool = False,
+    dry_run: bool = False,
+    reporter: Reporter | None = None,
+) -> RunResult:
+    """Apply pending migrations as one batch through ``conn``, which holds the lock. The
+    files are listed afresh, so a run that waited for the lock sees what the holder wrote."""
+    reporter = reporter or Reporter()
+    files = list_migrations(project.settings.migrations)
+    result = RunResult(dry_run=dry_run, fake=fake)
+    start = time.perf_counter()
+    applied = read_applied(project, conn)
+    _refuse_if_tampered(files, applied)
+    pending = select_pending(files, applied, step=step, to=to)
+    if not pending:
+        return result
+    highest = max((r.number for r in applied), default=0)
+    for f in pending:
+        if f.number < highest:
+            reporter.warn(
+                f"{f.name} is numbered below an applied migration (merged from another "
+                "branch?); applying it in this batch."
+            )
+    migs = [load(f) for f in pending]
+    result.batch = max((r.batch for r in applied), default=0) + 1
+    result.names = [m.file.name for m in migs]
+    if dry_run:
+        _dry_run(project, migs, "up", reporter)
+    else:
+        assert conn is not None
+        _execute(project, conn, migs, "up", result.batch, fake, reporter)
+    result.duration_ms = _ms(start)
+    return result
+
+
 def migrate(
     project: Project,
     *,
@@ -275,41 +330,11 @@ def migrate(
     lock_timeout: float | None = None,
     reporter: Reporter | None = None,
 ) -> RunResult:
-    """Apply pending migrations as one batch."""
-    reporter = reporter or Reporter()
-    files = project.files
-    timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
-    result = RunResult(dry_run=dry_run, fake=fake)
-    start = time.perf_counter()
-    with connection(project, create=not dry_run) as conn:
-        lock = (
-            project.dialect.lock(conn, project.url, timeout)
-            if conn is not None and not dry_run
-            else nullcontext()
+    """Apply pending migrations as one batch, under the migration lock."""
+    with locked(project, dry_run=dry_run, lock_timeout=lock_timeout) as conn:
+        return apply_pending(
+            project, conn, step=step, to=to, fake=fake, dry_run=dry_run, reporter=reporter
         )
-        with lock:
-            applied = read_applied(project, conn)
-            _refuse_if_tampered(files, applied)
-            pending = select_pending(files, applied, step=step, to=to)
-            if not pending:
-                return result
-            highest = max((r.number for r in applied), default=0)
-            for f in pending:
-                if f.number < highest:
-                    reporter.warn(
-                        f"{f.name} is numbered below an applied migration (merged from another "
-                        "branch?); applying it in this batch."
-                    )
-            migs = [load(f) for f in pending]
-            result.batch = max((r.batch for r in applied), default=0) + 1
-            result.names = [m.file.name for m in migs]
-            if dry_run:
-                _dry_run(project, migs, "up", reporter)
-            else:
-                assert conn is not None
-                _execute(project, conn, migs, "up", result.batch, fake, reporter)
-    result.duration_ms = _ms(start)
-    return result
 
 
 def rollback(

@@ -1,0 +1,132 @@
+"""The Python API: the commands as functions that return values and print nothing.
+
+Each function takes the same settings as the command line (``database``, ``project``,
+``models``, ``migrations``); ``None`` means the usual lookup (``DATABASE_URL``,
+``pyproject.toml``, defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemashift.config import load_settings
+from schemashift.migrations.maker import MakeResult
+from schemashift.runtime import executor
+from schemashift.runtime.check import Difference
+from schemashift.runtime.evolve import EvolveReport
+from schemashift.runtime.executor import RunResult, StatusRow
+from schemashift.runtime.project import Project
+
+
+def _project(
+    database: str | None,
+    project: str | None,
+    models: str | Sequence[str] | None,
+    migrations: str | None,
+    lock_timeout: float | None = None,
+) -> Project:
+    if models is not None and not isinstance(models, str):
+        models = ",".join(models)
+    return Project(
+        load_settings(
+            project=project,
+            database=database,
+            migrations=migrations,
+            models=models,
+            lock_timeout=lock_timeout,
+        )
+    )
+
+
+def make_migration(
+    name: str,
+    *,
+    empty: bool = False,
+    renames: Sequence[str] = (),
+    rename_tables: Sequence[str] = (),
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+) -> MakeResult:
+    """Write the next migration file (``result.path`` is None when nothing changed).
+    Renames are given as ``"table.old=new"`` / ``"old=new"``, as on the command line."""
+    from schemashift.migrations.maker import make_migration as make
+
+    proj = _project(database, project, models, migrations)
+    return make(proj, name, empty=empty, renames=renames, rename_tables=rename_tables)
+
+
+def migrate(
+    *,
+    step: int | None = None,
+    to: str | None = None,
+    fake: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+) -> RunResult:
+    """Apply pending migrations as one batch; returns what ran."""
+    proj = _project(database, project, models, migrations, lock_timeout)
+    return executor.migrate(proj, step=step, to=to, fake=fake, dry_run=dry_run)
+
+
+def rollback(
+    *,
+    step: int | None = None,
+    to: str | None = None,
+    fake: bool = False,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+) -> RunResult:
+    """Roll back the last batch (or ``step`` migrations, or everything after ``to``)."""
+    proj = _project(database, project, models, migrations, lock_timeout)
+    return executor.rollback(proj, step=step, to=to, fake=fake, dry_run=dry_run)
+
+
+def status(
+    *,
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+) -> list[StatusRow]:
+    """Every migration with its state."""
+    return executor.status(_project(database, project, models, migrations))
+
+
+def check(
+    *,
+    offline: bool = False,
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+) -> list[Difference]:
+    """Differences between models, files and database (empty when all agree)."""
+    from schemashift.runtime.check import check as run_check
+
+    return run_check(_project(database, project, models, migrations), offline=offline)
+
+
+def evolve(
+    database: str | None = None,
+    project: str | None = None,
+    models: str | Sequence[str] | None = None,
+    migrations: str | None = None,
+    *,
+    lock_timeout: float | None = None,
+) -> EvolveReport:
+    """Apply pending migrations, then additive model changes (for application start-up).
+    Returns a report with ``applied`` and ``refused``; raises
+    :class:`~schemashift.errors.SchemashiftError` only when it cannot proceed."""
+    from schemashift.runtime.evolve import evolve as run_evolve
+
+    return run_evolve(_project(database, project, models, migrations, lock_timeout))

@@ -1,0 +1,31 @@
+"""``schemashift check``: exit 0 only when models, files and database agree."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from schemashift.cli.output import Output
+from schemashift.runtime.check import check
+from schemashift.runtime.project import Project
+
+
+def run(args: argparse.Namespace, project: Project, out: Output) -> int:
+    """Print each difference with its cause; exit 1 when there is any."""
+    differences = check(project, offline=args.offline)
+    if args.json:
+        payload = {
+            "ok": not differences,
+            "differences": [{"cause": d.cause, "detail": d.detail} for d in differences],
+        }
+        out.report(json.dumps(payload, indent=2))
+        return 0 if not differences else 1
+    if not differences:
+        scope = "models and migration files" if args.offline else "models, files and database"
+        out.report(f"OK: {scope} agree.")
+        return 0
+    for d in differences:
+        out.report(f"{d.cause}: {d.detail}")
+    n = len(differences)
+    out.report(f"{n} difference{'s' if n != 1 else ''} found.")
+    return 1

@@ -1,0 +1,41 @@
+"""Differences between the schema the applied migrations produce and the live database."""
+
+from __future__ import annotations
+
+from schemashift.schema.values import Schema, Table
+
+
+def _members(table: Table) -> dict[str, dict[str, object]]:
+    return {
+        "column": {c.name: c for c in table.columns},
+        "index": {i.name: i for i in table.indexes},
+        "foreign key": {f.name: f for f in table.foreign_keys},
+        "check": {c.name: c for c in table.checks},
+    }
+
+
+def describe_drift(expected: Schema, live: Schema) -> list[str]:
+    """One sentence per difference, from the point of view of the live database. Both
+    schemas must be in the dialect's comparable form."""
+    out: list[str] = []
+    for name in sorted(set(expected.tables) | set(live.tables)):
+        want, have = expected.table(name), live.table(name)
+        if have is None:
+            out.append(f"table {name} is missing from the database")
+            continue
+        if want is None:
+            out.append(f"table {name} exists in the database but not in the migrations")
+            continue
+        if want == have:
+            continue
+        wanted, found = _members(want), _members(have)
+        for kind in wanted:
+            for member in sorted(set(wanted[kind]) | set(found[kind])):
+                a, b = wanted[kind].get(member), found[kind].get(member)
+                if b is None:
+                    out.append(f"{kind} {name}.{member} is missing from the database")
+                elif a is None:
+                    out.append(f"{kind} {name}.{member} exists in the database only")
+                elif a != b:
+                    out.append(f"{kind} {name}.{member} differs: expected {a}, found {b}")
+    return out
