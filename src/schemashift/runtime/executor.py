@@ -230,6 +230,7 @@ def _execute(
     batch: int,
     fake: bool,
     reporter: Reporter,
+    adopted: str | None = None,
 ) -> None:
     dialect = project.dialect
     recorder = Recorder(conn, dialect)
@@ -248,12 +249,13 @@ def _execute(
                 index += 1
                 reporter.starting(mig.file.name, direction, total, index)
                 mconn = MigrationConnection(conn, dialect.name)
-                ms = 0 if fake else _run_one(mig, direction, mconn)
+                skip = fake or mig.file.name == adopted
+                ms = 0 if skip else _run_one(mig, direction, mconn)
                 if direction == "up":
                     recorder.record(mig.file.name, batch, mig.checksum, ms)
                 else:
                     recorder.forget(mig.file.name)
-                reporter.finished(mig.file.name, direction, ms, fake)
+                reporter.finished(mig.file.name, direction, ms, skip)
 
 
 def _dry_run(
@@ -315,7 +317,18 @@ def apply_pending(
         _dry_run(project, migs, "up", reporter)
     else:
         assert conn is not None
-        _execute(project, conn, migs, "up", result.batch, fake, reporter)
+        adopted = None
+        if not applied and not fake:
+            from schemashift.runtime.adopt import adoptable
+
+            found = adoptable(project, conn, pending)
+            if found is not None:
+                adopted = found.name
+                reporter.info(
+                    f"The tables of {adopted} already exist exactly as it declares them: "
+                    "recording it as applied without running it."
+                )
+        _execute(project, conn, migs, "up", result.batch, fake, reporter, adopted)
     result.duration_ms = _ms(start)
     return result
 
