@@ -1,0 +1,118 @@
+"""Every user mistake: one clear message, exit 1 (2 for wrong usage), nothing changed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support import db
+from tests.support.project import ProjectDir
+
+USER = """
+class User(Model):
+    email = Field.String(max_length=255, unique=True, nullable=False)
+"""
+
+
+def _failed(result: object, *needles: str) -> str:
+    code, err = result.code, result.err  # type: ignore[attr-defined]
+    assert code == 1, (code, err)
+    assert "Traceback" not in err
+    assert err.startswith("error: ")
+    for needle in needles:
+        assert needle in err, (needle, err)
+    return err
+
+
+@pytest.mark.parametrize("name", ["Add-Phone", "add phone", "x;drop", "Éa", ""])
+def test_bad_migration_name(sqlite_project: ProjectDir, name: str) -> None:
+    sqlite_project.model("user", USER)
+    _failed(sqlite_project.run("make", "migration", name), "not allowed")
+    assert sqlite_project.files() == []
+
+
+def test_unknown_url_scheme(sqlite_project: ProjectDir) -> None:
+    result = sqlite_project.run("migrate", "--database", "mysql://u:secret@h/db")
+    err = _failed(result, "Unknown database URL scheme 'mysql'")
+    assert "secret" not in err
+
+
+def test_password_never_printed(sqlite_project: ProjectDir) -> None:
+    url = "postgresql://bob:hunter2@127.0.0.1:1/nowhere?sslpassword=alsosecret"
+    result = sqlite_project.run("migrate", "--database", url)
+    assert result.code == 1
+    assert "hunter2" not in result.err + result.out
+    assert "alsosecret" not in result.err + result.out
+
+
+def test_syntax_error_in_migration_names_file_and_line(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("user", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    path = sqlite_project.migrations / "0002_broken.py"
+    path.write_text("def up(conn):\n    conn.execute('x'\n")
+    err = _failed(sqlite_project.run("migrate"), "0002_broken.py", "line")
+    assert "syntax" in err
+    assert db.tracking(sqlite_project.database) == []
+    assert "users" not in db.tables(sqlite_project.database)
+
+
+def test_migration_without_up(sqlite_project: ProjectDir) -> None:
+    sqlite_project.migrations.mkdir(parents=True)
+    (sqlite_project.migrations / "0001_nothing.py").write_text("def down(conn):\n    pass\n")
+    _failed(sqlite_project.run("migrate"), "0001_nothing.py", "up(conn)")
+
+
+def test_duplicate_numbers_name_both_files(sqlite_project: ProjectDir) -> None:
+    sqlite_project.migrations.mkdir(parents=True)
+    for name in ("0001_a.py", "0001_b.py"):
+        (sqlite_project.migrations / name).write_text("def up(conn):\n    pass\n")
+    for args in (("migrate",), ("migrate", "--status"), ("make", "migration", "x")):
+        _failed(sqlite_project.run(*args), "0001_a.py", "0001_b.py")
+    assert not (sqlite_project.root.parent / "db.sqlite3").exists()
+
+
+def test_unreadable_database_path(sqlite_project: ProjectDir, tmp_path: object) -> None:
+    sqlite_project.model("user", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    result = sqlite_project.run("migrate", "--database", "sqlite:////no/such/folder/db.sqlite3")
+    _failed(result, "/no/such/folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_permission_denied_database(sqlite_project: ProjectDir) -> None:
+    target = sqlite_project.root / "locked.db"
+    target.write_bytes(b"")
+    target.chmod(0)
+    _failed(sqlite_project.run("migrate", "--database", "sqlite:///locked.db"))
+
+
+def test_model_file_that_fails_to_import(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("user", USER + "\nraise RuntimeError('boom')\n")
+    err = _failed(
+        sqlite_project.run("make", "migration", "x"), "src/models/user.py", "line", "boom"
+    )
+    assert sqlite_project.files() == []
+    assert "Traceback" not in err
+
+
+def test_model_file_with_syntax_error(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("user", "class User(Model:\n    pass\n")
+    _failed(sqlite_project.run("make", "migration", "x"), "src/models/user.py", "line")
+
+
+def test_wrong_usage_exits_2(sqlite_project: ProjectDir) -> None:
+    for args in (
+        ("migrate", "--step", "zero"),
+        ("frobnicate",),
+        ("migrate", "--status", "--step", "1"),
+    ):
+        result = sqlite_project.run(*args)
+        assert result.code == 2, args
+        assert "Traceback" not in result.err
+
+
+def test_traceback_flag_shows_it(sqlite_project: ProjectDir) -> None:
+    result = sqlite_project.run("migrate", "--database", "mysql://x/y", "--traceback")
+    assert result.code == 1
+    assert "Traceback" in result.err
