@@ -1,0 +1,56 @@
+"""The SQLite dialect: the contract of :mod:`schemashift.dialects.base`, by delegation
+to the modules of this package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+
+from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.sqlite import connection, introspect, quoting, render, types
+
+if TYPE_CHECKING:
+    from schemashift.diff.operations import Operation
+    from schemashift.schema.values import Column, Schema
+    from schemashift.url import DatabaseURL
+
+
+class SQLiteDialect(Dialect):
+    """SQLite 3.35 or newer (DROP COLUMN). Stateless; use the shared :data:`DIALECT`."""
+
+    name = "sqlite"
+    max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
+    placeholder = "?"
+
+    def quote(self, identifier: str) -> str:
+        return quoting.quote(identifier)
+
+    def column_type(self, column: Column) -> str:
+        return types.column_type(column)
+
+    def render(self, operations: Sequence[Operation], before: Schema) -> list[Step]:
+        return render.render(operations, before)
+
+    def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
+        return connection.connect(url, create=create)
+
+    def database_exists(self, url: DatabaseURL) -> bool:
+        return connection.database_exists(url)
+
+    def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        return connection.batch(conn)
+
+    def lock(
+        self, conn: DBConnection, url: DatabaseURL, timeout: float
+    ) -> AbstractContextManager[None]:
+        return connection.lock(url, timeout)
+
+    def tracking_table_sql(self, table: str) -> list[str]:
+        return connection.tracking_table_sql(table)
+
+    def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
+        return introspect.introspect(conn, exclude)
+
+    def comparable(self, schema: Schema) -> Schema:
+        return introspect.comparable(schema)

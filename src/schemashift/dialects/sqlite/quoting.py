@@ -1,0 +1,55 @@
+"""Identifiers and literals as SQLite text."""
+
+from __future__ import annotations
+
+import re
+
+#: SQLite places no practical limit on identifier length; this keeps names sane.
+MAX_IDENTIFIER_LENGTH = 255
+
+_BARE = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+# https://www.sqlite.org/lang_keywords.html, plus TRUE and FALSE, which SQLite reads
+# as boolean literals wherever no column of that name is in scope.
+KEYWORDS = frozenset(
+    (
+        "abort", "action", "add", "after", "all", "alter", "always", "analyze", "and", "as",
+        "asc", "attach", "autoincrement", "before", "begin", "between", "by", "cascade", "case",
+        "cast", "check", "collate", "column", "commit", "conflict", "constraint", "create",
+        "cross", "current", "current_date", "current_time", "current_timestamp", "database",
+        "default", "deferrable", "deferred", "delete", "desc", "detach", "distinct", "do",
+        "drop", "each", "else", "end", "escape", "except", "exclude", "exclusive", "exists",
+        "explain", "fail", "false", "filter", "first", "following", "for", "foreign", "from",
+        "full", "generated", "glob", "group", "groups", "having", "if", "ignore", "immediate",
+        "in", "index", "indexed", "initially", "inner", "insert", "instead", "intersect",
+        "into", "is", "isnull", "join", "key", "last", "left", "like", "limit", "match",
+        "materialized", "natural", "no", "not", "nothing", "notnull", "null", "nulls", "of",
+        "offset", "on", "or", "order", "others", "outer", "over", "partition", "plan", "pragma",
+        "preceding", "primary", "query", "raise", "range", "recursive", "references", "regexp",
+        "reindex", "release", "rename", "replace", "restrict", "returning", "right", "rollback",
+        "row", "rows", "savepoint", "select", "set", "table", "temp", "temporary", "then",
+        "ties", "to", "transaction", "trigger", "true", "unbounded", "union", "unique",
+        "update", "using", "vacuum", "values", "view", "virtual", "when", "where", "window",
+        "with", "without",
+    )
+)
+
+
+def quote(identifier: str) -> str:
+    """``identifier`` bare when it is a plain lowercase non-keyword name, otherwise
+    double-quoted with embedded double quotes doubled."""
+    if _BARE.match(identifier) and identifier not in KEYWORDS:
+        return identifier
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def string_literal(value: str) -> str:
+    """``value`` as an SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def python_literal(text: str) -> str:
+    """``text`` as a Python string literal, double-quoted where that reads naturally."""
+    if '"' not in text and "\\" not in text and text.isprintable():
+        return '"' + text + '"'
+    return repr(text)

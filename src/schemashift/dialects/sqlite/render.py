@@ -1,0 +1,101 @@
+"""Operations as SQLite statements: ALTER TABLE where SQLite can, a rebuild otherwise.
+
+Consecutive changes to one table form a run. A run that ALTER TABLE can express is
+written statement by statement; any other run becomes a single rebuild from the table
+as it was before the run to the table after it, so that two column changes copy the
+rows once, not twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemashift.dialects.base import Comment, Step
+from schemashift.dialects.sqlite.inplace import in_place, inline_keys
+from schemashift.dialects.sqlite.rebuild import rebuild
+from schemashift.diff.operations import (
+    CreateTable,
+    DropIndex,
+    DropTable,
+    Operation,
+    RenameColumn,
+    RenameTable,
+    apply_all,
+)
+from schemashift.schema.values import Schema
+
+_TABLE_LEVEL = (CreateTable, DropTable, RenameTable)
+
+
+def render(operations: Sequence[Operation], before: Schema) -> list[Step]:
+    """The steps that turn ``before`` into the schema after ``operations``."""
+    steps: list[Step] = []
+    schema = before
+    for run in runs(operations):
+        steps.extend(render_run(run, schema))
+        schema = apply_all(schema, run)
+    return steps
+
+
+def runs(operations: Sequence[Operation]) -> list[list[Operation]]:
+    """``operations`` cut into runs of consecutive changes to one table's contents.
+    Creating, dropping or renaming a table is a run of its own."""
+    result: list[list[Operation]] = []
+    for op in operations:
+        previous = result[-1][-1] if result else None
+        if (
+            previous is not None
+            and not isinstance(op, _TABLE_LEVEL)
+            and not isinstance(previous, _TABLE_LEVEL)
+            and previous.table_name == op.table_name
+        ):
+            result[-1].append(op)
+        else:
+            result.append([op])
+    return result
+
+
+def render_run(run: list[Operation], schema: Schema) -> list[Step]:
+    """One run's steps. Dropped indexes go first (a column can then be dropped in
+    place); renames stay plain statements, so that SQLite carries them into triggers
+    and hand-made indexes, and split the run around them."""
+    ordered = sorted(run, key=lambda op: not isinstance(op, DropIndex))
+    steps: list[Step] = []
+    part: list[Operation] = []
+    for op in ordered:
+        if isinstance(op, RenameColumn):
+            steps.extend(render_part(part, schema))
+            schema = apply_all(schema, part)
+            steps.extend(render_part([op], schema))
+            schema = op.apply(schema)
+            part = []
+        else:
+            part.append(op)
+    steps.extend(render_part(part, schema))
+    return steps
+
+
+def render_part(part: list[Operation], schema: Schema) -> list[Step]:
+    """Plain statements for ``part`` if each has one, else one rebuild of its table."""
+    if not part:
+        return []
+    inline = inline_keys(part)
+    steps: list[Step] = []
+    state = schema
+    for op in part:
+        done = in_place(op, state, inline)
+        if done is None:
+            return rebuild_part(part, schema)
+        steps.extend(Comment(f"WARNING: {w}") for w in op.warnings())
+        steps.extend(done)
+        state = op.apply(state)
+    return steps
+
+
+def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
+    """One rebuild of the table that ``part`` changes."""
+    name = part[0].table_name
+    old = schema.table(name)
+    new = apply_all(schema, part).table(name)
+    assert old is not None and new is not None, f"rebuild of unknown table {name!r}"
+    return rebuild(old, new, part)
