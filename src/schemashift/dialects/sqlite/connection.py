@@ -158,9 +158,9 @@ def _check_foreign_keys(db: SQLiteConnection) -> None:
     violations = db.execute("PRAGMA foreign_key_check").fetchall()
     if not violations:
         return
-    shown = [
-        f"{table} row {rowid} -> {parent}" for table, rowid, parent, _fkid in violations
-    ][:_SHOWN_VIOLATIONS]
+    shown = [f"{table} row {rowid} -> {parent}" for table, rowid, parent, _fkid in violations][
+        :_SHOWN_VIOLATIONS
+    ]
     more = len(violations) - len(shown)
     details = "\n".join(shown + ([f"... and {more} more"] if more else []))
     raise DatabaseError(

@@ -23,9 +23,7 @@ def introspect(conn: DBConnection, exclude: Sequence[str] = ()) -> Schema:
         "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'"
     ).fetchall()
     names = sorted(
-        name
-        for (name,) in rows
-        if not name.startswith(_SKIPPED_PREFIXES) and name not in exclude
+        name for (name,) in rows if not name.startswith(_SKIPPED_PREFIXES) and name not in exclude
     )
     return Schema.of(read_table(conn, name) for name in names)
 
@@ -101,9 +99,7 @@ def _read_foreign_keys(conn: DBConnection, table: str) -> tuple[ForeignKey, ...]
 
 
 def _primary_key_of(conn: DBConnection, table: str) -> str:
-    row = conn.execute(
-        "SELECT name FROM pragma_table_info(?) WHERE pk = 1", (table,)
-    ).fetchone()
+    row = conn.execute("SELECT name FROM pragma_table_info(?) WHERE pk = 1", (table,)).fetchone()
     return str(row[0]) if row else "rowid"
 
 

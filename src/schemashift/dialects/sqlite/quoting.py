@@ -11,6 +11,7 @@ _BARE = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 # https://www.sqlite.org/lang_keywords.html, plus TRUE and FALSE, which SQLite reads
 # as boolean literals wherever no column of that name is in scope.
+# fmt: off
 KEYWORDS = frozenset(
     (
         "abort", "action", "add", "after", "all", "alter", "always", "analyze", "and", "as",
@@ -33,6 +34,7 @@ KEYWORDS = frozenset(
         "with", "without",
     )
 )
+# fmt: on
 
 
 def quote(identifier: str) -> str:

@@ -36,7 +36,7 @@ def rebuild(old: Table, new: Table, operations: Sequence[Operation]) -> list[Ste
     temp = TEMP_PREFIX + new.name
     return [
         *explain(new.name, operations),
-        capture_extras(old, new),
+        *capture_extras(old, new),
         Execute(create_table(new, temp)),
         Execute(copy_rows(old, new, temp, operations)),
         *carry_sequence(new, temp),
@@ -64,17 +64,22 @@ def explain(table: str, operations: Sequence[Operation]) -> list[Step]:
     return steps
 
 
-def capture_extras(old: Table, new: Table) -> Code:
+def capture_extras(old: Table, new: Table) -> list[Step]:
     """Remember the triggers and hand-made indexes that DROP TABLE is about to take with
     it (the modelled indexes are re-created from the new definition instead)."""
     modelled = sorted({index.name for index in (*old.indexes, *new.indexes)})
-    sql = (
-        f"SELECT sql FROM sqlite_master WHERE tbl_name = {string_literal(old.name)} "
-        "AND type IN ('index', 'trigger') AND sql IS NOT NULL"
-    )
+    clauses = [
+        "SELECT sql FROM sqlite_master",
+        f" WHERE tbl_name = {string_literal(old.name)} AND type IN ('index', 'trigger')",
+        " AND sql IS NOT NULL",
+    ]
     if modelled:
-        sql += f" AND name NOT IN ({', '.join(string_literal(n) for n in modelled)})"
-    return Code(f"saved = conn.execute({python_literal(sql)}).fetchall()")
+        clauses.append(f" AND name NOT IN ({', '.join(string_literal(n) for n in modelled)})")
+    return [
+        Code("saved = conn.execute("),
+        *(Code(f"    {python_literal(clause)}") for clause in clauses),
+        Code(").fetchall()"),
+    ]
 
 
 def column_sources(
@@ -149,7 +154,7 @@ def carry_sequence(new: Table, temp: str) -> list[Step]:
     return [
         Execute(f"DELETE FROM sqlite_sequence WHERE name = {string_literal(temp)}"),
         Execute(
-            f"INSERT INTO sqlite_sequence (name, seq) SELECT {string_literal(temp)}, seq "
+            f"INSERT INTO sqlite_sequence (name, seq)\nSELECT {string_literal(temp)}, seq "
             f"FROM sqlite_sequence WHERE name = {string_literal(new.name)}"
         ),
     ]
