@@ -1,0 +1,112 @@
+"""PostgreSQL: transactional DDL, an advisory migration lock, catalog introspection.
+
+Importing this package does not import psycopg; the driver is loaded when a connection
+is opened, and its absence is then a :class:`~schemashift.errors.ConfigError` that says
+how to install it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from typing import TYPE_CHECKING
+
+from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.postgres import connection, introspect, lock, quoting, render, types
+from schemashift.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from schemashift.diff.operations import Operation
+    from schemashift.schema.values import Column, Schema
+    from schemashift.url import DatabaseURL
+
+#: How long a statement in a batch waits for a table lock before the batch fails.
+DEFAULT_LOCK_TIMEOUT = "5s"
+
+
+class PostgresDialect(Dialect):
+    """The PostgreSQL dialect.
+
+    ``lock_timeout`` (a PostgreSQL interval, ``"5s"`` by default; ``None`` or ``"0"`` to
+    wait forever) bounds how long each statement of a batch waits for a table lock, so
+    that a migration stuck behind a long transaction fails and rolls back instead of
+    blocking every query queued behind it. A connection from :meth:`connect` starts with
+    this value in its own ``lock_timeout`` attribute, which :meth:`batch` reads, so one
+    run can change it without touching the shared dialect.
+    """
+
+    name = "postgresql"
+    max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
+    placeholder = "%s"
+
+    def __init__(self, lock_timeout: str | None = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.lock_timeout = lock_timeout
+
+    def quote(self, identifier: str) -> str:
+        return quoting.quote(identifier)
+
+    def column_type(self, column: Column) -> str:
+        return types.column_type(column)
+
+    def render(self, operations: Sequence[Operation], before: Schema) -> list[Step]:
+        return render.render(operations, before)
+
+    def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
+        """A connection in autocommit mode. PostgreSQL databases are never created:
+        ``create`` is accepted for the contract's sake and a missing database is a
+        DatabaseError."""
+        return connection.open_connection(url, lock_timeout=self.lock_timeout)
+
+    def database_exists(self, url: DatabaseURL) -> bool:
+        return connection.database_exists(url)
+
+    def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        return _batch(conn, getattr(conn, "lock_timeout", self.lock_timeout))
+
+    def lock(
+        self, conn: DBConnection, url: DatabaseURL, timeout: float
+    ) -> AbstractContextManager[None]:
+        def open_tagged(application_name: str) -> connection.PostgresConnection:
+            return connection.open_connection(
+                url, lock_timeout=None, application_name=application_name
+            )
+
+        return lock.advisory_lock(open_tagged, timeout, url.database or "(default)")
+
+    def tracking_table_sql(self, table: str) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {quoting.quote(table)} ("
+            "name TEXT PRIMARY KEY, batch INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL, "
+            "checksum TEXT NOT NULL, duration_ms INTEGER NOT NULL)"
+        ]
+
+    def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
+        return introspect.introspect(conn, exclude)
+
+    def comparable(self, schema: Schema) -> Schema:
+        return introspect.comparable(schema)
+
+
+@contextmanager
+def _batch(conn: DBConnection, lock_timeout: str | None) -> Iterator[None]:
+    conn.execute("BEGIN")
+    try:
+        if lock_timeout:
+            conn.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
+        yield
+    except BaseException:
+        # If the connection is gone, the server has rolled back on its own.
+        with suppress(DatabaseError):
+            conn.execute("ROLLBACK")
+        raise
+    cursor = conn.execute("COMMIT")
+    # COMMIT of a transaction an error aborted (and something swallowed) rolls back.
+    if getattr(cursor, "statusmessage", "COMMIT") == "ROLLBACK":
+        raise DatabaseError(
+            "The batch transaction had failed and was rolled back; nothing was changed."
+        )
+
+
+DIALECT = PostgresDialect()
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "DIALECT", "PostgresDialect"]
