@@ -1,0 +1,31 @@
+"""Benchmark modes: workload sizes and run counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Workload sizes and run counts of one benchmark mode."""
+
+    runs: int
+    warmup: int
+    w1_models: int
+    w1_columns: int
+    w2_length: int
+    w3_rows: int
+    sweep: tuple[int, ...]
+
+
+FULL = Sizes(
+    runs=5,
+    warmup=1,
+    w1_models=300,
+    w1_columns=10,
+    w2_length=1000,
+    w3_rows=1_000_000,
+    sweep=(100, 300, 1000, 3000),
+)
+#: A smoke run: the same code paths on small sizes, well under a minute.
+QUICK = Sizes(runs=3, warmup=0, w1_models=30, w1_columns=10, w2_length=60, w3_rows=20_000, sweep=())

@@ -1,0 +1,182 @@
+"""The raw-sqlite3 floor: the least a migration tool must do, as a tiny command.
+
+Run as ``python floor_cli.py COMMAND DIR [ARG]`` in a fresh process. It imports only the
+standard modules it needs, so its start-up is as close to ``import sqlite3`` as a real
+command can be. Migration files are plain ``NNNN_name.sql`` files of statements separated
+by ``;\\n``; applied ones are recorded in ``_floor_migrations``.
+
+- ``make DIR MODELS_JSON`` renders the models (tool-neutral JSON) into ``DIR/0001_initial.sql``
+  when there is no migration yet, and otherwise does what ``check`` does
+- ``migrate DIR [N]`` applies the pending files (up to number N) in one transaction
+- ``status DIR`` prints one ``[X]``/``[ ]`` line per migration file
+- ``check DIR MODELS_JSON`` compares the live schema with the models and says so
+"""
+
+import json
+import os
+import sqlite3
+import sys
+
+DB = "db.sqlite3"
+TRACKING = "_floor_migrations"
+TYPES = {
+    "string": "TEXT",
+    "text": "TEXT",
+    "enum": "TEXT",
+    "integer": "INTEGER",
+    "biginteger": "INTEGER",
+    "float": "REAL",
+    "decimal": "NUMERIC(10, 2)",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "DATETIME",
+    "json": "TEXT",
+    "uuid": "TEXT",
+}
+
+
+def literal(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def column_sql(col):
+    parts = [col["name"], TYPES[col["kind"]]]
+    if not col.get("nullable", True):
+        parts.append("NOT NULL")
+    if col.get("default") is not None:
+        parts.append("DEFAULT " + literal(col["default"]))
+    if col.get("unique"):
+        parts.append("UNIQUE")
+    if col.get("choices"):
+        values = ", ".join(literal(c) for c in col["choices"])
+        parts.append(f"CHECK ({col['name']} IN ({values}))")
+    if col.get("references"):
+        parts.append(f"REFERENCES {col['references']} (id) ON DELETE CASCADE")
+    return " ".join(parts)
+
+
+def table_indexes(table):
+    out = [tuple(i) for i in table.get("indexes", ())]
+    out.extend((c["name"],) for c in table["columns"] if c.get("references"))
+    return list(dict.fromkeys(out))
+
+
+def render(tables):
+    stmts = []
+    for t in tables:
+        cols = ["id INTEGER PRIMARY KEY AUTOINCREMENT"] + [column_sql(c) for c in t["columns"]]
+        body = ",\n    ".join(cols)
+        stmts.append(f"CREATE TABLE {t['name']} (\n    {body}\n)")
+        for idx in table_indexes(t):
+            name = "idx_" + "_".join((t["name"], *idx))
+            stmts.append(f"CREATE INDEX {name} ON {t['name']} ({', '.join(idx)})")
+    return stmts
+
+
+def files(folder):
+    return sorted(f for f in os.listdir(folder) if f.endswith(".sql"))
+
+
+def applied(db):
+    try:
+        return {r[0] for r in db.execute(f"SELECT name FROM {TRACKING}")}
+    except sqlite3.OperationalError:
+        return set()
+
+
+def make(folder, models):
+    if files(folder):
+        # Only an initial migration is ever generated; later ones are a comparison.
+        return check(folder, models)
+    with open(models) as f:
+        tables = json.load(f)
+    with open(os.path.join(folder, "0001_initial.sql"), "w") as f:
+        f.write(";\n".join(render(tables)) + "\n")
+    print(os.path.join(folder, "0001_initial.sql"))
+    return 0
+
+
+def migrate(folder, upto=None):
+    db = sqlite3.connect(DB, isolation_level=None)
+    done = applied(db)
+    pending = [f for f in files(folder) if f[:-4] not in done]
+    if upto is not None:
+        pending = [f for f in pending if int(f[:4]) <= int(upto)]
+    if not pending:
+        print("Nothing to migrate.")
+        return
+    db.execute("BEGIN")
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {TRACKING} "
+        "(name TEXT PRIMARY KEY, batch INTEGER, applied_at TEXT)"
+    )
+    for name in pending:
+        with open(os.path.join(folder, name)) as f:
+            for stmt in f.read().split(";\n"):
+                if stmt.strip():
+                    db.execute(stmt)
+        db.execute(f"INSERT INTO {TRACKING} VALUES (?, 1, CURRENT_TIMESTAMP)", (name[:-4],))
+        print(name[:-4])
+    db.execute("COMMIT")
+
+
+def status(folder):
+    db = sqlite3.connect(DB)
+    done = applied(db)
+    lines = ["MIGRATION STATUS"]
+    for f in files(folder):
+        lines.append(("[X] " if f[:-4] in done else "[ ] ") + f[:-4])
+    print("\n".join(lines))
+
+
+def check(folder, models):
+    with open(models) as f:
+        tables = json.load(f)
+    db = sqlite3.connect(DB)
+    differences = [f[:-4] + ": pending" for f in files(folder) if f[:-4] not in applied(db)]
+    for t in tables:
+        live = [
+            (r[1], r[2], bool(r[3]), r[4])
+            for r in db.execute("SELECT * FROM pragma_table_info(?)", (t["name"],))
+        ]
+        want = [("id", "INTEGER", False, None)] + [
+            (
+                c["name"],
+                TYPES[c["kind"]],
+                not c.get("nullable", True),
+                None if c.get("default") is None else literal(c["default"]),
+            )
+            for c in t["columns"]
+        ]
+        if live != want:
+            differences.append(f"{t['name']}: differs")
+        live_idx = {
+            tuple(r[2] for r in db.execute("SELECT * FROM pragma_index_info(?)", (i[1],)))
+            for i in db.execute("SELECT * FROM pragma_index_list(?)", (t["name"],))
+            if i[3] == "c"
+        }
+        if not set(table_indexes(t)) <= live_idx:
+            differences.append(f"{t['name']}: indexes differ")
+    print("\n".join(differences) or "Nothing to do.")
+    return 1 if differences else 0
+
+
+def main(argv):
+    command, folder, *rest = argv
+    if command == "make":
+        return make(folder, rest[0])
+    elif command == "migrate":
+        migrate(folder, *rest)
+    elif command == "status":
+        status(folder)
+    elif command == "check":
+        return check(folder, rest[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

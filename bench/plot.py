@@ -1,0 +1,53 @@
+"""Plot wall time against history length from results.json (run with the peers'
+interpreter, which has matplotlib): ``python plot.py RESULTS_JSON OUT_PNG``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+STYLE = {
+    "schemashift": ("tab:blue", "o"),
+    "django": ("tab:green", "s"),
+    "alembic": ("tab:orange", "^"),
+    "floor": ("tab:gray", "x"),
+}
+TITLES = {"migrate": "migrate from empty", "status": "status, all applied"}
+
+
+def main(source: str, target: str) -> None:
+    with open(source) as f:
+        results = json.load(f)["results"]
+    series: dict[tuple[str, str], list[tuple[int, float, float, float]]] = defaultdict(list)
+    for r in results:
+        if r["figure"].startswith("sweep.") and r["ok"]:
+            _, kind, length = r["figure"].split(".")
+            series[(kind, r["tool"])].append((int(length), r["median"], r["min"], r["max"]))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for ax, kind in zip(axes, TITLES, strict=True):
+        for tool, (color, marker) in STYLE.items():
+            points = sorted(series.get((kind, tool), []))
+            if not points:
+                continue
+            xs = [p[0] for p in points]
+            ax.plot(xs, [p[1] for p in points], color=color, marker=marker, label=tool)
+            ax.fill_between(
+                xs, [p[2] for p in points], [p[3] for p in points], color=color, alpha=0.15
+            )
+        ax.set_title(TITLES[kind])
+        ax.set_xlabel("migrations in history")
+        ax.set_ylabel("wall time, s (median; band = min-max)")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

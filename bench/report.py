@@ -1,0 +1,242 @@
+"""Turning results into the printed table, results.json and the docs' Markdown."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from config import Sizes
+from measure import Result
+
+FLOOR = "floor"
+TOOLS = ("schemashift", "django", "alembic", FLOOR)
+#: Ratio to the floor that schemashift must stay within, per figure (issue 6).
+TARGETS = {
+    "startup.help": 1.5,
+    "startup.status": 1.5,
+    "w1.make": 3.0,
+    "w1.migrate": 1.3,
+    "w2.migrate": 1.3,
+    "w2.status": 2.0,
+    "w2.make_noop": 3.0,
+    "w2.check": 3.0,
+    "w3.migrate": 1.1,
+}
+MEMORY_TARGET = 2.0
+#: Marginal cost per migration at the long end over the short end: above this the growth
+#: is not linear.
+LINEARITY_LIMIT = 1.5
+DOCS_BEGIN = "<!-- results:begin -->"
+DOCS_END = "<!-- results:end -->"
+
+
+def labels(s: Sizes) -> dict[str, str]:
+    """What each figure measures, in words."""
+    return {
+        "startup.help": "start-up: `--help`",
+        "startup.status": "start-up: status on an empty project",
+        "w1.make": f"W1: make the initial migration, {s.w1_models} models",
+        "w1.migrate": f"W1: migrate {s.w1_models} models from empty",
+        "w2.migrate": f"W2: migrate {s.w2_length:,} migrations from empty",
+        "w2.status": f"W2: status, {s.w2_length:,} applied",
+        "w2.make_noop": "W2: make migration, nothing to do",
+        "w2.check": "W2: check (offline), nothing to do",
+        "w2.migrate_noop": "W2: migrate, nothing pending",
+        "w3.migrate": f"W3: rebuild a {s.w3_rows:,}-row table",
+    }
+
+
+def _index(results: Sequence[Result]) -> dict[tuple[str, str], Result]:
+    return {(r.figure, r.tool): r for r in results}
+
+
+def ratio(results: Mapping[tuple[str, str], Result], figure: str, tool: str) -> float | None:
+    """Median of ``tool`` over the floor's median for ``figure``, when both succeeded."""
+    mine, floor = results.get((figure, tool)), results.get((figure, FLOOR))
+    if mine is None or floor is None or not mine.ok or not floor.ok:
+        return None
+    return mine.median / floor.median
+
+
+def memory_ratio(results: Mapping[tuple[str, str], Result], figure: str, tool: str) -> float | None:
+    """Peak memory of ``tool`` over the floor's for ``figure``."""
+    mine, floor = results.get((figure, tool)), results.get((figure, FLOOR))
+    if mine is None or floor is None or not mine.ok or not floor.ok:
+        return None
+    return mine.peak_mb / floor.peak_mb
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _cell(results: Mapping[tuple[str, str], Result], figure: str, tool: str) -> str:
+    r = results.get((figure, tool))
+    if r is None:
+        return "-"
+    if not r.ok:
+        return "FAILED"
+    x = ratio(results, figure, tool)
+    return _seconds(r.median) + ("" if tool == FLOOR or x is None else f" (x{x:.1f})")
+
+
+def _detail(results: Mapping[tuple[str, str], Result], figure: str, tool: str) -> str:
+    r = results.get((figure, tool))
+    if r is None or not r.ok:
+        return "-"
+    return f"{min(r.seconds):.3f}-{max(r.seconds):.3f} s, {r.peak_mb:.0f} MiB"
+
+
+def _tools(results: Sequence[Result]) -> list[str]:
+    present = {r.tool for r in results}
+    return [t for t in TOOLS if t in present]
+
+
+def _figures(results: Sequence[Result], sizes: Sizes) -> list[str]:
+    present = {r.figure for r in results}
+    return [f for f in labels(sizes) if f in present]
+
+
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def main_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the main table: medians with ratios to the floor."""
+    idx, tools, names = _index(results), _tools(results), labels(sizes)
+    rows = [[names[f], *(_cell(idx, f, t) for t in tools)] for f in _figures(results, sizes)]
+    return ["work", *tools], rows
+
+
+def detail_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the spread table: min-max and peak memory."""
+    idx, tools, names = _index(results), _tools(results), labels(sizes)
+    rows = [[names[f], *(_detail(idx, f, t) for t in tools)] for f in _figures(results, sizes)]
+    return ["work", *tools], rows
+
+
+def _slope_ratio(
+    results: Mapping[tuple[str, str], Result], kind: str, tool: str, lengths: Sequence[int]
+) -> float | None:
+    points = [(n, results.get((f"sweep.{kind}.{n}", tool))) for n in sorted(lengths)]
+    ok = [(n, r.median) for n, r in points if r is not None and r.ok]
+    if len(ok) < 3 or len(ok) != len(points):
+        return None
+    (n0, t0), (n1, t1), (n2, t2) = ok[0], ok[-2], ok[-1]
+    low = (t1 - t0) / (n1 - n0)
+    return None if low <= 0 else ((t2 - t1) / (n2 - n1)) / low
+
+
+def target_rows(
+    results: Sequence[Result], sizes: Sizes, tool: str = "schemashift"
+) -> list[list[str]]:
+    """One row per target of the issue: limit, ratio reached, verdict."""
+    idx, names = _index(results), labels(sizes)
+    rows = []
+    for figure, limit in TARGETS.items():
+        x, m = ratio(idx, figure, tool), memory_ratio(idx, figure, tool)
+        if x is None:
+            rows.append([names[figure], f"<= {limit}x", "-", "not measured", "-", "-"])
+            continue
+        verdict = "met" if x <= limit else f"missed by {x / limit:.2f}x"
+        mem = "met" if m is not None and m <= MEMORY_TARGET else f"missed ({m:.1f}x)"
+        rows.append([names[figure], f"<= {limit}x", f"{x:.2f}x", verdict, f"{m:.2f}x", mem])
+    for kind in ("migrate", "status"):
+        s = _slope_ratio(idx, kind, tool, sizes.sweep)
+        if s is not None:
+            verdict = "linear" if s <= LINEARITY_LIMIT else "grows faster than linear"
+            rows.append(
+                [
+                    f"sweep: {kind} cost per migration, long end / short end",
+                    f"<= {LINEARITY_LIMIT}",
+                    f"{s:.2f}",
+                    verdict,
+                    "",
+                    "",
+                ]
+            )
+    return rows
+
+
+TARGET_HEADER = [
+    "target",
+    "limit (x floor)",
+    "schemashift",
+    "verdict",
+    "peak memory (x floor)",
+    "memory <= 2x",
+]
+
+
+def sweep_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the history-length sweep."""
+    idx, tools = _index(results), _tools(results)
+    rows = []
+    for n in sizes.sweep:
+        for kind in ("migrate", "status"):
+            rows.append(
+                [f"{kind}, {n:,} migrations", *(_cell(idx, f"sweep.{kind}.{n}", t) for t in tools)]
+            )
+    return ["history", *tools], rows
+
+
+def text(results: Sequence[Result], sizes: Sizes) -> str:
+    """Everything, as plain-text tables for the terminal."""
+    parts = [
+        _text_table(*main_rows(results, sizes)),
+        _text_table(*detail_rows(results, sizes)),
+        _text_table(TARGET_HEADER, target_rows(results, sizes)),
+    ]
+    if sizes.sweep:
+        parts.append(_text_table(*sweep_rows(results, sizes)))
+    failures = [f"FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
+    return "\n\n".join(parts + failures)
+
+
+def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]) -> str:
+    """The generated part of docs/benchmarks.md."""
+    parts = [
+        f"Measured {meta['date']} on {meta['machine']}; medians of {sizes.runs} fresh "
+        f"processes after {sizes.warmup} warm-up run(s). Versions: {meta['versions']}.",
+        "Median wall time (ratio to the raw-sqlite3 floor of the same run):",
+        _markdown_table(*main_rows(results, sizes)),
+        "Spread (min-max) and peak resident memory:",
+        _markdown_table(*detail_rows(results, sizes)),
+        "Targets of the issue, for schemashift:",
+        _markdown_table(TARGET_HEADER, target_rows(results, sizes)),
+    ]
+    if sizes.sweep:
+        parts += ["History-length sweep:", _markdown_table(*sweep_rows(results, sizes))]
+    return "\n\n".join(parts)
+
+
+def write_json(
+    path: Path, results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
+) -> None:
+    """All runs and summaries as JSON."""
+    payload = {"meta": meta, "sizes": sizes.__dict__, "results": [r.as_dict() for r in results]}
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def update_docs(doc: Path, generated: str) -> bool:
+    """Replace the generated block of ``doc``; False when it has no markers."""
+    if not doc.exists():
+        return False
+    old = doc.read_text()
+    pattern = re.compile(re.escape(DOCS_BEGIN) + ".*?" + re.escape(DOCS_END), re.S)
+    if not pattern.search(old):
+        return False
+    doc.write_text(pattern.sub(lambda _: f"{DOCS_BEGIN}\n{generated}\n{DOCS_END}", old))
+    return True

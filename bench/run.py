@@ -1,0 +1,199 @@
+"""Benchmark schemashift against Django, Alembic and raw sqlite3 (the floor).
+
+    python3 bench/run.py            # full run (about half an hour)
+    python3 bench/run.py --quick    # smoke run, under a minute
+
+Builds every workload itself (seeded) under bench/.work/, runs each figure as fresh
+processes, checks every run's result, prints medians with ratios to the floor and writes
+bench/.work/results.json (results-quick.json in quick mode). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import environment
+import report
+import scenarios
+from config import FULL, QUICK, Sizes
+from measure import Job, Result, run_once
+from peers.alembic_ import Alembic
+from peers.base import Adapter
+from peers.django_ import Django
+from peers.floor import Floor
+from peers.schemashift_ import Schemashift
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+SECTIONS = ("startup", "w1", "w2", "w3", "sweep")
+DEFAULT_PEERS_PYTHON = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
+
+
+def _default_schemashift() -> str:
+    script = REPO / ".venv" / "bin" / "schemashift"
+    if script.exists():
+        return str(script)
+    return f"{REPO / '.venv' / 'bin' / 'python'} -m schemashift"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--quick", action="store_true", help="small sizes, fewer runs, no sweep")
+    p.add_argument("--runs", type=int, help="timed runs per figure (default 5, quick 3)")
+    p.add_argument("--warmup", type=int, help="untimed runs before them (default 1, quick 0)")
+    p.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}"
+    )
+    p.add_argument("--tools", default="schemashift,django,alembic,floor", help="tools to measure")
+    p.add_argument(
+        "--schemashift", default=_default_schemashift(), help="the command to run schemashift"
+    )
+    p.add_argument(
+        "--floor-python",
+        default=str(REPO / ".venv" / "bin" / "python"),
+        help="interpreter of the raw-sqlite3 floor (default: schemashift's)",
+    )
+    p.add_argument(
+        "--peers-python",
+        default=str(DEFAULT_PEERS_PYTHON),
+        help="Python >= 3.12 for the peers' environment",
+    )
+    p.add_argument("--peers-venv", type=Path, default=BENCH / ".venv-peers")
+    p.add_argument("--work", type=Path, help="working folder (default bench/.work/full or quick)")
+    p.add_argument(
+        "--update-docs",
+        action="store_true",
+        help="rewrite the results block of docs/benchmarks.md and the plot",
+    )
+    return p.parse_args(argv)
+
+
+def build_adapters(
+    args: argparse.Namespace, progress: scenarios.Progress
+) -> tuple[list[Adapter], dict[str, object]]:
+    """The tools to measure, and their versions."""
+    wanted = set(args.tools.split(","))
+    adapters: list[Adapter] = []
+    versions: dict[str, object] = {}
+    if "floor" in wanted:
+        adapters.append(Floor(args.floor_python))
+        versions["floor"] = environment.versions(args.floor_python)
+    if "schemashift" in wanted:
+        tool = Schemashift(shlex.split(args.schemashift))
+        try:
+            probe = run_once(Job("probe", tool.name, [*tool.command, "--version"], REPO))
+            problem = "" if probe.returncode == 0 else probe.stderr.strip()[-300:]
+        except OSError as exc:
+            problem = str(exc)
+        if problem:
+            progress(f"error: `{args.schemashift} --version` failed: {problem}")
+            progress("install schemashift in its venv, or pass --schemashift or --tools")
+            raise SystemExit(2)
+        adapters.append(tool)
+        versions["schemashift"] = probe.stdout.strip()
+    if wanted & {"django", "alembic"}:
+        python = environment.peers_env(
+            args.peers_venv, args.peers_python, create=not args.quick, progress=progress
+        )
+        if python is not None:
+            if "django" in wanted:
+                adapters.append(Django(str(python)))
+            if "alembic" in wanted:
+                adapters.append(Alembic(str(python.with_name("alembic"))))
+            versions["peers"] = environment.versions(
+                str(python), ("Django", "alembic", "SQLAlchemy")
+            )
+    return adapters, versions
+
+
+def _as_sweep(results: list[Result], length: int) -> list[Result]:
+    renamed = {"w2.migrate": f"sweep.migrate.{length}", "w2.status": f"sweep.status.{length}"}
+    return [replace(r, figure=renamed[r.figure]) for r in results if r.figure in renamed]
+
+
+def run_all(
+    plan: scenarios.Plan, adapters: list[Adapter], sizes: Sizes, sections: set[str]
+) -> list[Result]:
+    results: list[Result] = []
+    if "startup" in sections:
+        results += scenarios.startup(plan, adapters)
+    if "w1" in sections:
+        results += scenarios.workload1(plan, adapters, sizes.w1_models, sizes.w1_columns)
+    w2_results: list[Result] = []
+    if "w2" in sections:
+        w2_results = scenarios.workload2(plan, adapters, sizes.w2_length)
+        results += w2_results
+    if "w3" in sections:
+        results += scenarios.workload3(plan, adapters, sizes.w3_rows)
+    if "sweep" in sections:
+        for length in sizes.sweep:
+            if length == sizes.w2_length and w2_results:
+                results += _as_sweep(w2_results, length)
+            else:
+                results += scenarios.sweep(plan, adapters, length)
+    return results
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    sizes = replace(
+        sizes,
+        runs=args.runs if args.runs is not None else sizes.runs,
+        warmup=args.warmup if args.warmup is not None else sizes.warmup,
+    )
+    progress = print
+    adapters, versions = build_adapters(args, progress)
+    mode = "quick" if args.quick else "full"
+    work = args.work or BENCH / ".work" / mode
+    work.mkdir(parents=True, exist_ok=True)
+    plan = scenarios.Plan(work=work, runs=sizes.runs, warmup=sizes.warmup, progress=progress)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    results = run_all(plan, adapters, sizes, set(args.only.split(",")))
+    meta = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": mode,
+        "machine": environment.machine(),
+        "versions": versions,
+        "commands": {a.name: a.help() for a in adapters},
+    }
+    out = BENCH / ".work" / ("results.json" if mode == "full" else "results-quick.json")
+    report.write_json(out, results, sizes, meta)
+    print()
+    print(report.text(results, sizes))
+    print(f"\nresults: {out}")
+    if args.update_docs:
+        _update_docs(args, out, results, sizes, meta)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _update_docs(
+    args: argparse.Namespace,
+    out: Path,
+    results: list[Result],
+    sizes: Sizes,
+    meta: dict[str, object],
+) -> None:
+    doc = REPO / "docs" / "benchmarks.md"
+    if report.update_docs(doc, report.markdown(results, sizes, meta)):
+        print(f"updated {doc}")
+    python = environment.venv_python(args.peers_venv)
+    if sizes.sweep and python.exists():
+        subprocess.run(
+            [str(python), str(BENCH / "plot.py"), str(out), str(doc.with_suffix(".png"))],
+            check=True,
+        )
+        print(f"plotted {doc.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,262 @@
+"""The benchmark's figures: project set-up, then one job per tool for each figure."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import verify
+from measure import BenchFailure, Job, Result, Run, measure
+from peers.base import Adapter
+from peers.floor import Floor
+from workloads import sqlite_sql, w1, w2, w3
+from workloads.spec import Tab
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many runs, and where to work."""
+
+    work: Path
+    runs: int
+    warmup: int
+    progress: Progress = print
+
+
+def _reset_db(adapter: Adapter, root: Path, source: Path | None = None) -> None:
+    db = adapter.db(root)
+    for path in (db, db.with_name(db.name + "-journal"), db.with_name(db.name + "-wal")):
+        path.unlink(missing_ok=True)
+    if source is not None:
+        shutil.copyfile(source, db)
+
+
+def _failed(figure: str, tool: str, why: str) -> Result:
+    return Result(figure, tool, error=why)
+
+
+def _setup(
+    plan: Plan, adapters: Sequence[Adapter], what: str, fn: Callable[[Adapter], None]
+) -> list[Adapter]:
+    """Run ``fn`` for each adapter; those whose set-up fails are reported and dropped."""
+    ready = []
+    for adapter in adapters:
+        try:
+            fn(adapter)
+            ready.append(adapter)
+        except BenchFailure as exc:
+            plan.progress(f"  {what} [{adapter.name}] set-up FAILED: {exc}")
+    return ready
+
+
+def startup(plan: Plan, adapters: Sequence[Adapter]) -> list[Result]:
+    """``--help``, and the status command on an empty project."""
+    plan.progress("start-up")
+    roots = {a.name: plan.work / "startup" / a.name for a in adapters}
+    ready = _setup(plan, adapters, "startup", lambda a: a.write_project(roots[a.name], []))
+    jobs = [Job("startup.help", a.name, a.help(), roots[a.name]) for a in ready]
+    for a in ready:
+        root = roots[a.name]
+
+        def empty_status(run: Run, a: Adapter = a) -> None:
+            run.require_success()
+            if not isinstance(a, Floor) and not a.status_shows(run, 0):
+                raise BenchFailure(f"unexpected status output: {run.stdout[:200]!r}")
+
+        argv = a.help() if isinstance(a, Floor) else a.status()
+        prepare = lambda a=a, root=root: _reset_db(a, root)  # noqa: E731
+        jobs.append(Job("startup.status", a.name, argv, root, prepare=prepare, verify=empty_status))
+    return measure(jobs, plan.runs, plan.warmup, plan.progress)
+
+
+def _w1_make_job(a: Adapter, root: Path, tables: Sequence[Tab]) -> Job:
+    def prepare() -> None:
+        a.clear_migrations(root)
+        _reset_db(a, root)
+
+    def check(run: Run) -> None:
+        run.require_success()
+        files = a.migration_files(root)
+        if len(files) != 1:
+            raise BenchFailure(f"expected one migration file, found {[f.name for f in files]}")
+        text = files[0].read_text()
+        absent = [t.name for t in tables if t.name not in text]
+        if absent:
+            raise BenchFailure(f"the migration misses tables {absent[:5]}")
+        if (
+            isinstance(a, Floor)
+            and text != ";\n".join(s for t in tables for s in sqlite_sql.create_table(t)) + "\n"
+        ):
+            raise BenchFailure("the floor rendered other SQL than the workload's")
+
+    return Job("w1.make", a.name, a.make("initial"), root, prepare=prepare, verify=check)
+
+
+def _migrate_job(
+    figure: str, a: Adapter, root: Path, tables: Sequence[Tab], applied: int, base: Path | None
+) -> Job:
+    def check(run: Run) -> None:
+        run.require_success()
+        verify.schema(a.db(root), tables)
+        if a.applied(a.db(root)) != applied:
+            raise BenchFailure(f"{a.applied(a.db(root))} migrations recorded, want {applied}")
+
+    prepare = lambda: _reset_db(a, root, base)  # noqa: E731
+    return Job(figure, a.name, a.migrate(), root, prepare=prepare, verify=check)
+
+
+def workload1(plan: Plan, adapters: Sequence[Adapter], models: int, columns: int) -> list[Result]:
+    """W1: generate the initial migration of many models, then apply it to an empty
+    database."""
+    plan.progress(f"W1: {models} models x {columns} columns")
+    tables = w1.tables(models, columns)
+    roots = {a.name: plan.work / "w1" / a.name for a in adapters}
+    ready = _setup(plan, adapters, "w1", lambda a: a.write_project(roots[a.name], tables))
+    made = measure(
+        [_w1_make_job(a, roots[a.name], tables) for a in ready],
+        plan.runs,
+        plan.warmup,
+        plan.progress,
+    )
+    ok = {r.tool for r in made if r.ok}
+    jobs = [
+        _migrate_job("w1.migrate", a, roots[a.name], tables, 1, None) for a in ready if a.name in ok
+    ]
+    failed = [
+        _failed("w1.migrate", a.name, "no migration: make failed")
+        for a in ready
+        if a.name not in ok
+    ]
+    return made + measure(jobs, plan.runs, plan.warmup, plan.progress) + failed
+
+
+def _w2_setup(
+    plan: Plan, adapters: Sequence[Adapter], length: int
+) -> tuple[list[Adapter], dict[str, Path], list[Tab]]:
+    steps = w2.history(length)
+    tables = w2.final_tables(steps)
+    roots = {a.name: plan.work / f"w2-{length}" / a.name for a in adapters}
+
+    def write(a: Adapter) -> None:
+        a.write_project(roots[a.name], tables)
+        a.write_history(roots[a.name], steps)
+
+    return _setup(plan, adapters, f"w2-{length}", write), roots, tables
+
+
+def _keep_head(
+    results: list[Result], ready: Sequence[Adapter], roots: dict[str, Path]
+) -> list[Adapter]:
+    """Adapters whose migrate succeeded, with their migrated database saved as
+    ``head.sqlite3`` for the runs that need every migration applied."""
+    ok = {r.tool for r in results if r.ok}
+    for a in ready:
+        if a.name in ok:
+            shutil.copyfile(a.db(roots[a.name]), roots[a.name] / "head.sqlite3")
+    return [a for a in ready if a.name in ok]
+
+
+def _status_job(figure: str, a: Adapter, root: Path, applied: int) -> Job:
+    def check(run: Run) -> None:
+        run.require_success()
+        if not a.status_shows(run, applied):
+            raise BenchFailure(f"status does not show {applied} applied: {run.stdout[-300:]!r}")
+
+    prepare = lambda: _reset_db(a, root, root / "head.sqlite3")  # noqa: E731
+    return Job(figure, a.name, a.status(), root, prepare=prepare, verify=check)
+
+
+def _noop_jobs(a: Adapter, root: Path, tables: Sequence[Tab], length: int) -> list[Job]:
+    before = a.migration_files(root)
+
+    def prepare() -> None:
+        _reset_db(a, root, root / "head.sqlite3")
+
+    def made_nothing(run: Run) -> None:
+        run.require_success()
+        if not a.made_nothing(root, before):
+            raise BenchFailure("make wrote a migration although nothing changed")
+
+    def still_head(run: Run) -> None:
+        run.require_success()
+        verify.schema(a.db(root), tables)
+        if a.applied(a.db(root)) != length:
+            raise BenchFailure("the applied migrations changed")
+
+    return [
+        Job("w2.make_noop", a.name, a.make("noop"), root, prepare=prepare, verify=made_nothing),
+        Job("w2.check", a.name, a.check(), root, prepare=prepare),
+        Job("w2.migrate_noop", a.name, a.migrate(), root, prepare=prepare, verify=still_head),
+    ]
+
+
+def workload2(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
+    """W2: a long history: migrate from empty, status, and the nothing-to-do commands."""
+    plan.progress(f"W2: history of {length} migrations")
+    ready, roots, tables = _w2_setup(plan, adapters, length)
+    migrated = measure(
+        [_migrate_job("w2.migrate", a, roots[a.name], tables, length, None) for a in ready],
+        plan.runs,
+        plan.warmup,
+        plan.progress,
+    )
+    at_head = _keep_head(migrated, ready, roots)
+    jobs = [_status_job("w2.status", a, roots[a.name], length) for a in at_head]
+    for a in at_head:
+        jobs += _noop_jobs(a, roots[a.name], tables, length)
+    return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
+
+
+def sweep(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
+    """One point of the history-length sweep: migrate from empty and status."""
+    plan.progress(f"sweep: history of {length} migrations")
+    ready, roots, tables = _w2_setup(plan, adapters, length)
+    migrated = measure(
+        [
+            _migrate_job(f"sweep.migrate.{length}", a, roots[a.name], tables, length, None)
+            for a in ready
+        ],
+        plan.runs,
+        plan.warmup,
+        plan.progress,
+    )
+    at_head = _keep_head(migrated, ready, roots)
+    jobs = [_status_job(f"sweep.status.{length}", a, roots[a.name], length) for a in at_head]
+    return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
+
+
+def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result]:
+    """W3: one migration that rebuilds a large table; every row must survive."""
+    plan.progress(f"W3: rebuild of a {rows:,}-row table")
+    data = plan.work / "w3" / f"data-{rows}.sqlite3"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    facts = w3.build_data(data, rows)
+    roots = {a.name: plan.work / "w3" / a.name for a in adapters}
+
+    def base(a: Adapter) -> None:
+        root = roots[a.name]
+        a.write_rebuild(root, w3.BEFORE, w3.AFTER)
+        _reset_db(a, root)
+        a.call(a.migrate(upto=1), root)
+        w3.load_rows(a.db(root), data)
+        shutil.move(a.db(root), root / "base.sqlite3")
+
+    ready = _setup(plan, adapters, "w3", base)
+    jobs = []
+    for a in ready:
+        root = roots[a.name]
+
+        def check(run: Run, a: Adapter = a, root: Path = root) -> None:
+            run.require_success()
+            verify.schema(a.db(root), [w3.AFTER])
+            verify.rows_kept(a.db(root), facts)
+            if a.applied(a.db(root)) != 2:
+                raise BenchFailure("the rebuild migration was not recorded")
+
+        prepare = lambda a=a, root=root: _reset_db(a, root, root / "base.sqlite3")  # noqa: E731
+        jobs.append(Job("w3.migrate", a.name, a.migrate(), root, prepare=prepare, verify=check))
+    return measure(jobs, plan.runs, plan.warmup, plan.progress)

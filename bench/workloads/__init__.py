@@ -1,0 +1,1 @@
+"""Deterministic workload descriptions, neutral to any migration tool."""
