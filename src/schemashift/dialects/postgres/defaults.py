@@ -46,7 +46,7 @@ def _strip(text: str) -> str:
     """``text`` without surrounding parentheses and trailing casts."""
     while True:
         text = text.strip()
-        if text.startswith("(") and _closing_paren(text) == len(text) - 1:
+        if text.startswith("(") and closing_paren(text) == len(text) - 1:
             text = text[1:-1]
             continue
         match = _trailing_cast(text)
@@ -55,8 +55,8 @@ def _strip(text: str) -> str:
         text = text[:match]
 
 
-def _closing_paren(text: str) -> int:
-    """Index of the parenthesis closing ``text[0]``, or -1."""
+def closing_paren(text: str) -> int:
+    """Index of the parenthesis closing ``text[0]`` (string literals skipped), or -1."""
     depth = 0
     in_string = False
     for i, ch in enumerate(text):

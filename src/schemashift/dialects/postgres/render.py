@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.postgres.defaults import closing_paren
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
 from schemashift.dialects.postgres.quoting import quote, string_literal
 from schemashift.dialects.postgres.types import column_type, rewrites_table, using_clause
@@ -27,6 +28,8 @@ _VOLATILE = re.compile(
     r"|txid_current|pg_current_xact_id)\s*\(",
     re.IGNORECASE,
 )
+# Whitespace outside string literals: the sign of an expression made of several terms.
+_SPACE_OUTSIDE_QUOTES = re.compile(r"^(?:[^'\s]|'(?:[^']|'')*')*\s")
 
 
 def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
@@ -166,7 +169,17 @@ def create_index(table: str, index: Index) -> str:
 def _default_of(column: Column) -> str | None:
     if column.autoincrement or column.default is None or column.default.upper() == "NULL":
         return None
-    return column.default
+    return default_sql(column.default)
+
+
+def default_sql(expression: str) -> str:
+    """``expression`` as it may follow DEFAULT: parenthesised unless it is one literal,
+    name or call (``DEFAULT`` takes a restricted expression: ``a IS NULL`` needs them)."""
+    text = expression.strip()
+    enclosed = text.startswith("(") and closing_paren(text) == len(text) - 1
+    if enclosed or not _SPACE_OUTSIDE_QUOTES.search(text):
+        return text
+    return f"({text})"
 
 
 def _drop_constraint(table: str, name: str) -> Execute:
