@@ -80,7 +80,7 @@ def make_migration(
     files = project.files
     filename = f"{next_number(files):04d}_{name}.py"
     if empty:
-        path = write_file(project.settings.migrations, filename, render_empty(filename[:-3]))
+        path = write_file(project.settings.migrations, filename, render_empty(name))
         return MakeResult(path)
     current, operations, warnings = plan(
         project, renames=renames, rename_tables=rename_tables, ask=ask, fill=fill
@@ -91,6 +91,6 @@ def make_migration(
     after = apply_all(current, operations)
     up = dialect.render(operations, current)
     down = dialect.render(reverse_all(operations), after)
-    text = render_file(filename[:-3], operations, up, down)
+    text = render_file(name, operations, up, down)
     path = write_file(project.settings.migrations, filename, text)
     return MakeResult(path, operations, warnings)

@@ -100,14 +100,32 @@ def status_rows(
 def connection(project: Project, *, create: bool) -> Iterator[DBConnection | None]:
     """A connection, or None when the database does not exist and must not be created."""
     dialect = project.dialect
-    if not create and not dialect.database_exists(project.url):
+    existed = dialect.database_exists(project.url)
+    if not create and not existed:
         yield None
         return
     conn = dialect.connect(project.url, create=create)
     try:
         yield conn
-    finally:
+    except BaseException:
         conn.close()
+        if not existed:
+            _remove_created(project)
+        raise
+    else:
+        conn.close()
+
+
+def _remove_created(project: Project) -> None:
+    """A run that failed on a SQLite file it created removes the file again, so that a
+    mistake leaves the disk as it was."""
+    path = project.url.path
+    if project.url.dialect != "sqlite" or path is None or path == ":memory:":
+        return
+    from pathlib import Path
+
+    for suffix in ("", "-journal", "-wal", "-shm", ".schemashift-lock"):
+        Path(path + suffix).unlink(missing_ok=True)
 
 
 def status(project: Project) -> list[StatusRow]:
@@ -344,6 +362,7 @@ def migrate(
     reporter: Reporter | None = None,
 ) -> RunResult:
     """Apply pending migrations as one batch, under the migration lock."""
+    list_migrations(project.settings.migrations)  # refuse duplicates before connecting
     with locked(project, dry_run=dry_run, lock_timeout=lock_timeout) as conn:
         return apply_pending(
             project, conn, step=step, to=to, fake=fake, dry_run=dry_run, reporter=reporter
