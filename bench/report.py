@@ -199,7 +199,7 @@ def text(results: Sequence[Result], sizes: Sizes) -> str:
         _text_table(*detail_rows(results, sizes)),
         _text_table(TARGET_HEADER, target_rows(results, sizes)),
     ]
-    if sizes.sweep:
+    if any(r.figure.startswith("sweep.") for r in results):
         parts.append(_text_table(*sweep_rows(results, sizes)))
     failures = [f"FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
     return "\n\n".join(parts + failures)
@@ -217,7 +217,7 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
         "Targets of the issue, for schemashift:",
         _markdown_table(TARGET_HEADER, target_rows(results, sizes)),
     ]
-    if sizes.sweep:
+    if any(r.figure.startswith("sweep.") for r in results):
         parts += ["History-length sweep:", _markdown_table(*sweep_rows(results, sizes))]
     return "\n\n".join(parts)
 

@@ -88,7 +88,7 @@ def build_adapters(
         adapters.append(Floor(args.floor_python))
         versions["floor"] = environment.versions(args.floor_python)
     if "schemashift" in wanted:
-        tool = Schemashift(shlex.split(args.schemashift))
+        tool = Schemashift(shlex.split(args.schemashift), args.floor_python)
         try:
             probe = run_once(Job("probe", tool.name, [*tool.command, "--version"], REPO))
             problem = "" if probe.returncode == 0 else probe.stderr.strip()[-300:]
@@ -166,7 +166,10 @@ def main(argv: Sequence[str]) -> int:
         "versions": versions,
         "commands": {a.name: a.help() for a in adapters},
     }
-    out = BENCH / ".work" / ("results.json" if mode == "full" else "results-quick.json")
+    if args.work is not None:
+        out = work / "results.json"
+    else:
+        out = BENCH / ".work" / ("results.json" if mode == "full" else "results-quick.json")
     report.write_json(out, results, sizes, meta)
     print()
     print(report.text(results, sizes))

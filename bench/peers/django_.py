@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import ClassVar
 
 from measure import Run
+from peers.base import Adapter, count_rows
 from workloads.spec import DECIMAL_DIGITS, Col, Tab, index_name
 from workloads.w2 import Step
-
-from peers.base import Adapter, count_rows
 
 APP = "benchapp"
 _MANAGE = """\

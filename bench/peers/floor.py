@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from measure import Run
+from peers.base import Adapter, count_rows
 from workloads import sqlite_sql
 from workloads.spec import Tab, tables_to_json
 from workloads.w2 import Step
-
-from peers.base import Adapter, count_rows
 
 _CLI = Path(__file__).with_name("floor_cli.py")
 MODELS_JSON = "models.json"

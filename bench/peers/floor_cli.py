@@ -137,7 +137,8 @@ def check(folder, models):
     with open(models) as f:
         tables = json.load(f)
     db = sqlite3.connect(DB)
-    differences = [f[:-4] + ": pending" for f in files(folder) if f[:-4] not in applied(db)]
+    done = applied(db)
+    differences = [f[:-4] + ": pending" for f in files(folder) if f[:-4] not in done]
     for t in tables:
         live = [
             (r[1], r[2], bool(r[3]), r[4])

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
 from measure import Run
-from workloads.spec import DECIMAL_DIGITS, Col, Tab
-from workloads.w2 import Step, final_tables
-
 from peers.base import Adapter, count_rows
+from workloads.spec import DECIMAL_DIGITS, Col, Tab
+from workloads.w2 import Step
 
+_HISTORY = Path(__file__).with_name("schemashift_history.py")
 #: Models per file under src/models/, as a real project would split them.
 MODELS_PER_FILE = 30
 _FIELDS = {
@@ -70,8 +71,10 @@ class Schemashift(Adapter):
 
     name: ClassVar[str] = "schemashift"
 
-    def __init__(self, command: Sequence[str]) -> None:
+    def __init__(self, command: Sequence[str], python: str) -> None:
         self.command = list(command)
+        #: The interpreter schemashift is installed in, for writing long histories.
+        self.python = python
 
     def migrations_dir(self, root: Path) -> Path:
         return root / "src" / "migrations"
@@ -89,12 +92,19 @@ class Schemashift(Adapter):
             (models / f"m{start // MODELS_PER_FILE:03d}.py").write_text(models_py(chunk))
 
     def write_history(self, root: Path, steps: Sequence[Step]) -> None:
-        """Generate the history with the tool itself: evolve the models one step at a time
-        and run ``make migration`` after each."""
+        """Write the history with schemashift's own differ and writer in one process
+        (``schemashift_history.py``); the models must already declare the final state."""
         self.clear_migrations(root)
-        for i, step in enumerate(steps, start=1):
-            self.write_project(root, final_tables(list(steps[:i])))
-            self.call(self.make(step.name), root)
+        plan = [
+            {
+                "name": step.name,
+                "creates": {t.name: [c.name for c in t.columns] for t in step.creates},
+                "add": [step.table, step.column.name] if step.table and step.column else None,
+            }
+            for step in steps
+        ]
+        (root / "history-plan.json").write_text(json.dumps(plan))
+        self.call([self.python, str(_HISTORY), "history-plan.json"], root)
 
     def write_rebuild(self, root: Path, before: Tab, after: Tab) -> None:
         self.write_project(root, [before])
