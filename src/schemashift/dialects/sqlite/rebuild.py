@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from schemashift.dialects.base import Code, Comment, Execute, Step
 from schemashift.dialects.sqlite.ddl import create_index, create_table, default_sql
 from schemashift.dialects.sqlite.quoting import python_literal, quote, string_literal
-from schemashift.dialects.sqlite.types import conversion, is_rowid_alias
+from schemashift.dialects.sqlite.types import conversion, is_rowid_alias, placeholder
 from schemashift.diff.operations import (
     AddColumn,
     AlterColumn,
@@ -36,6 +36,7 @@ def rebuild(old: Table, new: Table, operations: Sequence[Operation]) -> list[Ste
     temp = TEMP_PREFIX + new.name
     return [
         *explain(new.name, operations),
+        *explain_stand_ins(new, operations),
         *capture_extras(old, new),
         Execute(create_table(new, temp)),
         Execute(copy_rows(old, new, temp, operations)),
@@ -62,6 +63,31 @@ def explain(table: str, operations: Sequence[Operation]) -> list[Step]:
     ]
     steps.extend(Comment(f"WARNING: {w}") for op in operations for w in op.warnings())
     return steps
+
+
+def stand_ins(new: Table, operations: Sequence[Operation]) -> dict[str, str]:
+    """Values for the existing rows of added columns that neither a fill nor the default
+    can give (a dropped column restored by ``down()`` mostly): NULL or the row number for
+    a UNIQUE column, where one shared default would collide, and the kind's zero value
+    for a NOT NULL column without a default."""
+    added = {op.column.name for op in operations if isinstance(op, AddColumn) and op.fill is None}
+    values: dict[str, str] = {}
+    for column in new.columns:
+        if column.name not in added:
+            continue
+        if column.unique and column.nullable and column.default is not None:
+            values[column.name] = "NULL"
+        elif (column.unique or column.default is None) and not column.nullable:
+            values[column.name] = placeholder(column)
+    return values
+
+
+def explain_stand_ins(new: Table, operations: Sequence[Operation]) -> list[Step]:
+    """Say which values existing rows get for the columns of :func:`stand_ins`."""
+    return [
+        Comment(f"Existing rows get {value} for {new.name}.{name}: no value is known for them.")
+        for name, value in stand_ins(new, operations).items()
+    ]
 
 
 def capture_extras(old: Table, new: Table) -> list[Step]:
@@ -128,6 +154,7 @@ def source_expression(column: Column, source: Column | None, fill: str | None) -
 def copy_rows(old: Table, new: Table, temp: str, operations: Sequence[Operation]) -> str:
     """INSERT ... SELECT copying every row of ``old`` into the new table."""
     origin, fills = column_sources(old, operations)
+    fills.update(stand_ins(new, operations))
     pairs: list[tuple[str, str]] = []
     for column in new.columns:
         source_name = origin.get(column.name)

@@ -96,3 +96,15 @@ def conversion(before: Column, after: Column) -> str | None:
     if target is None or _STORAGE.get(before.kind) == target:
         return None
     return target
+
+
+def placeholder(column: Column) -> str:
+    """A value for existing rows of a new NOT NULL column that has neither a default nor
+    a fill (a dropped column restored by ``down()``): the kind's zero value, or the row
+    number for a UNIQUE column, where one zero value would collide."""
+    if column.kind == "enum" and column.choices:
+        return "'" + column.choices[0].replace("'", "''") + "'"
+    storage = _STORAGE.get(column.kind, "TEXT")
+    if column.unique and column.kind != "boolean":
+        return "rowid" if storage in ("INTEGER", "REAL", "NUMERIC") else f"CAST(rowid AS {storage})"
+    return {"INTEGER": "0", "REAL": "0.0", "NUMERIC": "0", "BLOB": "X''"}.get(storage, "''")
