@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection, Dialect
 
 TRACKING_TABLE = "_schemashift_migrations"
+#: Holds ``tracking_version``, so that a later release can upgrade the tracking table in
+#: place and an older release refuses a layout it does not know.
+META_TABLE = "_schemashift_meta"
+TRACKING_VERSION = 1
 COLUMNS = ("name", "batch", "applied_at", "checksum", "duration_ms")
 _NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
 
@@ -47,24 +51,56 @@ class Recorder:
         self.dialect = dialect
         self._p = dialect.placeholder
 
-    def exists(self) -> bool:
-        """Whether the tracking table exists."""
+    def exists(self, table: str = TRACKING_TABLE) -> bool:
+        """Whether the tracking table (or ``table``) exists."""
         if self.dialect.name == "sqlite":
             sql = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {self._p}"
-            return self.conn.execute(sql, (TRACKING_TABLE,)).fetchone() is not None
-        row = self.conn.execute(f"SELECT to_regclass({self._p})", (TRACKING_TABLE,)).fetchone()
+            return self.conn.execute(sql, (table,)).fetchone() is not None
+        row = self.conn.execute(f"SELECT to_regclass({self._p})", (table,)).fetchone()
         return row is not None and row[0] is not None
 
     def ensure(self) -> None:
-        """Create the tracking table if it is missing."""
+        """Create the tracking and meta tables if they are missing, recording the layout
+        version (inside the batch transaction, so a failed first batch leaves neither)."""
         for sql in self.dialect.tracking_table_sql(TRACKING_TABLE):
             self.conn.execute(sql)
+        self.conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+            "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        self.conn.execute(
+            f"INSERT INTO {META_TABLE} (key, value) SELECT 'tracking_version', "
+            f"'{TRACKING_VERSION}' WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {META_TABLE} WHERE key = 'tracking_version')"
+        )
+
+    def version(self) -> int:
+        """The tracking table's layout version (1 when the meta table is absent)."""
+        if not self.exists(META_TABLE):
+            return 1
+        row = self.conn.execute(
+            f"SELECT value FROM {META_TABLE} WHERE key = 'tracking_version'"
+        ).fetchone()
+        try:
+            return int(row[0]) if row is not None else 1
+        except (TypeError, ValueError):
+            raise DatabaseError(
+                f"{META_TABLE} holds a tracking_version that is not a number ({row[0]!r}). "
+                "Fix that row by hand; nothing was changed."
+            ) from None
 
     def applied(self) -> list[AppliedRecord]:
         """Every applied migration, oldest batch first, by number within a batch. An
         absent table means nothing is applied; a malformed one is refused."""
         if not self.exists():
             return []
+        version = self.version()
+        if version > TRACKING_VERSION:
+            raise DatabaseError(
+                f"The tracking table was written by a newer schemashift (layout version "
+                f"{version}; this one knows {TRACKING_VERSION}). Upgrade schemashift; nothing "
+                "was changed."
+            )
         try:
             rows = self.conn.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM {TRACKING_TABLE}"
