@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from schemashift.schema.values import Schema, Table
 
 
@@ -37,5 +39,17 @@ def describe_drift(expected: Schema, live: Schema) -> list[str]:
                 elif a is None:
                     out.append(f"{kind} {name}.{member} exists in the database only")
                 elif a != b:
-                    out.append(f"{kind} {name}.{member} differs: expected {a}, found {b}")
+                    out.append(f"{kind} {name}.{member} differs: {_how(a, b)}")
     return out
+
+
+def _how(expected: object, found: object) -> str:
+    """Which attributes differ, e.g. ``unique: expected True, found False``."""
+    if not dataclasses.is_dataclass(expected) or not dataclasses.is_dataclass(found):
+        return f"expected {expected!r}, found {found!r}"
+    parts = [
+        f"{f.name}: expected {getattr(expected, f.name)!r}, found {getattr(found, f.name)!r}"
+        for f in dataclasses.fields(expected)
+        if getattr(expected, f.name) != getattr(found, f.name)
+    ]
+    return "; ".join(parts)
