@@ -675,3 +675,23 @@ def test_comparable_reduces_kinds() -> None:
     assert comparable_column(Column("a", "biginteger"), ()) == Column("a", "integer")
     assert comparable_column(ID, ("id",)) == replace(ID, kind="integer")
     assert comparable_column(STATUS, ()) == STATUS
+
+
+def test_restoring_a_dropped_not_null_column_gives_rows_stand_in_values() -> None:
+    after_drop = Schema.of([USERS.with_(columns=(ID, NAME, AGE, STATUS)), POSTS])
+    rendered = steps([DropColumn("users", EMAIL).reverse()], after_drop)
+    assert (
+        Comment(
+            "Existing rows get CAST(rowid AS TEXT) for users.email: no value is known for them."
+        )
+        in rendered
+    )
+    insert = [s.sql for s in rendered if isinstance(s, Execute)][1]
+    assert insert == users_insert(
+        "id, name, age, status, email", "id, name, age, status, (CAST(rowid AS TEXT))"
+    )
+    plain = replace(EMAIL, unique=False)
+    rendered = steps([AddColumn("users", plain)], after_drop)
+    assert [s.sql for s in rendered if isinstance(s, Execute)][1] == users_insert(
+        "id, name, age, status, email", "id, name, age, status, ''"
+    )
