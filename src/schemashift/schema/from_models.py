@@ -438,7 +438,7 @@ def _unique_by_name(where: str, what: str, items: list[Any]) -> tuple[Any, ...]:
         if other is None:
             seen[item.name] = item
         elif other != item:
-            raise _fail(where, f"two different {what}s are named {item.name}. Rename one.")
+            raise _fail(where, f"two different {what} are named {item.name}. Rename one.")
     return tuple(seen.values())
 
 
@@ -471,9 +471,9 @@ def _build_table(d: _Declared, models: _Models) -> Table:
     return Table(
         name=d.table,
         columns=tuple(columns),
-        indexes=_unique_by_name(d.at(), "index", [*field_indexes, *declared]),
+        indexes=_unique_by_name(d.at(), "indexes", [*field_indexes, *declared]),
         foreign_keys=tuple(foreign_keys),
-        checks=_unique_by_name(d.at(), "check", _declared_checks(d, known)),
+        checks=_unique_by_name(d.at(), "checks", _declared_checks(d, known)),
     )
 
 

@@ -1,0 +1,786 @@
+"""The differ: golden diffs for each kind of change, renames, NOT NULL fills, ordering,
+and properties over random pairs of schemas."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemashift.diff.differ import DiffResult, diff
+from schemashift.diff.operations import (
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    AlterColumn,
+    CreateTable,
+    DropCheck,
+    DropColumn,
+    DropForeignKey,
+    DropIndex,
+    DropTable,
+    Operation,
+    RenameColumn,
+    RenameTable,
+    reverse_all,
+)
+from schemashift.diff.ordering import order_operations
+from schemashift.diff.renames import RenameHints, merge_cli_renames
+from schemashift.errors import ConfigError, ModelError
+from schemashift.schema.values import (
+    ON_DELETE_ACTIONS,
+    Check,
+    Column,
+    ForeignKey,
+    Index,
+    Schema,
+    Table,
+)
+
+ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
+
+
+def col(name: str, kind: str = "integer", **options: Any) -> Column:
+    return Column(name, kind, **options)
+
+
+def table(
+    name: str,
+    *columns: Column,
+    indexes: Sequence[Index] = (),
+    fks: Sequence[ForeignKey] = (),
+    checks: Sequence[Check] = (),
+) -> Table:
+    return Table(name, (ID, *columns), tuple(indexes), tuple(fks), tuple(checks))
+
+
+def fk(table_name: str, column: str, ref: str, on_delete: str = "NO ACTION") -> ForeignKey:
+    return ForeignKey(f"fk_{table_name}_{column}", column, ref, "id", on_delete)
+
+
+def schema(*tables: Table) -> Schema:
+    return Schema.of(tables)
+
+
+def canonical(s: Schema) -> dict[str, Table]:
+    """The schema with every order that is not a change taken out."""
+    return {
+        name: Table(
+            name,
+            tuple(sorted(t.columns, key=lambda c: c.name)),
+            tuple(sorted(t.indexes, key=lambda i: i.name)),
+            tuple(sorted(t.foreign_keys, key=lambda f: f.name)),
+            tuple(sorted(t.checks, key=lambda c: c.name)),
+        )
+        for name, t in s.tables.items()
+    }
+
+
+def _consistent(s: Schema) -> None:
+    index_names: set[str] = set()
+    for t in s.tables.values():
+        names = [c.name for c in t.columns]
+        assert len(set(names)) == len(names), f"{t.name}: repeated column"
+        for i in t.indexes:
+            assert i.name not in index_names, f"index {i.name} twice"
+            index_names.add(i.name)
+            for c in i.columns:
+                assert c in names, f"index {i.name} on missing {t.name}.{c}"
+        for f in t.foreign_keys:
+            assert f.column in names, f"foreign key {f.name} on missing {t.name}.{f.column}"
+            ref = s.table(f.ref_table)
+            assert ref is not None, f"foreign key {f.name} to missing table {f.ref_table}"
+            assert ref.column(f.ref_column) is not None, f"{f.name} to missing column"
+
+
+def _payload_matches(s: Schema, op: Operation) -> None:
+    """A drop or alter carries exactly what it replaces, so its reverse is exact."""
+    t = s.table(op.table_name)
+    if isinstance(op, DropTable):
+        assert t is not None and canonical(Schema.of([t])) == canonical(Schema.of([op.table]))
+    elif isinstance(op, DropColumn):
+        assert t is not None and t.column(op.column.name) == op.column
+    elif isinstance(op, AlterColumn):
+        assert t is not None and t.column(op.before.name) == op.before
+    elif isinstance(op, DropIndex):
+        assert t is not None and t.index(op.index.name) == op.index
+    elif isinstance(op, DropForeignKey):
+        assert t is not None and op.foreign_key in t.foreign_keys
+    elif isinstance(op, DropCheck):
+        assert t is not None and op.check in t.checks
+
+
+def strict_apply(s: Schema, operations: Sequence[Operation]) -> Schema:
+    """Apply ``operations`` one by one, checking that each is valid where it runs."""
+    _consistent(s)
+    for op in operations:
+        _payload_matches(s, op)
+        s = op.apply(s)
+        _consistent(s)
+    return s
+
+
+def zero(table: str, column: str) -> str:
+    return "0"
+
+
+def check_result(a: Schema, b: Schema, result: DiffResult) -> None:
+    assert canonical(strict_apply(a, result.operations)) == canonical(b)
+    assert canonical(strict_apply(b, reverse_all(result.operations))) == canonical(a)
+
+
+def ops_of(a: Schema, b: Schema, **kwargs: Any) -> list[Operation]:
+    result = diff(a, b, **kwargs)
+    check_result(a, b, result)
+    return list(result.operations)
+
+
+USERS = table("users", col("email", "string", max_length=100), col("age"))
+POSTS = table(
+    "posts",
+    col("author_id", "biginteger", nullable=False),
+    col("title", "text"),
+    indexes=[Index("idx_posts_author_id", ("author_id",))],
+    fks=[fk("posts", "author_id", "users")],
+)
+
+
+# -- nothing to do ---------------------------------------------------------------------
+
+
+def test_identical_schemas_give_nothing() -> None:
+    assert diff(schema(USERS, POSTS), schema(POSTS, USERS)) == DiffResult((), ())
+    assert diff(Schema(), Schema()) == DiffResult()
+
+
+def test_column_order_is_not_a_change() -> None:
+    reordered = USERS.with_(columns=(USERS.columns[2], USERS.columns[0], USERS.columns[1]))
+    assert diff(schema(USERS), schema(reordered)).operations == ()
+
+
+def test_index_and_constraint_order_is_not_a_change() -> None:
+    a = table(
+        "t",
+        col("x"),
+        col("y"),
+        indexes=[Index("i1", ("x",)), Index("i2", ("y",))],
+        checks=[Check("k1", "x > 0"), Check("k2", "y > 0")],
+    )
+    b = a.with_(indexes=a.indexes[::-1], checks=a.checks[::-1])
+    assert diff(schema(a), schema(b)).operations == ()
+
+
+# -- tables ----------------------------------------------------------------------------
+
+
+def test_new_tables_are_created_referenced_first() -> None:
+    assert ops_of(Schema(), schema(USERS, POSTS)) == [CreateTable(USERS), CreateTable(POSTS)]
+    a_refs_z = table("a", col("z_id", "biginteger"), fks=[fk("a", "z_id", "z")])
+    z = table("z")
+    assert ops_of(Schema(), schema(a_refs_z, z)) == [CreateTable(z), CreateTable(a_refs_z)]
+
+
+def test_dropped_tables_are_dropped_referencing_first() -> None:
+    assert ops_of(schema(USERS, POSTS), Schema()) == [DropTable(POSTS), DropTable(USERS)]
+
+
+def test_self_references_need_no_special_care() -> None:
+    node = table("nodes", col("parent", "biginteger"), fks=[fk("nodes", "parent", "nodes")])
+    assert ops_of(Schema(), schema(node)) == [CreateTable(node)]
+    assert ops_of(schema(node), Schema()) == [DropTable(node)]
+
+
+def test_created_tables_in_a_cycle_get_the_closing_foreign_key_afterwards() -> None:
+    a = table("a", col("b_id", "biginteger"), fks=[fk("a", "b_id", "b")])
+    b = table("b", col("a_id", "biginteger"), fks=[fk("b", "a_id", "a")])
+    assert ops_of(Schema(), schema(a, b)) == [
+        CreateTable(a.with_(foreign_keys=())),
+        CreateTable(b),
+        AddForeignKey("a", fk("a", "b_id", "b")),
+    ]
+    assert ops_of(schema(a, b), Schema()) == [
+        DropForeignKey("a", fk("a", "b_id", "b")),
+        DropTable(b),
+        DropTable(a.with_(foreign_keys=())),
+    ]
+
+
+def test_a_longer_cycle_is_broken_once() -> None:
+    a = table("a", col("b_id", "biginteger"), fks=[fk("a", "b_id", "b")])
+    b = table("b", col("c_id", "biginteger"), fks=[fk("b", "c_id", "c")])
+    c = table("c", col("a_id", "biginteger"), fks=[fk("c", "a_id", "a")])
+    ops = ops_of(Schema(), schema(a, b, c))
+    assert sum(isinstance(op, AddForeignKey) for op in ops) == 1
+    assert [type(op) for op in ops] == [CreateTable] * 3 + [AddForeignKey]
+
+
+def test_a_new_table_and_an_existing_one_pointing_at_it() -> None:
+    tags = table("tags", col("label", "text"))
+    posts_after = POSTS.with_(
+        columns=(*POSTS.columns, col("tag_id", "biginteger")),
+        indexes=(*POSTS.indexes, Index("idx_posts_tag_id", ("tag_id",))),
+        foreign_keys=(*POSTS.foreign_keys, fk("posts", "tag_id", "tags")),
+    )
+    assert ops_of(schema(USERS, POSTS), schema(USERS, posts_after, tags)) == [
+        CreateTable(tags),
+        AddColumn("posts", col("tag_id", "biginteger")),
+        AddIndex("posts", Index("idx_posts_tag_id", ("tag_id",))),
+        AddForeignKey("posts", fk("posts", "tag_id", "tags")),
+    ]
+
+
+def test_a_dropped_table_still_referenced_by_an_existing_one() -> None:
+    posts_after = POSTS.with_(
+        columns=POSTS.columns[:1] + POSTS.columns[2:], indexes=(), foreign_keys=()
+    )
+    assert ops_of(schema(USERS, POSTS), schema(posts_after)) == [
+        DropForeignKey("posts", fk("posts", "author_id", "users")),
+        DropIndex("posts", Index("idx_posts_author_id", ("author_id",))),
+        DropColumn("posts", col("author_id", "biginteger", nullable=False)),
+        DropTable(USERS),
+    ]
+
+
+# -- columns ---------------------------------------------------------------------------
+
+
+def test_new_nullable_column() -> None:
+    after = USERS.with_(columns=(*USERS.columns, col("bio", "text")))
+    assert ops_of(schema(USERS), schema(after)) == [AddColumn("users", col("bio", "text"))]
+
+
+def test_new_not_null_column_with_a_default_needs_no_fill() -> None:
+    phone = col("phone", "string", nullable=False, default="''", max_length=20)
+    after = USERS.with_(columns=(*USERS.columns, phone))
+    assert ops_of(schema(USERS), schema(after)) == [AddColumn("users", phone)]
+
+
+def test_new_not_null_column_without_a_default_asks_for_a_fill() -> None:
+    phone = col("phone", "string", nullable=False, max_length=20)
+    after = USERS.with_(columns=(*USERS.columns, phone))
+    asked: list[tuple[str, str]] = []
+
+    def fill(table_name: str, column: str) -> str:
+        asked.append((table_name, column))
+        return "'none'"
+
+    assert ops_of(schema(USERS), schema(after), fill=fill) == [AddColumn("users", phone, "'none'")]
+    assert asked == [("users", "phone")]
+
+
+@pytest.mark.parametrize("fill", [None, lambda t, c: None])
+def test_not_null_without_default_or_fill_is_refused(
+    fill: Callable[[str, str], str | None] | None,
+) -> None:
+    after = USERS.with_(columns=(*USERS.columns, col("phone", "string", nullable=False)))
+    with pytest.raises(ModelError) as info:
+        diff(schema(USERS), schema(after), fill=fill)
+    assert str(info.value) == (
+        "users.phone is NOT NULL without a default, and existing rows need a value. Give "
+        "the field a default=..., make it nullable, or run make migration on a terminal to "
+        "enter a one-off value."
+    )
+
+
+def test_new_tables_never_need_a_fill() -> None:
+    strict = table("t", col("x", nullable=False))
+    assert ops_of(Schema(), schema(strict)) == [CreateTable(strict)]
+
+
+def test_dropped_column() -> None:
+    after = USERS.with_(columns=USERS.columns[:2])
+    ops = ops_of(schema(USERS), schema(after))
+    assert ops == [DropColumn("users", col("age"))]
+    assert ops[0].destructive
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kind": "biginteger"},
+        {"nullable": False, "default": "0"},
+        {"default": "5"},
+        {"unique": True},
+        {"primary_key": True, "nullable": False, "default": "0"},
+    ],
+)
+def test_altered_column_is_one_alter(changes: dict[str, Any]) -> None:
+    before = col("age")
+    after = replace(before, **changes)
+    ops = ops_of(schema(table("t", before)), schema(table("t", after)))
+    assert ops == [AlterColumn("t", before, after)]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (col("s", "string", max_length=10), col("s", "string", max_length=20)),
+        (
+            col("d", "decimal", max_digits=5, decimal_places=2),
+            col("d", "decimal", max_digits=6, decimal_places=3),
+        ),
+        (col("e", "enum", choices=("a",)), col("e", "enum", choices=("a", "b"))),
+    ],
+)
+def test_altered_type_details(before: Column, after: Column) -> None:
+    assert ops_of(schema(table("t", before)), schema(table("t", after))) == [
+        AlterColumn("t", before, after)
+    ]
+
+
+def test_becoming_not_null_without_a_default_takes_a_fill() -> None:
+    before, after = col("age"), col("age", nullable=False)
+    ops = ops_of(schema(table("t", before)), schema(table("t", after)), fill=zero)
+    assert ops == [AlterColumn("t", before, after, "0")]
+    with pytest.raises(ModelError, match=r"^t\.age is NOT NULL without a default"):
+        diff(schema(table("t", before)), schema(table("t", after)))
+
+
+def test_becoming_not_null_with_a_default_fills_from_the_default() -> None:
+    before, after = col("age"), col("age", nullable=False, default="0")
+    assert ops_of(schema(table("t", before)), schema(table("t", after))) == [
+        AlterColumn("t", before, after)
+    ]
+
+
+# -- indexes, foreign keys, checks -----------------------------------------------------
+
+
+def test_indexes_added_dropped_and_changed() -> None:
+    x, y = col("x"), col("y")
+    a = table("t", x, y, indexes=[Index("i_old", ("x",)), Index("i_same", ("x", "y"))])
+    b = table(
+        "t",
+        x,
+        y,
+        indexes=[Index("i_same", ("x", "y"), unique=True), Index("i_new", ("y",))],
+    )
+    assert ops_of(schema(a), schema(b)) == [
+        DropIndex("t", Index("i_old", ("x",))),
+        DropIndex("t", Index("i_same", ("x", "y"))),
+        AddIndex("t", Index("i_same", ("x", "y"), unique=True)),
+        AddIndex("t", Index("i_new", ("y",))),
+    ]
+
+
+def test_foreign_keys_added_dropped_and_changed() -> None:
+    a = POSTS
+    b = POSTS.with_(foreign_keys=(fk("posts", "author_id", "users", "CASCADE"),))
+    assert ops_of(schema(USERS, a), schema(USERS, b)) == [
+        DropForeignKey("posts", fk("posts", "author_id", "users")),
+        AddForeignKey("posts", fk("posts", "author_id", "users", "CASCADE")),
+    ]
+    c = POSTS.with_(foreign_keys=())
+    assert ops_of(schema(USERS, a), schema(USERS, c)) == [
+        DropForeignKey("posts", fk("posts", "author_id", "users"))
+    ]
+    assert ops_of(schema(USERS, c), schema(USERS, a)) == [
+        AddForeignKey("posts", fk("posts", "author_id", "users"))
+    ]
+
+
+def test_checks_added_dropped_and_changed() -> None:
+    a = table("t", col("x"), checks=[Check("k1", "x > 0"), Check("k2", "x < 9")])
+    b = table("t", col("x"), checks=[Check("k1", "x >= 0"), Check("k3", "x <> 5")])
+    assert ops_of(schema(a), schema(b)) == [
+        DropCheck("t", Check("k1", "x > 0")),
+        DropCheck("t", Check("k2", "x < 9")),
+        AddCheck("t", Check("k1", "x >= 0")),
+        AddCheck("t", Check("k3", "x <> 5")),
+    ]
+
+
+def test_a_check_waits_for_the_columns_it_may_use() -> None:
+    a = table("t", col("x"), checks=[Check("k", "x > 0")])
+    b = table("t", col("y"), checks=[Check("k", "y > 0")])
+    assert ops_of(schema(a), schema(b)) == [
+        DropCheck("t", Check("k", "x > 0")),
+        DropColumn("t", col("x")),
+        AddColumn("t", col("y")),
+        AddCheck("t", Check("k", "y > 0")),
+    ]
+
+
+def test_one_table_changes_grouped_in_a_valid_order() -> None:
+    a = table(
+        "t",
+        col("gone"),
+        col("kept"),
+        indexes=[Index("i_gone", ("gone",))],
+        checks=[Check("k_gone", "gone > 0")],
+    )
+    b = table("t", col("kept", "text"), col("new"), indexes=[Index("i_new", ("new", "kept"))])
+    assert ops_of(schema(a), schema(b)) == [
+        DropCheck("t", Check("k_gone", "gone > 0")),
+        DropIndex("t", Index("i_gone", ("gone",))),
+        DropColumn("t", col("gone")),
+        AlterColumn("t", col("kept"), col("kept", "text")),
+        AddColumn("t", col("new")),
+        AddIndex("t", Index("i_new", ("new", "kept"))),
+    ]
+
+
+def test_changes_stay_grouped_by_table() -> None:
+    a = schema(table("a", col("x")), table("b", col("x")))
+    b = schema(table("a", col("y"), col("z")), table("b", col("y"), col("z")))
+    ops = ops_of(a, b)
+    assert [op.table_name for op in ops] == ["a"] * 3 + ["b"] * 3
+
+
+def test_an_index_name_moving_between_tables_is_dropped_first() -> None:
+    a = schema(table("a", col("x"), indexes=[Index("n", ("x",))]), table("b", col("x")))
+    b = schema(table("a", col("x")), table("b", col("x"), indexes=[Index("n", ("x",))]))
+    assert ops_of(a, b) == [
+        DropIndex("a", Index("n", ("x",))),
+        AddIndex("b", Index("n", ("x",))),
+    ]
+    c = schema(table("c", col("x"), indexes=[Index("n", ("x",))]))
+    d = schema(table("b", col("x")), table("d", col("x"), indexes=[Index("n", ("x",))]))
+    ops = ops_of(schema(table("b", col("x")), *c.tables.values()), d)
+    assert ops.index(DropTable(c.tables["c"])) < ops.index(CreateTable(d.tables["d"]))
+
+
+def test_a_new_primary_key_that_others_point_at() -> None:
+    code = col("code", "string", nullable=False, primary_key=True, max_length=2)
+    countries_a = table("countries")
+    countries_b = Table("countries", (code,))
+    cities_a = table(
+        "cities", col("country", "biginteger"), fks=[fk("cities", "country", "countries")]
+    )
+    cities_b = table(
+        "cities",
+        col("country", "string", max_length=2),
+        fks=[ForeignKey("fk_cities_country", "country", "countries", "code")],
+    )
+    ops = ops_of(
+        schema(countries_a, cities_a), schema(countries_b, cities_b), fill=lambda t, c: "'xx'"
+    )
+    assert ops == [
+        DropForeignKey("cities", fk("cities", "country", "countries")),
+        AlterColumn("cities", col("country", "biginteger"), col("country", "string", max_length=2)),
+        DropColumn("countries", ID),
+        AddColumn("countries", code, "'xx'"),
+        AddForeignKey("cities", ForeignKey("fk_cities_country", "country", "countries", "code")),
+    ]
+
+
+# -- renames ---------------------------------------------------------------------------
+
+
+def test_table_rename_from_a_hint() -> None:
+    people = USERS.with_(name="people")
+    ops = ops_of(
+        schema(USERS, POSTS),
+        schema(people, replace_ref(POSTS, "people")),
+        hints=RenameHints(tables={"people": "users"}),
+    )
+    assert ops == [RenameTable("users", "people")]
+
+
+def replace_ref(t: Table, ref: str) -> Table:
+    return t.with_(foreign_keys=tuple(replace(f, ref_table=ref) for f in t.foreign_keys))
+
+
+def test_column_rename_from_a_hint_then_alteration() -> None:
+    a = table("users", col("phone", "string", max_length=10))
+    b = table("users", col("mobile", "string", max_length=20))
+    hints = RenameHints(columns={("users", "mobile"): "phone"})
+    assert ops_of(schema(a), schema(b), hints=hints) == [
+        RenameColumn("users", "phone", "mobile"),
+        AlterColumn(
+            "users",
+            col("mobile", "string", max_length=10),
+            col("mobile", "string", max_length=20),
+        ),
+    ]
+
+
+def test_column_hint_may_name_the_old_table() -> None:
+    a = table("users", col("phone"))
+    b = table("people", col("mobile"))
+    hints = RenameHints(tables={"people": "users"}, columns={("users", "mobile"): "phone"})
+    assert ops_of(schema(a), schema(b), hints=hints) == [
+        RenameTable("users", "people"),
+        RenameColumn("people", "phone", "mobile"),
+    ]
+
+
+def test_renamed_columns_carry_their_index_and_foreign_keys() -> None:
+    a = schema(USERS, POSTS)
+    writer_posts = table(
+        "posts",
+        col("writer_id", "biginteger", nullable=False),
+        col("title", "text"),
+        indexes=[Index("idx_posts_writer_id", ("writer_id",))],
+        fks=[fk("posts", "writer_id", "users")],
+    )
+    hints = RenameHints(columns={("posts", "writer_id"): "author_id"})
+    ops = ops_of(a, schema(USERS, writer_posts), hints=hints)
+    assert ops == [
+        RenameColumn("posts", "author_id", "writer_id"),
+        DropForeignKey(
+            "posts", ForeignKey("fk_posts_author_id", "writer_id", "users", "id", "NO ACTION")
+        ),
+        DropIndex("posts", Index("idx_posts_author_id", ("writer_id",))),
+        AddIndex("posts", Index("idx_posts_writer_id", ("writer_id",))),
+        AddForeignKey("posts", fk("posts", "writer_id", "users")),
+    ]
+
+
+def test_stale_hints_are_harmless() -> None:
+    hints = RenameHints(tables={"users": "members"}, columns={("users", "email"): "mail"})
+    assert diff(schema(USERS), schema(USERS), hints=hints) == DiffResult()
+
+
+def test_hints_that_cannot_apply_are_reported() -> None:
+    a = table("users", col("phone"))
+    b = table("users", col("phone"), col("mobile"))
+    result = diff(
+        schema(a),
+        schema(b, table("people")),
+        hints=RenameHints(tables={"people": "persons"}, columns={("users", "mobile"): "phone"}),
+    )
+    assert result.warnings == (
+        "rename of table persons to people ignored: there is no table persons",
+        "rename of users.phone to mobile ignored: users.phone is still in the models",
+    )
+    result = diff(
+        schema(table("users")),
+        schema(table("users", col("mobile"))),
+        hints=RenameHints(columns={("users", "mobile"): "phone"}),
+    )
+    assert result.warnings == (
+        "rename of users.phone to mobile ignored: there is no column users.phone",
+    )
+
+
+def test_without_ask_or_hint_a_possible_rename_is_a_drop_and_add_with_warnings() -> None:
+    a = schema(table("users", col("phone", "text"), col("age")))
+    b = schema(table("users", col("mobile", "text"), col("age", "text")))
+    result = diff(a, b)
+    check_result(a, b, result)
+    assert [type(op) for op in result.operations] == [DropColumn, AlterColumn, AddColumn]
+    assert result.warnings == (
+        "users.phone was dropped and users.mobile added: if this was a rename, run make "
+        "migration again with --rename users.phone=mobile",
+    )
+
+
+def test_possible_table_rename_is_warned() -> None:
+    result = diff(schema(USERS), schema(USERS.with_(name="members")))
+    assert result.warnings == (
+        "table users was dropped and table members added: if this was a rename, run make "
+        "migration again with --rename-table users=members",
+    )
+
+
+def test_renames_are_asked_in_a_fixed_order() -> None:
+    a = schema(USERS, table("things", col("phone", "text"), col("fax", "text"), col("n")))
+    b = schema(
+        USERS.with_(name="members"),
+        table("things", col("mobile", "text"), col("email", "text"), col("m", "float")),
+    )
+    questions: list[str] = []
+    yes = {
+        "Did you rename table users to members? [y/N]",
+        "Did you rename things.phone to things.email? [y/N]",
+    }
+
+    def ask(question: str) -> bool:
+        questions.append(question)
+        return question in yes
+
+    result = diff(a, b, ask=ask)
+    check_result(a, b, result)
+    assert questions == [
+        "Did you rename table users to members? [y/N]",
+        "Did you rename things.phone to things.mobile? [y/N]",
+        "Did you rename things.phone to things.email? [y/N]",
+        "Did you rename things.fax to things.mobile? [y/N]",
+    ]
+    assert result.operations[:2] == (
+        RenameTable("users", "members"),
+        RenameColumn("things", "phone", "email"),
+    )
+    assert result.warnings == ()
+    assert DropColumn("things", col("fax", "text")) in result.operations
+
+
+def test_tables_with_different_columns_are_not_asked_about() -> None:
+    asked: list[str] = []
+    diff(schema(USERS), schema(table("members")), ask=lambda q: asked.append(q) or False)
+    assert asked == []
+
+
+def test_cli_renames_merge_over_model_hints() -> None:
+    hints = RenameHints({"a": "x"}, {("t", "n"): "o"})
+    merged = merge_cli_renames(hints, ["t.q=n", "u.c=d"], ["y=a"])
+    assert merged == RenameHints({"a": "y"}, {("t", "n"): "q", ("u", "d"): "c"})
+    assert merge_cli_renames(None, [], []) == RenameHints()
+
+
+@pytest.mark.parametrize(
+    ("renames", "tables", "fragment"),
+    [
+        (["users.phone"], [], "--rename expects TABLE.OLD=NEW"),
+        (["phone=mobile"], [], "--rename expects TABLE.OLD=NEW"),
+        (["users.=mobile"], [], "--rename expects TABLE.OLD=NEW"),
+        ([], ["users"], "--rename-table expects OLD=NEW"),
+        ([], ["=x"], "--rename-table expects OLD=NEW"),
+    ],
+)
+def test_malformed_cli_renames(renames: list[str], tables: list[str], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        merge_cli_renames(None, renames, tables)
+
+
+# -- determinism -----------------------------------------------------------------------
+
+
+def test_same_input_same_output_regardless_of_dict_order() -> None:
+    a = [USERS, POSTS, table("tags"), table("x", col("y"))]
+    b = [
+        POSTS.with_(columns=(*POSTS.columns, col("tag_id", "biginteger"))),
+        table("tags", col("label", "text")),
+        table("z", col("q")),
+        USERS,
+    ]
+    first = diff(Schema.of(a), Schema.of(b), fill=zero)
+    again = diff(Schema.of(a[::-1]), Schema.of(b[::-1]), fill=zero)
+    assert first == again
+
+
+def test_ordering_is_idempotent() -> None:
+    result = diff(Schema(), schema(USERS, POSTS, table("z")))
+    assert order_operations(result.operations) == result.operations
+
+
+# -- properties ------------------------------------------------------------------------
+
+TABLES = ("a", "b", "c", "d")
+COLUMNS = ("x", "y", "z", "w")
+SIMPLE_KINDS = ("integer", "text", "string", "biginteger")
+INDEX_NAMES = ("i1", "i2", "i3", "i4", "i5", "i6")
+CHECKS = (Check("k1", "x > 0"), Check("k1", "y > 0"), Check("k2", "1 = 1"))
+
+
+@st.composite
+def columns(draw: st.DrawFn, name: str) -> Column:
+    kind = draw(st.sampled_from(SIMPLE_KINDS))
+    return Column(
+        name,
+        kind,
+        nullable=draw(st.booleans()),
+        default=draw(st.sampled_from((None, "0"))),
+        unique=draw(st.booleans()),
+        max_length=draw(st.sampled_from((None, 10, 20))) if kind == "string" else None,
+    )
+
+
+@st.composite
+def schemas(draw: st.DrawFn) -> Schema:
+    names = draw(st.lists(st.sampled_from(TABLES), unique=True, max_size=len(TABLES)))
+    free_index_names = list(draw(st.permutations(INDEX_NAMES)))
+    tables: list[Table] = []
+    for name in names:
+        cols = [ID]
+        fks: list[ForeignKey] = []
+        for cname in draw(st.lists(st.sampled_from(COLUMNS), unique=True, max_size=3)):
+            ref = draw(st.none() | st.sampled_from(names))
+            if ref is None:
+                cols.append(draw(columns(cname)))
+                continue
+            cols.append(Column(cname, "biginteger", nullable=draw(st.booleans())))
+            action = draw(st.sampled_from(ON_DELETE_ACTIONS))
+            fks.append(ForeignKey(f"fk_{name}_{cname}", cname, ref, "id", action))
+        indexes: list[Index] = []
+        for _ in range(draw(st.integers(0, 2))):
+            if not free_index_names:
+                break
+            on = draw(
+                st.lists(
+                    st.sampled_from([c.name for c in cols]), unique=True, min_size=1, max_size=2
+                )
+            )
+            indexes.append(Index(free_index_names.pop(), tuple(on), draw(st.booleans())))
+        checks = draw(st.lists(st.sampled_from(CHECKS), unique_by=lambda c: c.name, max_size=2))
+        tables.append(Table(name, tuple(cols), tuple(indexes), tuple(fks), tuple(checks)))
+    return Schema.of(tables)
+
+
+@st.composite
+def schema_pairs(draw: st.DrawFn) -> tuple[Schema, Schema]:
+    """Two schemas, the second often sharing some tables of the first unchanged."""
+    a, b = draw(schemas()), draw(schemas())
+    mixed = dict(b.tables)
+    for name in a.tables:
+        if draw(st.booleans()):
+            mixed[name] = a.tables[name]
+    try:
+        _consistent(Schema(mixed))
+    except AssertionError:
+        return a, b
+    return a, Schema(mixed)
+
+
+hint_maps = st.builds(
+    RenameHints,
+    st.dictionaries(st.sampled_from(TABLES), st.sampled_from(TABLES), max_size=2),
+    st.dictionaries(
+        st.tuples(st.sampled_from(TABLES), st.sampled_from(COLUMNS)),
+        st.sampled_from(COLUMNS),
+        max_size=3,
+    ),
+)
+
+
+@settings(deadline=None)
+@given(schema_pairs())
+def test_diff_turns_one_schema_into_the_other_and_back(pair: tuple[Schema, Schema]) -> None:
+    a, b = pair
+    result = diff(a, b, fill=zero)
+    check_result(a, b, result)
+    assert diff(b, b).operations == ()
+    assert diff(a, b, fill=zero) == result
+
+
+@settings(deadline=None)
+@given(schema_pairs(), st.randoms(use_true_random=False))
+def test_answered_renames_keep_the_guarantee(
+    pair: tuple[Schema, Schema], rnd: random.Random
+) -> None:
+    a, b = pair
+    check_result(a, b, diff(a, b, fill=zero, ask=lambda q: rnd.random() < 0.7))
+
+
+@settings(deadline=None)
+@given(schema_pairs(), hint_maps)
+def test_any_hints_keep_the_guarantee(pair: tuple[Schema, Schema], hints: RenameHints) -> None:
+    a, b = pair
+    check_result(a, b, diff(a, b, fill=zero, hints=hints))
+
+
+@settings(deadline=None)
+@given(schemas())
+def test_from_and_to_nothing(a: Schema) -> None:
+    check_result(Schema(), a, diff(Schema(), a))
+    check_result(a, Schema(), diff(a, Schema()))
+
+
+@settings(deadline=None)
+@given(schema_pairs(), st.randoms(use_true_random=False))
+def test_operations_in_any_order_are_made_valid(
+    pair: tuple[Schema, Schema], rnd: random.Random
+) -> None:
+    a, b = pair
+    ops = list(diff(a, b, fill=zero).operations)
+    shuffled = ops[:]
+    rnd.shuffle(shuffled)
+    reordered = order_operations(shuffled)
+    assert canonical(strict_apply(a, reordered)) == canonical(b)
