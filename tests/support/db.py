@@ -69,3 +69,42 @@ def tracking(url: str) -> list[tuple[str, int]]:
     if "_schemashift_migrations" not in tables(url):
         return []
     return query(url, "SELECT name, batch FROM _schemashift_migrations ORDER BY name")
+
+
+def snapshot(url: str, *, ignore_ids: bool = False) -> dict[str, Any]:
+    """Schema and data of every table (tracking table included), for exact comparison.
+    ``ignore_ids`` leaves out ``id`` values: PostgreSQL sequences never roll back, so a
+    killed run leaves gaps that a clean run does not."""
+    out: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        master = query(
+            url,
+            "SELECT type, name, tbl_name, sql FROM sqlite_master "
+            "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        )
+        out["schema"] = master
+        seq = "sqlite_sequence" in {r[0] for r in query(url, "SELECT name FROM sqlite_master")}
+        out["sequence"] = query(url, "SELECT * FROM sqlite_sequence ORDER BY name") if seq else []
+    else:
+        out["schema"] = query(
+            url,
+            "SELECT table_name, column_name, data_type, is_nullable, column_default "
+            "FROM information_schema.columns WHERE table_schema = 'public' "
+            "ORDER BY table_name, ordinal_position",
+        )
+        out["indexes"] = query(
+            url,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "ORDER BY indexname",
+        )
+    for table in sorted(tables(url)):
+        quoted = '"' + table.replace('"', '""') + '"'
+        rows = query(url, f"SELECT * FROM {quoted}")
+        names = columns(url, table)
+        if ignore_ids and "id" in names:
+            at = names.index("id")
+            rows = [r[:at] + r[at + 1 :] for r in rows]
+        if table == "_schemashift_migrations":
+            rows = [(r[0], r[1], r[3]) for r in rows]  # times and durations vary
+        out[f"rows:{table}"] = sorted(rows, key=repr)
+    return out
