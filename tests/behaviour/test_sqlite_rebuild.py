@@ -468,6 +468,11 @@ def test_introspect_sees_hand_made_drift(conn: SQLiteConnection) -> None:
     migrate(conn, [CreateTable(t) for t in BLOG.tables.values()], Schema())
     conn.execute("ALTER TABLE users ADD COLUMN extra TEXT")
     assert DIALECT.introspect(conn) != DIALECT.comparable(BLOG)
+    live_posts = DIALECT.introspect(conn).tables["posts"]
+    assert live_posts == DIALECT.comparable(BLOG).tables["posts"]
+    assert live_posts.foreign_keys == (
+        ForeignKey("author_id", "author_id", "users", "id", "CASCADE"),
+    )
     assert "users" not in DIALECT.introspect(conn, exclude=["users"]).tables
 
 

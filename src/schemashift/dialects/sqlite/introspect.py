@@ -94,7 +94,7 @@ def _read_foreign_keys(conn: DBConnection, table: str) -> tuple[ForeignKey, ...]
     for _id, _seq, ref_table, column, ref_column, _on_update, on_delete, _match in rows:
         if ref_column is None:
             ref_column = _primary_key_of(conn, ref_table)
-        keys.append(ForeignKey("", column, ref_table, ref_column, on_delete))
+        keys.append(ForeignKey(column, column, ref_table, ref_column, on_delete))
     return tuple(sorted(keys, key=_foreign_key_order))
 
 
@@ -103,6 +103,8 @@ def _primary_key_of(conn: DBConnection, table: str) -> str:
     return str(row[0]) if row else "rowid"
 
 
+# SQLite keeps no name for an inline REFERENCES clause: both sides name a foreign key
+# after its column, which is also how a drift report can point at it.
 def _foreign_key_order(fk: ForeignKey) -> tuple[str, str, str, str]:
     return (fk.column, fk.ref_table, fk.ref_column, fk.on_delete)
 
@@ -192,7 +194,9 @@ def comparable_table(table: Table) -> Table:
         columns=tuple(comparable_column(c, table.primary_key) for c in table.columns),
         indexes=tuple(sorted(table.indexes, key=lambda i: i.name)),
         foreign_keys=tuple(
-            sorted((replace(fk, name="") for fk in table.foreign_keys), key=_foreign_key_order)
+            sorted(
+                (replace(fk, name=fk.column) for fk in table.foreign_keys), key=_foreign_key_order
+            )
         ),
         checks=tuple(sorted(table.checks, key=lambda c: (c.name, c.sql))),
     )
