@@ -614,7 +614,12 @@ def test_renames_are_asked_in_a_fixed_order() -> None:
 
 def test_tables_with_different_columns_are_not_asked_about() -> None:
     asked: list[str] = []
-    diff(schema(USERS), schema(table("members")), ask=lambda q: asked.append(q) or False)
+
+    def ask(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    diff(schema(USERS), schema(table("members")), ask=ask)
     assert asked == []
 
 

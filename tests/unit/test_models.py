@@ -77,7 +77,7 @@ def test_a_subclass_may_redefine_or_hide_an_inherited_field() -> None:
 
     class Child(Base):
         a = Field.Text()
-        b = None
+        b = None  # type: ignore[assignment]
 
     fields = model_fields(Child)
     assert list(fields) == ["a", "c"]
