@@ -256,6 +256,9 @@ def test_check_names_default_to_a_hash_of_their_sql() -> None:
         "typeof(price) = 'integer' AND data <> X'00'",
         "CASE WHEN price > 0 THEN TRUE ELSE FALSE END",
         "Price > 0",
+        "price < 1e5 AND price > .5 AND price <> 0x1F",
+        "name ~ '^[a-z]+$' AND coalesce(price, 0) >= 0",
+        "été > 0",
     ],
 )
 def test_check_sql_that_names_only_columns_is_accepted(sql: str) -> None:
@@ -266,6 +269,7 @@ def test_check_sql_that_names_only_columns_is_accepted(sql: str) -> None:
         status=Field.Text(),
         created_at=Field.Date(),
         data=Field.Binary(),
+        été=Field.Integer(),
         __checks__=[Check(sql)],
     )
     assert table_of(Thing).checks[0].sql == sql
