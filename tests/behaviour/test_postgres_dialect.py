@@ -7,15 +7,20 @@ one, except under ``CI=true`` where a missing server is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schemashift.dialects.base import DBConnection, Step
 from schemashift.dialects.postgres import DIALECT
@@ -429,3 +434,136 @@ def test_a_killed_holder_releases_the_lock(conn: DBConnection, pg_url: DatabaseU
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+# --- hypothesis: any defaults, any single column change --------------------------------
+
+KINDS = (
+    "string",
+    "text",
+    "integer",
+    "biginteger",
+    "float",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "time",
+    "json",
+    "uuid",
+    "binary",
+    "enum",
+)
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+# Default expressions reach the file as the model layer wrote them: printable text only.
+_PRINTABLE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")))
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@st.composite
+def columns(draw: st.DrawFn, name: str) -> Column:
+    """A column of any kind with a literal default of that kind, or none."""
+    kind = draw(st.sampled_from(KINDS))
+    shape: dict[str, Any] = {}
+    if kind == "string":
+        shape["max_length"] = draw(st.integers(1, 300))
+    if kind == "decimal":
+        digits = draw(st.integers(1, 20))
+        shape.update(max_digits=digits, decimal_places=draw(st.integers(0, digits)))
+    if kind == "enum":
+        shape["choices"] = tuple(draw(st.lists(_TEXT, min_size=1, max_size=4, unique=True)))
+    literals: dict[str, st.SearchStrategy[str]] = {
+        "string": _PRINTABLE.filter(lambda s: len(s) <= shape.get("max_length", 0)).map(
+            _sql_string
+        ),
+        "text": _PRINTABLE.map(_sql_string),
+        "integer": st.integers(-(2**31), 2**31 - 1).map(str),
+        "biginteger": st.integers(-(2**63), 2**63 - 1).map(str),
+        "float": st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        "boolean": st.sampled_from(["TRUE", "FALSE"]),
+        "date": st.dates().map(lambda d: f"'{d.isoformat()}'"),
+        "datetime": st.datetimes(
+            min_value=datetime(1900, 1, 1),
+            max_value=datetime(2200, 1, 1),
+            timezones=st.just(timezone.utc),
+        ).map(lambda d: f"'{d.isoformat()}'"),
+        "time": st.times().map(lambda t: f"'{t.isoformat()}'"),
+        "json": _JSON.map(lambda v: _sql_string(json.dumps(v))),
+        "uuid": st.uuids().map(lambda u: f"'{str(u).upper()}'"),
+        "binary": st.binary(max_size=8).map(lambda b: f"'\\x{b.hex()}'"),
+        "enum": st.sampled_from(shape.get("choices", ("",))).map(_sql_string),
+    }
+    if kind == "decimal":
+        places, digits = shape["decimal_places"], shape["max_digits"]
+        literals["decimal"] = st.integers(-(10**digits) + 1, 10**digits - 1).map(
+            lambda n: str(Decimal(n).scaleb(-places))
+        )
+    default = draw(st.none() | literals[kind])
+    return Column(
+        name,
+        kind,
+        nullable=draw(st.booleans()),
+        default=default,
+        unique=draw(st.booleans()),
+        **shape,
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_conn() -> Iterator[DBConnection]:
+    """One database for all the examples of a property (each uses its own table)."""
+    with fresh_database(_admin()) as url:
+        connection = DIALECT.connect(parse_url(url, Path("/")))
+        yield connection
+        connection.close()
+
+
+def _fresh_table(conn: DBConnection, table: Table) -> Schema:
+    conn.execute(f"DROP TABLE IF EXISTS {DIALECT.quote(table.name)}")
+    return migrate(conn, [CreateTable(table)], Schema())
+
+
+def _live(conn: DBConnection, name: str) -> Table | None:
+    """The table ``name`` as introspected (the shared database holds other tables)."""
+    return DIALECT.introspect(conn).table(name)
+
+
+def _modelled(schema: Schema, name: str) -> Table | None:
+    return DIALECT.comparable(schema).table(name)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_defaults_read_back_as_modelled(shared_conn: DBConnection, data: st.DataObject) -> None:
+    names = [f"c{i}" for i in range(data.draw(st.integers(1, 6)))]
+    table = Table("prop_defaults", (ID, *(data.draw(columns(n)) for n in names)))
+    schema = _fresh_table(shared_conn, table)
+    assert _live(shared_conn, table.name) == _modelled(schema, table.name)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_single_column_change_reverses(shared_conn: DBConnection, data: st.DataObject) -> None:
+    before_column = data.draw(columns("c"))
+    after_column = data.draw(columns("c"))
+    table = Table("prop_alter", (ID, before_column, Column("other", "text")))
+    before = _fresh_table(shared_conn, table)
+    operations: list[Operation] = [AlterColumn("prop_alter", before_column, after_column)]
+
+    after = migrate(shared_conn, operations, before)
+    assert _live(shared_conn, "prop_alter") == _modelled(after, "prop_alter")
+    back = migrate(shared_conn, reverse_all(operations), after)
+    assert _live(shared_conn, "prop_alter") == _modelled(back, "prop_alter")
+    assert back == before

@@ -12,7 +12,7 @@ import pytest
 from schemashift.dialects.base import Comment, Execute, Step
 from schemashift.dialects.postgres import DIALECT
 from schemashift.dialects.postgres.defaults import canonical_default
-from schemashift.dialects.postgres.quoting import fit_name
+from schemashift.dialects.postgres.quoting import fit_name, string_literal
 from schemashift.dialects.postgres.types import column_from_type
 from schemashift.diff.operations import (
     AddCheck,
@@ -152,6 +152,19 @@ def test_column_type(column: Column, written: str) -> None:
 )
 def test_types_read_back(formatted: str, read: tuple[object, ...]) -> None:
     assert column_from_type(formatted) == read
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("draft", "'draft'"),
+        ("it's", "'it''s'"),
+        ("C:\\dir", "'C:\\dir'"),
+        ("two\nlines\tand 'tab' \\ \x01", "E'two\\nlines\\tand ''tab'' \\\\ \\x01'"),
+    ],
+)
+def test_string_literals_escape_only_control_characters(value: str, literal: str) -> None:
+    assert string_literal(value) == literal
 
 
 def test_identity_and_limits() -> None:

@@ -78,7 +78,8 @@ def error_text(exc: Exception, url: DatabaseURL) -> str:
     """The driver's message for ``exc`` as one sentence, with no password in it."""
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) or str(exc)
-    text = " ".join(primary.split()) or type(exc).__name__
+    text = " ".join(primary.split()).removeprefix("connection failed: ")
+    text = text or type(exc).__name__
     detail = getattr(diag, "message_detail", None)
     if detail:
         text = f"{text.rstrip('.')}: {detail.strip()}"

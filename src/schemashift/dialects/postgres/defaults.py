@@ -32,7 +32,7 @@ def canonical_default(expr: str | None, kind: str) -> str | None:
     text = _strip(expr)
     if text.upper() == "NULL":
         return None
-    literal = _string_value(text)
+    literal = string_value(text)
     if literal is not None:
         return _canonical_literal(literal, kind)
     if _NUMBER.match(text):
@@ -91,7 +91,7 @@ def _at_top_level(text: str, pos: int) -> bool:
     return depth == 0 and not in_string
 
 
-def _string_value(text: str) -> str | None:
+def string_value(text: str) -> str | None:
     """The value of ``text`` if it is exactly one string literal."""
     match = _STRING.fullmatch(text)
     if match is None:
@@ -120,6 +120,8 @@ def _canonical_number(text: str) -> str:
         number = Decimal(text)
     except InvalidOperation:
         return text
+    if not number.is_finite():
+        return text
     if number == number.to_integral_value():
         return str(int(number))
     return format(number.normalize(), "f")
@@ -133,12 +135,25 @@ def _canonical_literal(value: str, kind: str) -> str:
         return "TRUE" if stripped.lower() in _TRUE else "FALSE"
     if kind == "json":
         try:
-            return _quoted(json.dumps(json.loads(value), sort_keys=True, separators=(",", ":")))
+            return _quoted(_canonical_json(json.loads(value, parse_float=Decimal)))
         except ValueError:
             return _quoted(value)
     if kind == "uuid":
         return _quoted(stripped.lower())
     return _quoted(_canonical_temporal(stripped, kind) or value)
+
+
+def _canonical_json(value: object) -> str:
+    """JSON with sorted keys, no spaces and numbers as values (``jsonb`` prints ``1e3``
+    as ``1000`` and reorders keys)."""
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k)}:{_canonical_json(v)}" for k, v in sorted(value.items()))
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical_json(v) for v in value) + "]"
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return _canonical_number(str(value))
+    return json.dumps(value)
 
 
 def _canonical_temporal(value: str, kind: str) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemashift.dialects.base import DBConnection
-from schemashift.dialects.postgres.defaults import canonical_default
+from schemashift.dialects.postgres.defaults import canonical_default, string_value
 from schemashift.dialects.postgres.names import enum_check_name
 from schemashift.dialects.postgres.types import column_from_type
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -87,7 +87,8 @@ ORDER BY t.relname, i.relname
 """
 )
 
-_LITERAL = re.compile(r"'((?:[^']|'')*)'::text")
+# A text constant: '...' as PostgreSQL prints it back, or E'...' with escapes.
+_LITERAL = re.compile(r"(?:E'(?:[^'\\]|''|\\.)*'|'(?:[^']|'')*')::text", re.DOTALL)
 # The shapes PostgreSQL gives ``col IN ('a', 'b')`` and ``col IN ('a')`` back in.
 _ENUM_SHAPES = (
     re.compile(r"CHECK \(\((\S+|\"(?:[^\"]|\"\")+\") = ANY \(ARRAY\[\?(?:, \?)*\]\)\)\)"),
@@ -187,7 +188,8 @@ def _enum_choices(
     shape = _LITERAL.sub("?", definition)
     if not any(p.fullmatch(shape) for p in _ENUM_SHAPES):
         return None
-    return tuple(v.replace("''", "'") for v in _LITERAL.findall(definition))
+    values = (string_value(m[0].removesuffix("::text")) for m in _LITERAL.finditer(definition))
+    return tuple(v for v in values if v is not None)
 
 
 def _body(definition: str) -> str:

@@ -42,9 +42,25 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match[0]
+    return _ESCAPES.get(char, f"\\x{ord(char):02x}")
+
+
 def string_literal(value: str) -> str:
-    """``value`` as an SQL string literal (``standard_conforming_strings`` is on)."""
-    return "'" + value.replace("'", "''") + "'"
+    """``value`` as an SQL string literal (``standard_conforming_strings`` is on).
+
+    Control characters are written as escapes in an ``E'...'`` literal, so a statement
+    never holds a raw newline or tab inside a value (migration files re-indent lines).
+    """
+    if not _CONTROL.search(value):
+        return "'" + value.replace("'", "''") + "'"
+    body = value.replace("\\", "\\\\").replace("'", "''")
+    return "E'" + _CONTROL.sub(_escape, body) + "'"
 
 
 def fit_name(name: str) -> str:

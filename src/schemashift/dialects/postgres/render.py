@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schemashift.dialects.base import Comment, Execute, Step
-from schemashift.dialects.postgres.defaults import closing_paren
+from schemashift.dialects.postgres.defaults import closing_paren, string_value
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
 from schemashift.dialects.postgres.quoting import quote, string_literal
 from schemashift.dialects.postgres.types import column_type, rewrites_table, using_clause
@@ -174,8 +174,12 @@ def _default_of(column: Column) -> str | None:
 
 def default_sql(expression: str) -> str:
     """``expression`` as it may follow DEFAULT: parenthesised unless it is one literal,
-    name or call (``DEFAULT`` takes a restricted expression: ``a IS NULL`` needs them)."""
+    name or call (``DEFAULT`` takes a restricted expression: ``a IS NULL`` needs them).
+    A string literal is rewritten only to escape its control characters."""
     text = expression.strip()
+    value = string_value(text)
+    if value is not None:
+        return string_literal(value)
     enclosed = text.startswith("(") and closing_paren(text) == len(text) - 1
     if enclosed or not _SPACE_OUTSIDE_QUOTES.search(text):
         return text
