@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,10 +104,10 @@ def _tool_table(pyproject: Path) -> dict[str, Any]:
     text = pyproject.read_text(encoding="utf-8")
     if "[tool.schemashift]" not in text:
         return {}
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
+    if sys.version_info < (3, 11):
         return _parse_simple_table(text, "tool.schemashift", pyproject)
+    import tomllib  # type: ignore[import-not-found,unused-ignore]
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

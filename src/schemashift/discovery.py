@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
@@ -94,7 +95,7 @@ def load_models(settings: Settings) -> list[type[Model]]:
     return found
 
 
-def _import(name: str, settings: Settings) -> object:
+def _import(name: str, settings: Settings) -> ModuleType:
     try:
         module = importlib.import_module(name)
         file = getattr(module, "__file__", None)
@@ -121,12 +122,11 @@ def _import(name: str, settings: Settings) -> object:
 def _import_error(exc: BaseException, name: str, settings: Settings) -> ModelError:
     frames = traceback.extract_tb(exc.__traceback__)
     project_frames = [f for f in frames if Path(f.filename).resolve().is_relative_to(settings.root)]
-    frame = (project_frames or frames or [None])[-1]
-    where = (
-        f"{_relative(Path(frame.filename), settings.root)}, line {frame.lineno}"
-        if frame is not None
-        else name
-    )
+    chosen = project_frames or frames
+    where = name
+    if chosen:
+        frame = chosen[-1]
+        where = f"{_relative(Path(frame.filename), settings.root)}, line {frame.lineno}"
     return ModelError(
         f"Model file {where}: {type(exc).__name__}: {exc}. Fix the file and run the command again."
     )

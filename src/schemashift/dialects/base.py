@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -107,6 +107,11 @@ class Dialect(ABC):
         """A context manager around one atomic batch: BEGIN on entry, COMMIT on clean
         exit, ROLLBACK on error. SQLite turns foreign-key enforcement off before BEGIN and
         runs ``PRAGMA foreign_key_check`` before COMMIT."""
+
+    def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        """The scope of a migration with ``atomic = False``: no transaction. SQLite still
+        switches foreign-key enforcement off so that a rebuild there cannot cascade."""
+        return nullcontext()
 
     @abstractmethod
     def lock(

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemashift.diff.operations import Operation, apply_all, reverse_all
+from schemashift.diff.renames import RenameHints
 from schemashift.migrations.files import check_name, next_number
 from schemashift.migrations.history import replay
 from schemashift.migrations.writer import render_empty, render_file, write_file
@@ -34,7 +35,7 @@ def placeholder_fill(table: str, column: str) -> str:
     return "NULL"
 
 
-def target_schema(project: Project) -> tuple[Schema, object]:
+def target_schema(project: Project) -> tuple[Schema, RenameHints]:
     """The schema the models declare, and their rename hints."""
     from schemashift.discovery import load_models
     from schemashift.schema.from_models import schema_from_models

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from schemashift.diff.operations import AddColumn, AddIndex, CreateTable, Operation
+from schemashift.diff.operations import (
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    CreateTable,
+    Operation,
+)
 from schemashift.runtime.executor import Reporter, apply_pending, locked
 from schemashift.runtime.project import Project
 
@@ -25,10 +32,14 @@ class EvolveReport:
         return not self.refused
 
 
-def is_additive(op: Operation) -> bool:
-    """New tables, new nullable or defaulted columns, new indexes: safe to apply alone."""
+def is_additive(op: Operation, operations: Sequence[Operation] = ()) -> bool:
+    """New tables, new nullable or defaulted columns, new indexes: safe to apply alone.
+    A foreign key counts when it closes a cycle between tables created alongside it."""
     if isinstance(op, (CreateTable, AddIndex)):
         return True
+    if isinstance(op, AddForeignKey):
+        created = {o.table_name for o in operations if isinstance(o, CreateTable)}
+        return op.table in created
     if isinstance(op, AddColumn):
         col = op.column
         return op.fill is None and (col.nullable or col.default is not None) and not col.unique
@@ -51,7 +62,7 @@ def evolve(
         _, operations, _ = plan(fresh, fill=placeholder_fill)
         if not operations:
             return report
-        refused = [op for op in operations if not is_additive(op)]
+        refused = [op for op in operations if not is_additive(op, operations)]
         if refused:
             report.refused = [op.describe()[2:] for op in refused]
             return report

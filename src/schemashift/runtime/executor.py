@@ -260,7 +260,7 @@ def _execute(
             reporter.info(
                 f"{segment[0].file.name} runs outside the batch transaction (atomic = False)."
             )
-        scope = dialect.batch(conn) if atomic or fake else nullcontext()
+        scope = dialect.batch(conn) if atomic or fake else dialect.outside_batch(conn)
         with scope:
             recorder.ensure()
             for mig in segment:

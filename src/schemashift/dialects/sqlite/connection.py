@@ -143,6 +143,20 @@ def batch(conn: Any) -> Iterator[None]:
             db.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
 
 
+@contextmanager
+def foreign_keys_off(conn: Any) -> Iterator[None]:
+    """Foreign-key enforcement off (and restored after) for a migration that runs outside
+    the batch transaction, so that a table rebuild in it never cascades."""
+    db = _as_sqlite(conn)
+    (enforced,) = db.execute("PRAGMA foreign_keys").fetchone()
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        if not db.in_transaction:
+            db.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
+
+
 def _begin(db: SQLiteConnection) -> None:
     (still_enforced,) = db.execute("PRAGMA foreign_keys").fetchone()
     if still_enforced or db.in_transaction:

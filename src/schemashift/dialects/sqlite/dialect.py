@@ -41,6 +41,9 @@ class SQLiteDialect(Dialect):
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
         return connection.batch(conn)
 
+    def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        return connection.foreign_keys_off(conn)
+
     def lock(
         self, conn: DBConnection, url: DatabaseURL, timeout: float
     ) -> AbstractContextManager[None]:

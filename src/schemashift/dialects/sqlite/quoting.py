@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-#: SQLite places no practical limit on identifier length; this keeps names sane.
-MAX_IDENTIFIER_LENGTH = 255
+#: SQLite places no practical limit on identifier length; this keeps names readable and
+#: leaves room for the prefix of a rebuild's temporary table.
+MAX_IDENTIFIER_LENGTH = 128
 
 _BARE = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
