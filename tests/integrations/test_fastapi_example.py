@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from tests.integrations.example_projects import add_field, copy_example, drop_fi
 pytest.importorskip(
     "fastapi", reason="fastapi is an example dependency: pip install -e '.[examples]'"
 )
-pytest.importorskip("httpx", reason="the test client needs httpx: pip install -e '.[examples]'")
+if importlib.util.find_spec("httpx2") is None:
+    pytest.importorskip("httpx", reason="the test client needs httpx: pip install -e '.[examples]'")
 
 from fastapi.testclient import TestClient
 
