@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import sys
 import traceback
@@ -63,11 +64,17 @@ def _forget_stale(names: list[str], settings: Settings) -> None:
             del sys.modules[name]
             continue
         source = Path(file)
-        stamp = getattr(module, "__schemashift_mtime__", None)
+        stamp = getattr(module, "__schemashift_stamp__", None)
         if not source.resolve().is_relative_to(settings.root) or (
-            stamp is not None and source.exists() and source.stat().st_mtime_ns != stamp
+            stamp is not None and source.exists() and _stamp(source) != stamp
         ):
             del sys.modules[name]
+
+
+def _stamp(path: Path) -> str:
+    """What a model file holds now: file times are too coarse to tell two quick edits
+    apart, so the content decides whether an imported module is stale."""
+    return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def load_models(settings: Settings) -> list[type[Model]]:
@@ -99,8 +106,8 @@ def _import(name: str, settings: Settings) -> ModuleType:
     try:
         module = importlib.import_module(name)
         file = getattr(module, "__file__", None)
-        if file and not hasattr(module, "__schemashift_mtime__"):
-            module.__schemashift_mtime__ = Path(file).stat().st_mtime_ns  # type: ignore[attr-defined]
+        if file and not hasattr(module, "__schemashift_stamp__"):
+            module.__schemashift_stamp__ = _stamp(Path(file))  # type: ignore[attr-defined]
         return module
     except SyntaxError as exc:
         where = _relative(Path(exc.filename or name), settings.root)

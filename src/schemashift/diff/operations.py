@@ -8,6 +8,7 @@ renderers in :mod:`schemashift.dialects` turn them into SQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -30,6 +31,45 @@ def _table(schema: Schema, name: str) -> Table:
 
 def _rename_in(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if c == old else c for c in columns)
+
+
+def rename_in_sql(sql: str, old: str, new: str) -> str:
+    """``sql`` with the column ``old`` renamed to ``new`` outside string literals, as the
+    database itself rewrites CHECK constraints on RENAME COLUMN."""
+    bare = re.compile(rf'(?<![\w"]){re.escape(old)}(?![\w"])')
+    quoted = '"' + old.replace('"', '""') + '"'
+    replacement = (
+        new if re.fullmatch(r"[a-z_][a-z0-9_]*", new) else '"' + new.replace('"', '""') + '"'
+    )
+    parts = re.split(r"('(?:[^']|'')*')", sql)
+    return "".join(
+        part if i % 2 else bare.sub(replacement, part.replace(quoted, replacement))
+        for i, part in enumerate(parts)
+    )
+
+
+#: Values for existing rows when ``down()`` re-adds a dropped NOT NULL column that has no
+#: default: the data is gone, but the structure must come back on a table with rows.
+_ZERO = {
+    "integer": "0",
+    "biginteger": "0",
+    "float": "0",
+    "decimal": "0",
+    "boolean": "FALSE",
+    "date": "'1970-01-01'",
+    "datetime": "'1970-01-01 00:00:00'",
+    "time": "'00:00:00'",
+    "json": "'{}'",
+    "uuid": "'00000000-0000-0000-0000-000000000000'",
+    "binary": "''",
+}
+
+
+def zero_value(column: Column) -> str:
+    """A neutral SQL value of ``column``'s kind (an enum's first value, '' for text)."""
+    if column.kind == "enum" and column.choices:
+        return "'" + column.choices[0].replace("'", "''") + "'"
+    return _ZERO.get(column.kind, "''")
 
 
 @dataclass(frozen=True)
@@ -182,7 +222,9 @@ class DropColumn(Operation):
         return schema.with_table(table.with_(columns=cols))
 
     def reverse(self) -> Operation:
-        return AddColumn(self.table, self.column)
+        col = self.column
+        needs_value = not col.nullable and col.default is None and not col.primary_key
+        return AddColumn(self.table, col, fill=zero_value(col) if needs_value else None)
 
     @property
     def destructive(self) -> bool:
@@ -220,7 +262,12 @@ class RenameColumn(Operation):
             replace(fk, column=self.new) if fk.column == self.old else fk
             for fk in table.foreign_keys
         )
-        schema = schema.with_table(table.with_(columns=cols, indexes=idxs, foreign_keys=fks))
+        checks = tuple(
+            replace(c, sql=rename_in_sql(c.sql, self.old, self.new)) for c in table.checks
+        )
+        schema = schema.with_table(
+            table.with_(columns=cols, indexes=idxs, foreign_keys=fks, checks=checks)
+        )
         # Foreign keys of other tables that point at the renamed column follow it.
         for t in list(schema.tables.values()):
             moved = tuple(
