@@ -28,16 +28,6 @@ def _header(name: str, now: datetime) -> str:
     )
 
 
-def _warning_steps(operations: Sequence[Operation]) -> list[Step]:
-    lines = [w for op in operations for w in op.warnings()]
-    if not lines:
-        return []
-    return [
-        Comment("WARNING: this migration can lose data:"),
-        *(Comment(f"  - {w}") for w in lines),
-    ]
-
-
 def _down_note(operations: Sequence[Operation]) -> list[Step]:
     lost = [
         f"{op.table}.{op.column.name}" if isinstance(op, DropColumn) else op.table.name
@@ -63,7 +53,7 @@ def render_file(
 ) -> str:
     """The text of a generated migration file."""
     now = now or datetime.now(timezone.utc)
-    up_body = render_body([*_warning_steps(operations), *up_steps])
+    up_body = render_body(up_steps)
     down_body = render_body([*_down_note(operations), *down_steps])
     literals = pprint.pformat(
         [operation_to_literal(op) for op in operations], width=100, sort_dicts=False
