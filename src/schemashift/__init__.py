@@ -6,10 +6,10 @@ apply it with ``schemashift migrate``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+# typing is not imported at run time: it would slow every command's start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from schemashift.api import check, evolve, make_migration, migrate, rollback, status
     from schemashift.errors import SchemashiftError
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'schemashift' has no attribute {name!r}")

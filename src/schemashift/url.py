@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from schemashift.errors import ConfigError
 
@@ -61,11 +60,15 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
             if target == "":
                 raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
             return DatabaseURL("sqlite", raw, path=":memory:")
+        from urllib.parse import unquote
+
         path = Path(unquote(target))
         if not path.is_absolute():
             path = root / path
         return DatabaseURL("sqlite", raw, path=str(path))
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        from urllib.parse import parse_qsl, unquote, urlsplit
+
         parts = urlsplit(raw)
         try:
             port = parts.port

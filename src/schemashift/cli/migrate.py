@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 
 from schemashift.cli.output import Output
@@ -72,6 +71,8 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
 def _status(project: Project, out: Output, *, as_json: bool) -> int:
     rows = executor.status(project)
     if as_json:
+        import json
+
         payload = {
             "migrations": [
                 {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from dataclasses import dataclass
@@ -36,9 +35,20 @@ class MigrationFile:
         return checksum_of(self.read_bytes())
 
 
+# The built-in SHA-256 avoids loading OpenSSL through hashlib, which costs more than the
+# rest of `migrate --status` put together.
+try:
+    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    try:
+        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
+
+
 def checksum_of(data: bytes) -> str:
     """The tracking table's checksum of a file's bytes."""
-    return hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+    return str(_sha256(data.replace(b"\r\n", b"\n")).hexdigest())
 
 
 def list_migrations(folder: Path) -> list[MigrationFile]:

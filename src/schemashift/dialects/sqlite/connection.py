@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
-import socket
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -237,14 +235,18 @@ def lock(url: DatabaseURL, timeout: float) -> Iterator[None]:
 
 def _write_holder(fd: int) -> None:
     since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    holder = {"pid": os.getpid(), "host": socket.gethostname(), "since": since}
+    holder = {"pid": os.getpid(), "host": os.uname().nodename, "since": since}
     os.ftruncate(fd, 0)
+    import json
+
     os.pwrite(fd, json.dumps(holder).encode(), 0)
 
 
 def read_holder(fd: int) -> dict[str, Any]:
     """Who holds the lock, as its holder wrote it (empty while it is being written)."""
     try:
+        import json
+
         holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
     except ValueError:
         return {}

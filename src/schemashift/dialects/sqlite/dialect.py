@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from schemashift.dialects.base import DBConnection, Dialect, Step
-from schemashift.dialects.sqlite import connection, introspect, quoting, render, types
+from schemashift.dialects.sqlite import connection, quoting
 
 if TYPE_CHECKING:
     from schemashift.diff.operations import Operation
@@ -26,10 +26,16 @@ class SQLiteDialect(Dialect):
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
 
+    # Rendering and introspection are imported on first use: `migrate --status` needs
+    # neither, and the command line should start fast.
     def column_type(self, column: Column) -> str:
+        from schemashift.dialects.sqlite import types
+
         return types.column_type(column)
 
     def render(self, operations: Sequence[Operation], before: Schema) -> list[Step]:
+        from schemashift.dialects.sqlite import render
+
         return render.render(operations, before)
 
     def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
@@ -53,7 +59,11 @@ class SQLiteDialect(Dialect):
         return connection.tracking_table_sql(table)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
+        from schemashift.dialects.sqlite import introspect
+
         return introspect.introspect(conn, exclude)
 
     def comparable(self, schema: Schema) -> Schema:
+        from schemashift.dialects.sqlite import introspect
+
         return introspect.comparable(schema)
