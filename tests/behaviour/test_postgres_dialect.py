@@ -351,6 +351,15 @@ def test_a_failing_batch_changes_nothing(conn: DBConnection) -> None:
     assert DIALECT.introspect(conn) == before
 
 
+def test_a_batch_whose_error_was_swallowed_is_not_committed(conn: DBConnection) -> None:
+    seed(conn)
+    with pytest.raises(DatabaseError, match="rolled back"), DIALECT.batch(conn):
+        conn.execute("ALTER TABLE users ADD COLUMN phone TEXT")
+        with pytest.raises(DatabaseError):
+            conn.execute("SELECT no_such_column FROM users")
+    assert DIALECT.introspect(conn) == DIALECT.comparable(BEFORE)
+
+
 def test_a_batch_gives_up_waiting_for_a_table_lock(conn: DBConnection, pg_url: DatabaseURL) -> None:
     seed(conn)
     other = DIALECT.connect(pg_url)
