@@ -103,3 +103,26 @@ def test_lock_file_is_private(sqlite_project: ProjectDir) -> None:
     sqlite_project.ok("migrate")
     path = Path(sqlite_project.database.removeprefix("sqlite:///"))
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_several_processes_evolving_at_once(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.model("user", USER + "    bio = Field.Text()\n")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "schemashift", "evolve", "--lock-timeout", "120"],
+            cwd=project.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        for _ in range(4)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, (out, err)
+    assert project.files() == ["0001_initial.py", "0002_auto_evolve.py"]
+    assert [n for n, _ in db.tracking(project.database)] == ["0001_initial", "0002_auto_evolve"]
+    assert "bio" in db.columns(project.database, "users")

@@ -54,7 +54,7 @@ def tables(url: str) -> set[str]:
 def columns(url: str, table: str) -> list[str]:
     """Column names of ``table``, in order."""
     if url.startswith("sqlite"):
-        return [r[1] for r in query(url, f'PRAGMA table_info("{table}")')]
+        return [r[0] for r in query(url, "SELECT name FROM pragma_table_info(?)", (table,))]
     rows = query(
         url,
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
