@@ -63,9 +63,7 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         return _status(project, out, as_json=args.json)
     if args.repair:
         return _repair(project, out)
-    if args.rollback:
-        return _rollback(args, project, out)
-    return _migrate(args, project, out)
+    return _run(args, project, out, rollback=args.rollback)
 
 
 def _status(project: Project, out: Output, *, as_json: bool) -> int:
@@ -101,9 +99,26 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
     return 0
 
 
-def _migrate(args: argparse.Namespace, project: Project, out: Output) -> int:
+def _summary(result: executor.RunResult, rollback: bool) -> str:
+    n = len(result.names)
+    noun = "migration" if n == 1 else "migrations"
+    if rollback:
+        if result.dry_run:
+            return f"Dry run: {n} {noun} would be rolled back; nothing was changed."
+        if result.fake:
+            return f"Unrecorded {n} {noun} without running SQL."
+        return f"Rolled back {n} {noun} ({result.duration_ms} ms)."
+    if result.dry_run:
+        return f"Dry run: {n} {noun} would run in batch {result.batch}; nothing was changed."
+    if result.fake:
+        return f"Recorded {n} {noun} as applied in batch {result.batch} without running SQL."
+    return f"Applied {n} {noun} in batch {result.batch} ({result.duration_ms} ms)."
+
+
+def _run(args: argparse.Namespace, project: Project, out: Output, *, rollback: bool) -> int:
     reporter = CliReporter(out)
-    result = executor.migrate(
+    run = executor.rollback if rollback else executor.migrate
+    result = run(
         project,
         step=args.step,
         to=args.to,
@@ -114,42 +129,13 @@ def _migrate(args: argparse.Namespace, project: Project, out: Output) -> int:
     )
     reporter.close()
     if not result.names:
-        out.line("Nothing to migrate: every migration is applied.")
+        out.line(
+            "Nothing to roll back."
+            if rollback
+            else "Nothing to migrate: every migration is applied."
+        )
         return 0
-    n = len(result.names)
-    noun = "migration" if n == 1 else "migrations"
-    if result.dry_run:
-        out.line(f"Dry run: {n} {noun} would run in batch {result.batch}; nothing was changed.")
-    elif result.fake:
-        out.line(f"Recorded {n} {noun} as applied in batch {result.batch} without running SQL.")
-    else:
-        out.line(f"Applied {n} {noun} in batch {result.batch} ({result.duration_ms} ms).")
-    return 0
-
-
-def _rollback(args: argparse.Namespace, project: Project, out: Output) -> int:
-    reporter = CliReporter(out)
-    result = executor.rollback(
-        project,
-        step=args.step,
-        to=args.to,
-        fake=args.fake,
-        dry_run=args.dry_run,
-        lock_timeout=args.lock_timeout,
-        reporter=reporter,
-    )
-    reporter.close()
-    if not result.names:
-        out.line("Nothing to roll back.")
-        return 0
-    n = len(result.names)
-    noun = "migration" if n == 1 else "migrations"
-    if result.dry_run:
-        out.line(f"Dry run: {n} {noun} would be rolled back; nothing was changed.")
-    elif result.fake:
-        out.line(f"Unrecorded {n} {noun} without running SQL.")
-    else:
-        out.line(f"Rolled back {n} {noun} ({result.duration_ms} ms).")
+    out.line(_summary(result, rollback))
     return 0
 
 

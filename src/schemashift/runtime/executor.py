@@ -105,6 +105,10 @@ def connection(project: Project, *, create: bool) -> Iterator[DBConnection | Non
         yield None
         return
     conn = dialect.connect(project.url, create=create)
+    statement_timeout = project.settings.statement_lock_timeout
+    if statement_timeout is not None and hasattr(conn, "lock_timeout"):
+        # PostgreSQL: how long each statement of a batch may wait for a table lock.
+        conn.lock_timeout = statement_timeout
     try:
         yield conn
     except BaseException:
