@@ -28,8 +28,6 @@ _VOLATILE = re.compile(
     r"|txid_current|pg_current_xact_id)\s*\(",
     re.IGNORECASE,
 )
-# Whitespace outside string literals: the sign of an expression made of several terms.
-_SPACE_OUTSIDE_QUOTES = re.compile(r"^(?:[^'\s]|'(?:[^']|'')*')*\s")
 
 
 def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
@@ -181,9 +179,21 @@ def default_sql(expression: str) -> str:
     if value is not None:
         return string_literal(value)
     enclosed = text.startswith("(") and closing_paren(text) == len(text) - 1
-    if enclosed or not _SPACE_OUTSIDE_QUOTES.search(text):
+    if enclosed or not _space_outside_quotes(text):
         return text
     return f"({text})"
+
+
+def _space_outside_quotes(text: str) -> bool:
+    """Whether ``text`` has whitespace outside its string literals: the sign of an
+    expression made of several terms."""
+    in_string = False
+    for char in text:
+        if char == "'":
+            in_string = not in_string
+        elif char.isspace() and not in_string:
+            return True
+    return False
 
 
 def _drop_constraint(table: str, name: str) -> Execute:
