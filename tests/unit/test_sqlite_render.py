@@ -369,19 +369,18 @@ def test_full_rebuild_body() -> None:
         "        \" AND name NOT IN ('idx_users_age')\"\n"
         "    ).fetchall()\n"
         '    conn.execute("""CREATE TABLE _schemashift_new_users (\n'
-        "        id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-        "        email TEXT NOT NULL UNIQUE,\n"
-        "        name TEXT DEFAULT '',\n"
-        "        age TEXT,\n"
-        "        status TEXT DEFAULT 'draft' CHECK (status IN ('draft', 'published')),\n"
-        "        CONSTRAINT age_non_negative CHECK (age >= 0)\n"
-        '    )""")\n'
+        "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+        "    email TEXT NOT NULL UNIQUE,\n"
+        "    name TEXT DEFAULT '',\n"
+        "    age TEXT,\n"
+        "    status TEXT DEFAULT 'draft' CHECK (status IN ('draft', 'published')),\n"
+        "    CONSTRAINT age_non_negative CHECK (age >= 0)\n"
+        ')""")\n'
         '    conn.execute("""INSERT INTO _schemashift_new_users (id, email, name, age, status)\n'
-        '    SELECT id, email, name, CAST(age AS TEXT), status FROM users""")\n'
+        'SELECT id, email, name, CAST(age AS TEXT), status FROM users""")\n'
         "    conn.execute(\"DELETE FROM sqlite_sequence WHERE name = '_schemashift_new_users'\")\n"
         '    conn.execute("""INSERT INTO sqlite_sequence (name, seq)\n'
-        "    SELECT '_schemashift_new_users', seq FROM sqlite_sequence"
-        ' WHERE name = \'users\'""")\n'
+        "SELECT '_schemashift_new_users', seq FROM sqlite_sequence WHERE name = 'users'\"\"\")\n"
         '    conn.check_row_count("users", "_schemashift_new_users")\n'
         '    conn.execute("DROP TABLE users")\n'
         '    conn.execute("PRAGMA legacy_alter_table = ON")\n'

@@ -223,7 +223,11 @@ class DropColumn(Operation):
 
     def reverse(self) -> Operation:
         col = self.column
-        needs_value = not col.nullable and col.default is None and not col.primary_key
+        # A unique column cannot take one value for every row; the dialect picks one
+        # per row (SQLite: the rowid) when no fill is given.
+        needs_value = (
+            not col.nullable and col.default is None and not col.primary_key and not col.unique
+        )
         return AddColumn(self.table, col, fill=zero_value(col) if needs_value else None)
 
     @property

@@ -2,40 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from schemashift.dialects.base import Code, Comment, Execute, Step
 
 INDENT = "    "
 
+# Characters that a plain or triple-quoted literal cannot hold verbatim (a raw CR would
+# even be turned into LF when the file is read back).
+_UNSAFE = re.compile(r'[\\\x00-\x09\x0b-\x1f\x7f]|"""')
+
 
 def sql_literal(sql: str) -> str:
-    """``sql`` as a readable Python string literal (double quotes preferred)."""
-    if "\n" in sql:
-        sql = sql.replace("\n    ", "\n")
-        if '"""' not in sql and not sql.endswith('"') and "\\" not in sql:
-            return '"""' + sql + '"""'
+    """``sql`` as a readable Python string literal that evaluates to exactly ``sql``:
+    double quotes preferred, triple quotes for multi-line statements, ``repr`` when the
+    text holds anything those cannot carry verbatim."""
+    if _UNSAFE.search(sql):
         return repr(sql)
-    if '"' not in sql and "\\" not in sql:
+    if "\n" in sql:
+        if sql.endswith('"'):
+            return repr(sql)
+        return '"""' + sql + '"""'
+    if '"' not in sql:
         return '"' + sql + '"'
-    if "'" not in sql and "\\" not in sql:
+    if "'" not in sql:
         return "'" + sql + "'"
     return repr(sql)
 
 
 def render_body(steps: Sequence[Step], indent: str = INDENT) -> str:
-    """The body lines for ``steps`` (``pass`` when there are none), each indented."""
+    """The body lines for ``steps`` (``pass`` when there are none), each indented. The
+    continuation lines of a multi-line statement are left as they are, so the SQL that
+    runs is byte for byte the SQL that was rendered."""
     lines: list[str] = []
     for step in steps:
         if isinstance(step, Execute):
-            lit = sql_literal(step.sql)
-            if "\n" in lit:
-                head, *rest = lit.split("\n")
-                lines.append(f"{indent}conn.execute({head}")
-                lines.extend(f"{indent}{INDENT}{line}" for line in rest[:-1])
-                lines.append(f"{indent}{rest[-1]})")
-            else:
-                lines.append(f"{indent}conn.execute({lit})")
+            lines.append(f"{indent}conn.execute({sql_literal(step.sql)})")
         elif isinstance(step, Comment):
             lines.extend(f"{indent}# {line}".rstrip() for line in step.text.splitlines())
         elif isinstance(step, Code):
