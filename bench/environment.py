@@ -76,4 +76,5 @@ def machine() -> dict[str, str | int | None]:
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "bench_python": sys.version.split()[0],
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }

@@ -4,15 +4,16 @@ correctness before its figure counts."""
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import subprocess
+import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+_LAUNCHER = Path(__file__).with_name("launch.py")
 #: A run that takes longer than this is killed and counted as failed.
 TIMEOUT_SECONDS = 1800.0
 
@@ -23,9 +24,10 @@ class BenchFailure(Exception):
 
 @dataclass(frozen=True)
 class Run:
-    """What one process did."""
+    """What one process did: wall time, CPU time (user + system) and peak memory."""
 
     seconds: float
+    cpu_seconds: float
     maxrss_kb: int
     returncode: int
     stdout: str
@@ -66,6 +68,7 @@ class Result:
     figure: str
     tool: str
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     maxrss_kb: list[int] = field(default_factory=list)
     error: str | None = None
 
@@ -92,6 +95,7 @@ class Result:
             "ok": self.ok,
             "error": self.error,
             "seconds": self.seconds,
+            "cpu_seconds": self.cpu_seconds,
             "maxrss_kb": self.maxrss_kb,
         }
         if self.ok:
@@ -99,6 +103,7 @@ class Result:
                 "median": self.median,
                 "min": min(self.seconds),
                 "max": max(self.seconds),
+                "cpu_median": statistics.median(self.cpu_seconds),
                 "peak_mb": self.peak_mb,
             }
         return summary
@@ -112,32 +117,46 @@ def tail(text: str, lines: int = 6) -> str:
 def run_once(job: Job) -> Run:
     """Prepare, then run the job's command once in a fresh process and wait for it.
 
-    ``os.wait4`` gives the resource usage of exactly this child, so the peak memory is
-    its own, not the highest of every child so far."""
+    The command is started by ``launch.py``, which times it and takes its resource usage
+    from ``os.wait4``, so that the peak memory is the command's own (see that file)."""
     job.prepare()
     env = dict(os.environ if job.env is None else job.env)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".usage") as usage,
+    ):
+        launcher = [sys.executable, "-I", "-S", str(_LAUNCHER), usage.name]
         proc = subprocess.Popen(
-            list(job.argv), cwd=job.cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
+            [*launcher, *job.argv],
+            cwd=job.cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
         )
-        watchdog = threading.Timer(TIMEOUT_SECONDS, proc.kill)
-        watchdog.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            watchdog.cancel()
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+            proc.wait(TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise BenchFailure(f"killed after {TIMEOUT_SECONDS:.0f} s") from None
         out.seek(0)
         err.seek(0)
-        return Run(
-            seconds=seconds,
-            maxrss_kb=usage.ru_maxrss,
-            returncode=proc.returncode,
-            stdout=out.read().decode(errors="replace"),
-            stderr=err.read().decode(errors="replace"),
-        )
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+        fields = usage.read().split()
+    if len(fields) != 4:
+        raise BenchFailure(f"could not start {job.argv[0]}: {tail(stderr)}")
+    return Run(
+        seconds=float(fields[0]),
+        cpu_seconds=float(fields[1]),
+        maxrss_kb=int(fields[2]),
+        returncode=int(fields[3]),
+        stdout=stdout,
+        stderr=stderr,
+    )
 
 
 def measure(
@@ -164,6 +183,7 @@ def measure(
                 continue
             if round_ >= warmup:
                 result.seconds.append(run.seconds)
+                result.cpu_seconds.append(run.cpu_seconds)
                 result.maxrss_kb.append(run.maxrss_kb)
     for job in jobs:
         result = results[id(job)]

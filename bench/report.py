@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def _detail(results: Mapping[tuple[str, str], Result], figure: str, tool: str) -
     r = results.get((figure, tool))
     if r is None or not r.ok:
         return "-"
-    return f"{min(r.seconds):.3f}-{max(r.seconds):.3f} s, {r.peak_mb:.0f} MiB"
+    cpu = statistics.median(r.cpu_seconds)
+    return f"{min(r.seconds):.3f}-{max(r.seconds):.3f} s, CPU {cpu:.3f} s, {r.peak_mb:.0f} MiB"
 
 
 def _tools(results: Sequence[Result]) -> list[str]:
@@ -212,7 +214,7 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
         f"processes after {sizes.warmup} warm-up run(s). Versions: {meta['versions']}.",
         "Median wall time (ratio to the raw-sqlite3 floor of the same run):",
         _markdown_table(*main_rows(results, sizes)),
-        "Spread (min-max) and peak resident memory:",
+        "Spread (min-max wall time), median CPU time (user + system) and peak resident memory:",
         _markdown_table(*detail_rows(results, sizes)),
         "Targets of the issue, for schemashift:",
         _markdown_table(TARGET_HEADER, target_rows(results, sizes)),

@@ -23,7 +23,7 @@ import environment
 import report
 import scenarios
 from config import FULL, QUICK, Sizes
-from measure import Job, Result, run_once
+from measure import BenchFailure, Job, Result, run_once
 from peers.alembic_ import Alembic
 from peers.base import Adapter
 from peers.django_ import Django
@@ -92,7 +92,7 @@ def build_adapters(
         try:
             probe = run_once(Job("probe", tool.name, [*tool.command, "--version"], REPO))
             problem = "" if probe.returncode == 0 else probe.stderr.strip()[-300:]
-        except OSError as exc:
+        except (OSError, BenchFailure) as exc:
             problem = str(exc)
         if problem:
             progress(f"error: `{args.schemashift} --version` failed: {problem}")
@@ -158,11 +158,13 @@ def main(argv: Sequence[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     plan = scenarios.Plan(work=work, runs=sizes.runs, warmup=sizes.warmup, progress=progress)
     started = datetime.datetime.now(datetime.timezone.utc)
+    machine = environment.machine()
     results = run_all(plan, adapters, sizes, set(args.only.split(",")))
+    machine["load_average_at_end"] = environment.machine()["load_average"]
     meta = {
         "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "mode": mode,
-        "machine": environment.machine(),
+        "machine": machine,
         "versions": versions,
         "commands": {a.name: a.help() for a in adapters},
     }

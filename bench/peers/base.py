@@ -104,7 +104,7 @@ class Adapter(ABC):
                 f"{self.name} setup command {' '.join(argv)!r} failed:\n"
                 + tail(done.stderr or done.stdout, 20)
             )
-        return Run(0.0, 0, 0, done.stdout, done.stderr)
+        return Run(0.0, 0.0, 0, 0, done.stdout, done.stderr)
 
 
 def count_rows(db: Path, sql: str) -> int:
