@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OLD=NEW",
         help="treat a dropped and an added table as a rename",
     )
+    mig.add_argument(
+        "--concurrently",
+        action="store_true",
+        help="PostgreSQL: write index changes as CREATE/DROP INDEX CONCURRENTLY in an "
+        "atomic = False migration",
+    )
     _global_options(mig, suppress=True)
     _global_options(make, suppress=True)
 

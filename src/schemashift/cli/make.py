@@ -31,6 +31,7 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         rename_tables=args.rename_table,
         ask=ask,
         fill=fill,
+        concurrently=args.concurrently,
     )
     for warning in result.warnings:
         out.warn(warning)

@@ -9,6 +9,7 @@ renderers in :mod:`schemashift.dialects` turn them into SQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -531,13 +532,13 @@ class DropCheck(Operation):
         return f"- drop check {self.check.name} on {self.table}"
 
 
-def apply_all(schema: Schema, operations: list[Operation] | tuple[Operation, ...]) -> Schema:
+def apply_all(schema: Schema, operations: Sequence[Operation]) -> Schema:
     """The schema after applying ``operations`` in order."""
     for op in operations:
         schema = op.apply(schema)
     return schema
 
 
-def reverse_all(operations: list[Operation] | tuple[Operation, ...]) -> list[Operation]:
+def reverse_all(operations: Sequence[Operation]) -> list[Operation]:
     """The operations that undo ``operations``, in the order they must run."""
     return [op.reverse() for op in reversed(operations)]

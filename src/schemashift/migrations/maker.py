@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemashift.diff.operations import Operation, apply_all, reverse_all
+from schemashift.dialects.base import Step
+from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
 from schemashift.diff.renames import RenameHints
+from schemashift.errors import ConfigError
 from schemashift.migrations.files import check_name, next_number
 from schemashift.migrations.history import replay
 from schemashift.migrations.writer import render_empty, render_file, write_file
@@ -75,8 +77,11 @@ def make_migration(
     rename_tables: Sequence[str] = (),
     ask: Callable[[str], bool] | None = None,
     fill: Callable[[str, str], str | None] | None = None,
+    concurrently: bool = False,
 ) -> MakeResult:
-    """Write the next migration file, or nothing when the models match history."""
+    """Write the next migration file, or nothing when the models match history. With
+    ``concurrently`` (PostgreSQL), index changes are written as ``CONCURRENTLY`` in an
+    ``atomic = False`` migration."""
     check_name(name)
     files = project.files
     filename = f"{next_number(files):04d}_{name}.py"
@@ -90,8 +95,31 @@ def make_migration(
         return MakeResult(None, [], warnings)
     dialect = project.dialect
     after = apply_all(current, operations)
-    up = dialect.render(operations, current)
-    down = dialect.render(reverse_all(operations), after)
-    text = render_file(name, operations, up, down)
+    if concurrently:
+        up, down = _concurrent_steps(project, operations)
+    else:
+        up = dialect.render(operations, current)
+        down = dialect.render(reverse_all(operations), after)
+    text = render_file(name, operations, up, down, atomic=not concurrently)
     path = write_file(project.settings.migrations, filename, text)
     return MakeResult(path, operations, warnings)
+
+
+def _concurrent_steps(
+    project: Project, operations: Sequence[Operation]
+) -> tuple[list[Step], list[Step]]:
+    if project.url.dialect != "postgresql":
+        raise ConfigError(
+            "--concurrently is for PostgreSQL (CREATE INDEX CONCURRENTLY); SQLite builds "
+            "indexes inside the batch. Run make migration without it."
+        )
+    others = [op for op in operations if not isinstance(op, (AddIndex, DropIndex))]
+    if others:
+        raise ConfigError(
+            "--concurrently writes index changes only, but the models also change: "
+            + "; ".join(op.describe()[2:] for op in others)
+            + ". Make a migration for those first, then run again with --concurrently."
+        )
+    from schemashift.dialects.postgres.render import render_concurrently
+
+    return render_concurrently(operations), render_concurrently(reverse_all(operations))

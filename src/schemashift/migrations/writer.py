@@ -50,16 +50,25 @@ def render_file(
     up_steps: Sequence[Step],
     down_steps: Sequence[Step],
     now: datetime | None = None,
+    *,
+    atomic: bool = True,
 ) -> str:
-    """The text of a generated migration file."""
+    """The text of a generated migration file (``atomic=False`` runs it outside the batch
+    transaction, for ``CREATE INDEX CONCURRENTLY``)."""
     now = now or datetime.now(timezone.utc)
     up_body = render_body(up_steps)
     down_body = render_body([*_down_note(operations), *down_steps])
     literals = pprint.pformat(
         [operation_to_literal(op) for op in operations], width=100, sort_dicts=False
     )
+    options = (
+        ""
+        if atomic
+        else "# CONCURRENTLY cannot run inside a transaction: this migration runs on its own.\n"
+        "atomic = False\n\n\n"
+    )
     return (
-        f"{_header(name, now)}\n\n"
+        f"{_header(name, now)}\n\n{options}"
         f'def up(conn):\n    """Apply changes."""\n{up_body}\n\n\n'
         f'def down(conn):\n    """Revert changes."""\n{down_body}\n\n\n'
         f"{_OPERATIONS_NOTE}operations = {literals}\n"

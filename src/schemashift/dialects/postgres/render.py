@@ -397,3 +397,25 @@ def _add_foreign_key(table: str, fk: ForeignKey) -> list[Step]:
         Execute(f"ALTER TABLE {quote(table)} ADD {foreign_key_clause(fk)} NOT VALID"),
         Execute(f"ALTER TABLE {quote(table)} VALIDATE CONSTRAINT {quote(fk.name)}"),
     ]
+
+
+def render_concurrently(operations: Sequence[ops.Operation]) -> list[Step]:
+    """Index changes as ``CREATE/DROP INDEX CONCURRENTLY``, which build or remove an index
+    without blocking writes but cannot run inside a transaction (the migration is then
+    written with ``atomic = False``). Only index operations are accepted."""
+    steps: list[Step] = []
+    for op in operations:
+        if isinstance(op, ops.AddIndex):
+            unique = "UNIQUE " if op.index.unique else ""
+            columns = ", ".join(quote(c) for c in op.index.columns)
+            steps.append(
+                Execute(
+                    f"CREATE {unique}INDEX CONCURRENTLY {quote(op.index.name)} "
+                    f"ON {quote(op.table)} ({columns})"
+                )
+            )
+        elif isinstance(op, ops.DropIndex):
+            steps.append(Execute(f"DROP INDEX CONCURRENTLY {quote(op.index.name)}"))
+        else:
+            raise ValueError(f"not an index operation: {op.describe()}")
+    return steps
