@@ -48,4 +48,6 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         out.line(f"  {op.describe()}")
     for warning in result.destructive:
         out.warn(f"data loss: {warning}")
+    for note in result.notes:
+        out.warn(f"lock: {note}")
     return 0

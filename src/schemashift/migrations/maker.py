@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from schemashift.dialects.base import Step
+from schemashift.dialects.base import Comment, Step
 from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
 from schemashift.diff.renames import RenameHints
 from schemashift.errors import ConfigError
@@ -24,6 +24,8 @@ class MakeResult:
     path: Path | None
     operations: list[Operation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Operational notes of the rendered SQL (PostgreSQL: table rewrites, long locks).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def destructive(self) -> list[str]:
@@ -102,7 +104,12 @@ def make_migration(
         down = dialect.render(reverse_all(operations), after)
     text = render_file(name, operations, up, down, atomic=not concurrently)
     path = write_file(project.settings.migrations, filename, text)
-    return MakeResult(path, operations, warnings)
+    notes = [
+        s.text.removeprefix("NOTE: ")
+        for s in up
+        if isinstance(s, Comment) and s.text.startswith("NOTE: ")
+    ]
+    return MakeResult(path, operations, warnings, notes)
 
 
 def _concurrent_steps(
