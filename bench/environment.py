@@ -78,3 +78,16 @@ def machine() -> dict[str, str | int | None]:
         "bench_python": sys.version.split()[0],
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def source_revision(repo: Path) -> str:
+    """The commit schemashift was measured at, noting uncommitted changes under src/."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True
+    )
+    if head.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "src"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
+    return head.stdout.strip() + (" with uncommitted changes in src/" if dirty else "")

@@ -21,6 +21,26 @@ STYLE = {
 TITLES = {"migrate": "migrate from empty", "status": "status, all applied"}
 
 
+def _panel(ax: plt.Axes, kind: str, series: dict, log: bool) -> None:
+    for tool, (color, marker) in STYLE.items():
+        points = sorted(series.get((kind, tool), []))
+        if not points:
+            continue
+        xs = [p[0] for p in points]
+        ax.plot(xs, [p[1] for p in points], color=color, marker=marker, label=tool)
+        ax.fill_between(xs, [p[2] for p in points], [p[3] for p in points], color=color, alpha=0.15)
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{TITLES[kind]} (log-log: slope 1 = linear growth)")
+    else:
+        ax.set_title(TITLES[kind])
+    ax.set_xlabel("migrations in history")
+    ax.set_ylabel("wall time, s (median; band = min-max)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+
+
 def main(source: str, target: str) -> None:
     with open(source) as f:
         results = json.load(f)["results"]
@@ -29,22 +49,10 @@ def main(source: str, target: str) -> None:
         if r["figure"].startswith("sweep.") and r["ok"]:
             _, kind, length = r["figure"].split(".")
             series[(kind, r["tool"])].append((int(length), r["median"], r["min"], r["max"]))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    for ax, kind in zip(axes, TITLES, strict=True):
-        for tool, (color, marker) in STYLE.items():
-            points = sorted(series.get((kind, tool), []))
-            if not points:
-                continue
-            xs = [p[0] for p in points]
-            ax.plot(xs, [p[1] for p in points], color=color, marker=marker, label=tool)
-            ax.fill_between(
-                xs, [p[2] for p in points], [p[3] for p in points], color=color, alpha=0.15
-            )
-        ax.set_title(TITLES[kind])
-        ax.set_xlabel("migrations in history")
-        ax.set_ylabel("wall time, s (median; band = min-max)")
-        ax.grid(True, alpha=0.3)
-        ax.legend()
+    fig, grid = plt.subplots(2, 2, figsize=(11, 8.5))
+    for row, log in enumerate((False, True)):
+        for ax, kind in zip(grid[row], TITLES, strict=True):
+            _panel(ax, kind, series, log)
     fig.tight_layout()
     fig.savefig(target, dpi=110)
 

@@ -7,6 +7,7 @@ import re
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from config import Sizes
 from measure import Result
@@ -207,11 +208,33 @@ def text(results: Sequence[Result], sizes: Sizes) -> str:
     return "\n\n".join(parts + failures)
 
 
+def _setting(meta: Mapping[str, Any]) -> str:
+    """Versions and machine, in one paragraph."""
+    v, m = meta["versions"], meta["machine"]
+    parts = []
+    if "schemashift" in v:
+        parts.append(str(v["schemashift"]))
+    if "floor" in v:
+        parts.append(f"schemashift and the floor on Python {v['floor'].get('python')}")
+    if "peers" in v:
+        p = v["peers"]
+        parts.append(
+            f"Django {p.get('Django')}, Alembic {p.get('alembic')}, SQLAlchemy "
+            f"{p.get('SQLAlchemy')} on Python {p.get('python')}"
+        )
+    sqlite = v.get("floor", {}).get("sqlite")
+    parts.append(
+        f"SQLite {sqlite}; {m['platform']}, {m['cpus']} CPUs; load average "
+        f"{m['load_average']} at the start, {m.get('load_average_at_end')} at the end"
+    )
+    return "; ".join(parts) + "."
+
+
 def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]) -> str:
     """The generated part of docs/benchmarks.md."""
     parts = [
-        f"Measured {meta['date']} on {meta['machine']}; medians of {sizes.runs} fresh "
-        f"processes after {sizes.warmup} warm-up run(s). Versions: {meta['versions']}.",
+        f"Measured {meta['date']}: medians of {sizes.runs} fresh processes after "
+        f"{sizes.warmup} warm-up run(s). {_setting(meta)}",
         "Median wall time (ratio to the raw-sqlite3 floor of the same run):",
         _markdown_table(*main_rows(results, sizes)),
         "Spread (min-max wall time), median CPU time (user + system) and peak resident memory:",

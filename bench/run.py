@@ -99,7 +99,7 @@ def build_adapters(
             progress("install schemashift in its venv, or pass --schemashift or --tools")
             raise SystemExit(2)
         adapters.append(tool)
-        versions["schemashift"] = probe.stdout.strip()
+        versions["schemashift"] = f"{probe.stdout.strip()} ({environment.source_revision(REPO)})"
     if wanted & {"django", "alembic"}:
         python = environment.peers_env(
             args.peers_venv, args.peers_python, create=not args.quick, progress=progress
