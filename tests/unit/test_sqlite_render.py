@@ -417,9 +417,15 @@ def test_alter_type_casts() -> None:
     )
 
 
-def test_alter_type_within_a_storage_class_copies_as_is() -> None:
+def test_alter_type_within_a_storage_class_runs_nothing() -> None:
     after = replace(NAME, kind="text", max_length=None)
-    assert sql([AlterColumn("users", NAME, after)])[1] == users_insert(ALL_COLUMNS, ALL_COLUMNS)
+    assert sql([AlterColumn("users", NAME, after)]) == []
+    assert steps([AlterColumn("users", NAME, after)]) == [
+        Comment(
+            "Nothing to run on SQLite (alter column users.name (kind, max_length)): the "
+            "table's SQL is the same."
+        )
+    ]
 
 
 def test_alter_nullability_with_fill() -> None:

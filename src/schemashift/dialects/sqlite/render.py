@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemashift.dialects.base import Comment, Step
+from schemashift.dialects.sqlite.ddl import create_table
 from schemashift.dialects.sqlite.inplace import in_place, inline_keys
 from schemashift.dialects.sqlite.rebuild import rebuild
 from schemashift.diff.operations import (
@@ -22,7 +23,7 @@ from schemashift.diff.operations import (
     RenameTable,
     apply_all,
 )
-from schemashift.schema.values import Schema
+from schemashift.schema.values import Schema, Table
 
 _TABLE_LEVEL = (CreateTable, DropTable, RenameTable)
 
@@ -98,4 +99,16 @@ def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
     old = schema.table(name)
     new = apply_all(schema, part).table(name)
     assert old is not None and new is not None, f"rebuild of unknown table {name!r}"
+    if _same_on_sqlite(old, new):
+        changes = "; ".join(op.describe()[2:] for op in part)
+        return [Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same.")]
     return rebuild(old, new, part)
+
+
+def _same_on_sqlite(old: Table, new: Table) -> bool:
+    """Whether SQLite would store the very same table: a change of a Python-side kind or
+    of max_length (Integer to BigInteger, String(255) to String(200)) alters no SQL here,
+    and copying every row for it would be waste."""
+    return create_table(old) == create_table(new) and sorted(old.indexes, key=repr) == sorted(
+        new.indexes, key=repr
+    )
