@@ -92,7 +92,7 @@ def test_no_doc_page_mentions_a_flag_that_does_not_exist() -> None:
     problems = []
     for page in sorted(DOCS.glob("*.md")):
         text = page.read_text(encoding="utf-8")
-        spans = re.findall(r"```(?:console|bash|sh|text)?\n(.*?)```|`([^`\n]+)`", text, re.S)
+        spans = re.findall(r"```(?:console|bash|sh|text|yaml)?\n(.*?)```|`([^`\n]+)`", text, re.S)
         for block, inline in spans:
             for command in re.findall(r"schemashift\b[^\n]*", block or inline):
                 for flag in FLAG.findall(command):
