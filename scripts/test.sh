@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,postgres,examples]'
 
 pgdir=""
 cleanup() {

@@ -17,6 +17,8 @@ _CAST = re.compile(r"::\s*[a-z_][a-z0-9_ ]*(?:\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\
 _STRING = re.compile(r"([eE])?'((?:[^']|'')*)'")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _NUMERIC_KINDS = {"integer", "biginteger", "float", "decimal"}
+#: A blob literal as models write it (``X'00FF'``); PostgreSQL spells bytea '\x00ff'.
+HEX_BYTES = re.compile(r"[xX]'([0-9a-fA-F]*)'")
 _TRUE = {"true", "t", "yes", "y", "on", "1"}
 _FALSE = {"false", "f", "no", "n", "off", "0"}
 # Escapes PostgreSQL accepts in E'...' strings, for the rare default that needs them.
@@ -32,6 +34,9 @@ def canonical_default(expr: str | None, kind: str) -> str | None:
     text = _strip(expr)
     if text.upper() == "NULL":
         return None
+    hex_bytes = HEX_BYTES.fullmatch(text)
+    if hex_bytes is not None:
+        return _quoted("\\x" + hex_bytes.group(1).lower())
     literal = string_value(text)
     if literal is not None:
         return _canonical_literal(literal, kind)
@@ -140,6 +145,8 @@ def _canonical_literal(value: str, kind: str) -> str:
             return _quoted(value)
     if kind == "uuid":
         return _quoted(stripped.lower())
+    if kind == "binary" and stripped[:2] in ("\\x", "\\X"):
+        return _quoted("\\x" + stripped[2:].lower())
     return _quoted(_canonical_temporal(stripped, kind) or value)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from schemashift.dialects.base import Comment, Execute, Step
-from schemashift.dialects.postgres.defaults import closing_paren, string_value
+from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
 from schemashift.dialects.postgres.quoting import quote, string_literal
 from schemashift.dialects.postgres.types import column_type, rewrites_table, using_clause
@@ -175,6 +175,10 @@ def default_sql(expression: str) -> str:
     name or call (``DEFAULT`` takes a restricted expression: ``a IS NULL`` needs them).
     A string literal is rewritten only to escape its control characters."""
     text = expression.strip()
+    hex_bytes = HEX_BYTES.fullmatch(text)
+    if hex_bytes is not None:
+        # X'..' is a bit string to PostgreSQL; bytea takes the '\x..' form.
+        return f"'\\x{hex_bytes.group(1).lower()}'::bytea"
     value = string_value(text)
     if value is not None:
         return string_literal(value)
