@@ -7,6 +7,7 @@ Each function takes the same settings as the command line (``database``, ``proje
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from schemashift.config import load_settings
@@ -20,18 +21,18 @@ from schemashift.runtime.project import Project
 
 def _project(
     database: str | None,
-    project: str | None,
+    project: str | os.PathLike[str] | None,
     models: str | Sequence[str] | None,
-    migrations: str | None,
+    migrations: str | os.PathLike[str] | None,
     lock_timeout: float | None = None,
 ) -> Project:
     if models is not None and not isinstance(models, str):
         models = ",".join(models)
     return Project(
         load_settings(
-            project=project,
+            project=os.fspath(project) if project is not None else None,
             database=database,
-            migrations=migrations,
+            migrations=os.fspath(migrations) if migrations is not None else None,
             models=models,
             lock_timeout=lock_timeout,
         )
@@ -44,17 +45,26 @@ def make_migration(
     empty: bool = False,
     renames: Sequence[str] = (),
     rename_tables: Sequence[str] = (),
+    concurrently: bool = False,
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
 ) -> MakeResult:
     """Write the next migration file (``result.path`` is None when nothing changed).
-    Renames are given as ``"table.old=new"`` / ``"old=new"``, as on the command line."""
+    Renames are given as ``"table.old=new"`` / ``"old=new"``, as on the command line;
+    ``concurrently`` writes PostgreSQL index changes as ``CONCURRENTLY``."""
     from schemashift.migrations.maker import make_migration as make
 
     proj = _project(database, project, models, migrations)
-    return make(proj, name, empty=empty, renames=renames, rename_tables=rename_tables)
+    return make(
+        proj,
+        name,
+        empty=empty,
+        renames=renames,
+        rename_tables=rename_tables,
+        concurrently=concurrently,
+    )
 
 
 def migrate(
@@ -65,9 +75,9 @@ def migrate(
     dry_run: bool = False,
     lock_timeout: float | None = None,
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Apply pending migrations as one batch; returns what ran."""
     proj = _project(database, project, models, migrations, lock_timeout)
@@ -82,9 +92,9 @@ def rollback(
     dry_run: bool = False,
     lock_timeout: float | None = None,
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Roll back the last batch (or ``step`` migrations, or everything after ``to``)."""
     proj = _project(database, project, models, migrations, lock_timeout)
@@ -94,9 +104,9 @@ def rollback(
 def status(
     *,
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
 ) -> list[StatusRow]:
     """Every migration with its state."""
     return executor.status(_project(database, project, models, migrations))
@@ -106,9 +116,9 @@ def check(
     *,
     offline: bool = False,
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
 ) -> list[Difference]:
     """Differences between models, files and database (empty when all agree)."""
     from schemashift.runtime.check import check as run_check
@@ -118,9 +128,9 @@ def check(
 
 def evolve(
     database: str | None = None,
-    project: str | None = None,
+    project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
-    migrations: str | None = None,
+    migrations: str | os.PathLike[str] | None = None,
     *,
     lock_timeout: float | None = None,
 ) -> EvolveReport:

@@ -30,6 +30,9 @@ class Settings:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     #: PostgreSQL ``lock_timeout`` for each batch's statements, e.g. ``"5s"``.
     statement_lock_timeout: str | None = None
+    #: Patterns (``fnmatch``) of tables managed outside the models, e.g. by hand-written
+    #: migrations; ``check`` does not report them as drift.
+    ignore_tables: tuple[str, ...] = ()
 
 
 def find_root(start: Path) -> Path:
@@ -78,6 +81,11 @@ def load_settings(
     if not isinstance(timeout, (int, float)) or timeout < 0:
         raise ConfigError("lock_timeout must be a number of seconds, 0 or more.")
     stmt_timeout = table.get("statement_lock_timeout")
+    ignore = table.get("ignore_tables", [])
+    if isinstance(ignore, str):
+        ignore = [ignore]
+    if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
+        raise ConfigError("[tool.schemashift] ignore_tables must be a list of table patterns.")
     return Settings(
         root=root,
         database=db,
@@ -86,6 +94,7 @@ def load_settings(
         models_dir=root / DEFAULT_MODELS_DIR,
         lock_timeout=float(timeout),
         statement_lock_timeout=str(stmt_timeout) if stmt_timeout is not None else None,
+        ignore_tables=tuple(ignore),
     )
 
 

@@ -116,3 +116,20 @@ def _statements(source: str) -> list[str]:
 
     namespace["up"](Recorder())  # type: ignore[operator]
     return seen
+
+
+def test_check_ignores_tables_managed_by_hand(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.ok("make", "migration", "audit_log", "--empty")
+    path = project.migrations / "0002_audit_log.py"
+    path.write_text(
+        path.read_text().replace(
+            "    pass\n", '    conn.execute("CREATE TABLE audit_log (what TEXT)")\n', 1
+        )
+    )
+    project.ok("migrate")
+    assert _causes(project) == (1, {"database_drift"})
+    pyproject = project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'ignore_tables = ["audit_*"]\n')
+    assert _causes(project) == (0, set())

@@ -116,3 +116,19 @@ def test_traceback_flag_shows_it(sqlite_project: ProjectDir) -> None:
     result = sqlite_project.run("migrate", "--database", "mysql://x/y", "--traceback")
     assert result.code == 1
     assert "Traceback" in result.err
+
+
+def test_rollback_to_an_unapplied_migration(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("user", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    sqlite_project.ok("make", "migration", "later", "--empty")
+    sqlite_project.ok("migrate", "--to", "0001")
+    _failed(
+        sqlite_project.run("migrate", "--rollback", "--to", "0002"), "0002_later is not applied"
+    )
+    assert db.tracking(sqlite_project.database) == [("0001_initial", 1)]
+
+
+def test_make_without_what_is_wrong_usage(sqlite_project: ProjectDir) -> None:
+    result = sqlite_project.run("make")
+    assert result.code == 2 and "make migration NAME" in result.err

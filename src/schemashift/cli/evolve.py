@@ -16,7 +16,12 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     report = evolve(project, lock_timeout=args.lock_timeout, reporter=reporter)
     reporter.close()
     if report.written:
-        out.line(f"Wrote src/migrations/{report.written} for the additive model changes.")
+        folder = project.settings.migrations
+        try:
+            shown = folder.relative_to(project.settings.root) / report.written
+        except ValueError:
+            shown = folder / report.written
+        out.line(f"Wrote {shown} for the additive model changes.")
     if report.refused:
         out.error(
             "evolve refused model changes that are not additive and safe; write a reviewed "

@@ -67,7 +67,7 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         "--verbose",
         action="store_true",
         default=flag_default,
-        help="print more detail (batches, times, SQL of dry runs)",
+        help="print more detail (batch and time of each applied migration in --status)",
     )
 
 
@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _global_options(mig, suppress=True)
     _global_options(make, suppress=True)
+    make.set_defaults(command_parser=make)
 
     migrate = commands.add_parser(
         "migrate",
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another migrate (default: 60)",
     )
+    migrate.set_defaults(command_parser=migrate)
     _global_options(migrate, suppress=True)
 
     check = commands.add_parser(
@@ -223,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if args.command == "make" and args.make_kind is None:
-        parser.parse_args(["make", "--help"])
+        args.command_parser.error("say what to make: schemashift make migration NAME")
     if args.command == "migrate":
-        _check_migrate_flags(parser, args)
+        _check_migrate_flags(args.command_parser, args)
     from schemashift.cli.output import Output
 
     out = Output(quiet=args.quiet, verbose=args.verbose)
@@ -255,7 +257,9 @@ def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespa
     if args.json and not args.status:
         parser.error("--json goes with --status (or use `schemashift check --json`)")
     if args.status or args.repair:
-        extra = [f for f in ("step", "to", "lock_timeout") if getattr(args, f) is not None]
+        extra = [f for f in ("step", "to") if getattr(args, f) is not None]
+        if args.status and args.lock_timeout is not None:
+            extra.append("lock_timeout")
         extra += [f for f in ("fake", "dry_run") if getattr(args, f)]
         if extra:
             flag = "--" + extra[0].replace("_", "-")

@@ -35,6 +35,11 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     )
     for warning in result.warnings:
         out.warn(warning)
+    if result.path is not None and any("rename" in w for w in result.warnings):
+        out.warn(
+            f"To record a rename instead, delete {_shown(project, result.path)} and run make "
+            "migration again with the --rename or --rename-table option named above."
+        )
     if result.path is None:
         out.line("No changes detected: the models match the migration files. No file written.")
         return 0

@@ -9,6 +9,7 @@ from schemashift.migrations.history import replay
 from schemashift.runtime.drift import describe_drift
 from schemashift.runtime.executor import connection, integrity_problems, read_applied
 from schemashift.runtime.project import Project
+from schemashift.schema.values import Schema
 
 CAUSES = ("model_change", "pending", "edited", "missing_file", "database_drift")
 
@@ -36,6 +37,16 @@ def model_changes(project: Project) -> list[Difference]:
     ]
 
 
+def _without_ignored(schema: Schema, patterns: tuple[str, ...]) -> Schema:
+    if not patterns:
+        return schema
+    from fnmatch import fnmatchcase
+
+    return Schema(
+        {n: t for n, t in schema.tables.items() if not any(fnmatchcase(n, p) for p in patterns)}
+    )
+
+
 def check(project: Project, *, offline: bool = False) -> list[Difference]:
     """Every difference between models, migration files and (unless ``offline``) the
     database. Empty means all agree."""
@@ -61,7 +72,7 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
         if conn is not None:
             dialect = project.dialect
             expected = dialect.comparable(replay([f for f in files if f.name in done]))
-            live = dialect.introspect(conn)
+            live = _without_ignored(dialect.introspect(conn), project.settings.ignore_tables)
             differences.extend(
                 Difference("database_drift", f"{line} (changed by hand?)")
                 for line in describe_drift(expected, live)

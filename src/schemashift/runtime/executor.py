@@ -8,7 +8,12 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from schemashift.errors import IntegrityError, MigrationFailed, SchemashiftError
+from schemashift.errors import (
+    IntegrityError,
+    MigrationFailed,
+    MigrationFileError,
+    SchemashiftError,
+)
 from schemashift.migrations.files import MigrationFile, list_migrations, resolve
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.runtime.loader import LoadedMigration, load
@@ -47,6 +52,12 @@ class RunResult:
     duration_ms: int = 0
     dry_run: bool = False
     fake: bool = False
+    #: Warnings also given to the reporter (out-of-order files...).
+    warnings: list[str] = field(default_factory=list)
+    #: A dry run's statements, by migration name.
+    sql: dict[str, list[str]] = field(default_factory=dict)
+    #: The initial migration recorded without running, its tables being there already.
+    adopted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,11 +293,14 @@ def _execute(
 
 def _dry_run(
     project: Project, migs: Sequence[LoadedMigration], direction: str, reporter: Reporter
-) -> None:
+) -> dict[str, list[str]]:
+    statements: dict[str, list[str]] = {}
     for mig in migs:
         mconn = MigrationConnection(None, project.dialect.name, dry_run=True)
         _run_one(mig, direction, mconn)
         reporter.statements(mig.file.name, direction, mconn.statements)
+        statements[mig.file.name] = mconn.statements
+    return statements
 
 
 @contextmanager
@@ -328,15 +342,17 @@ def apply_pending(
     highest = max((r.number for r in applied), default=0)
     for f in pending:
         if f.number < highest:
-            reporter.warn(
+            warning = (
                 f"{f.name} is numbered below an applied migration (merged from another "
                 "branch?); applying it in this batch."
             )
+            result.warnings.append(warning)
+            reporter.warn(warning)
     migs = [load(f) for f in pending]
     result.batch = max((r.batch for r in applied), default=0) + 1
     result.names = [m.file.name for m in migs]
     if dry_run:
-        _dry_run(project, migs, "up", reporter)
+        result.sql = _dry_run(project, migs, "up", reporter)
     else:
         assert conn is not None
         adopted = None
@@ -345,7 +361,7 @@ def apply_pending(
 
             found = adoptable(project, conn, pending)
             if found is not None:
-                adopted = found.name
+                adopted = result.adopted = found.name
                 reporter.info(
                     f"The tables of {adopted} already exist exactly as it declares them: "
                     "recording it as applied without running it."
@@ -395,6 +411,8 @@ def rollback(
         lock = project.dialect.lock(conn, project.url, timeout) if not dry_run else nullcontext()
         with lock:
             applied = read_applied(project, conn)
+            if to is not None:
+                _refuse_unapplied_target(to, files, applied)
             chosen = select_rollback(applied, step=step, to=to)
             if not chosen:
                 return result
@@ -413,11 +431,25 @@ def rollback(
             else:
                 migs = [load(by_name[r.name]) for r in chosen]
             if dry_run:
-                _dry_run(project, migs, "down", reporter)
+                result.sql = _dry_run(project, migs, "down", reporter)
             else:
                 _execute(project, conn, migs, "down", result.batch, fake, reporter)
     result.duration_ms = _ms(start)
     return result
+
+
+def _refuse_unapplied_target(
+    to: str, files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
+) -> None:
+    applied_names = [r.name for r in applied]
+    try:
+        resolve(to, applied_names)
+    except MigrationFileError:
+        name = resolve(to, [f.name for f in files] + applied_names)
+        raise MigrationFileError(
+            f"{name} is not applied, so --rollback --to cannot stop there. Give an applied "
+            "migration (see `schemashift migrate --status`)."
+        ) from None
 
 
 def _noop(conn: object) -> None:
