@@ -120,12 +120,18 @@ def _postgres_schema(url: str) -> dict[str, Any]:
     }
 
 
+def live_schema(url: str) -> dict[str, Any]:
+    """The live schema of the user tables at ``url`` (an absolute SQLite URL or a
+    PostgreSQL one), in a form that compares exactly (column order aside: PostgreSQL can
+    only add a column at the end)."""
+    if url.startswith("sqlite:///"):
+        return _sqlite_schema(url.removeprefix("sqlite:///"))
+    return _postgres_schema(url)
+
+
 def schema_of(project: ProjectDir) -> dict[str, Any]:
-    """The live schema of the project's user tables, in a form that compares exactly
-    (column order aside: PostgreSQL can only add a column at the end)."""
-    if project.dialect == "sqlite":
-        return _sqlite_schema(project.database.removeprefix("sqlite:///"))
-    return _postgres_schema(project.database)
+    """The live schema of the project's database."""
+    return live_schema(project.database)
 
 
 def run_sql(project: ProjectDir, *statements: str) -> None:

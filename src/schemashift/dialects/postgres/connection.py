@@ -83,7 +83,7 @@ def error_text(exc: Exception, url: DatabaseURL) -> str:
     detail = getattr(diag, "message_detail", None)
     if detail:
         text = f"{text.rstrip('.')}: {detail.strip()}"
-    if not text.endswith("."):
+    if not text.endswith((".", "?", "!")):
         text += "."
     return scrub(text, url)
 
