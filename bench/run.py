@@ -70,6 +70,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--peers-venv", type=Path, default=BENCH / ".venv-peers")
     p.add_argument("--work", type=Path, help="working folder (default bench/.work/full or quick)")
     p.add_argument(
+        "--from-results",
+        type=Path,
+        help="measure nothing: report (and with --update-docs, document) a results.json",
+    )
+    p.add_argument(
         "--update-docs",
         action="store_true",
         help="rewrite the results block of docs/benchmarks.md and the plot",
@@ -143,25 +148,24 @@ def run_all(
     return results
 
 
-def main(argv: Sequence[str]) -> int:
-    args = parse_args(argv)
+def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str, object], Path]:
+    """Run the benchmark; the results, sizes, metadata and where they were written."""
     sizes = QUICK if args.quick else FULL
     sizes = replace(
         sizes,
         runs=args.runs if args.runs is not None else sizes.runs,
         warmup=args.warmup if args.warmup is not None else sizes.warmup,
     )
-    progress = print
-    adapters, versions = build_adapters(args, progress)
+    adapters, versions = build_adapters(args, print)
     mode = "quick" if args.quick else "full"
     work = args.work or BENCH / ".work" / mode
     work.mkdir(parents=True, exist_ok=True)
-    plan = scenarios.Plan(work=work, runs=sizes.runs, warmup=sizes.warmup, progress=progress)
+    plan = scenarios.Plan(work=work, runs=sizes.runs, warmup=sizes.warmup, progress=print)
     started = datetime.datetime.now(datetime.timezone.utc)
     machine = environment.machine()
     results = run_all(plan, adapters, sizes, set(args.only.split(",")))
     machine["load_average_at_end"] = environment.machine()["load_average"]
-    meta = {
+    meta: dict[str, object] = {
         "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "mode": mode,
         "machine": machine,
@@ -173,6 +177,16 @@ def main(argv: Sequence[str]) -> int:
     else:
         out = BENCH / ".work" / ("results.json" if mode == "full" else "results-quick.json")
     report.write_json(out, results, sizes, meta)
+    return results, sizes, meta, out
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    if args.from_results is not None:
+        out = args.from_results
+        results, sizes, meta = report.read_json(out)
+    else:
+        results, sizes, meta, out = measure_all(args)
     print()
     print(report.text(results, sizes))
     print(f"\nresults: {out}")
