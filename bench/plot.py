@@ -18,10 +18,11 @@ STYLE = {
     "alembic": ("tab:orange", "^"),
     "floor": ("tab:gray", "x"),
 }
+Point = tuple[int, float, float, float]
 TITLES = {"migrate": "migrate from empty", "status": "status, all applied"}
 
 
-def _panel(ax: plt.Axes, kind: str, series: dict, log: bool) -> None:
+def _panel(ax: plt.Axes, kind: str, series: dict[tuple[str, str], list[Point]], log: bool) -> None:
     for tool, (color, marker) in STYLE.items():
         points = sorted(series.get((kind, tool), []))
         if not points:
@@ -44,7 +45,7 @@ def _panel(ax: plt.Axes, kind: str, series: dict, log: bool) -> None:
 def main(source: str, target: str) -> None:
     with open(source) as f:
         results = json.load(f)["results"]
-    series: dict[tuple[str, str], list[tuple[int, float, float, float]]] = defaultdict(list)
+    series: dict[tuple[str, str], list[Point]] = defaultdict(list)
     for r in results:
         if r["figure"].startswith("sweep.") and r["ok"]:
             _, kind, length = r["figure"].split(".")

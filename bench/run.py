@@ -189,6 +189,8 @@ def main(argv: Sequence[str]) -> int:
         results, sizes, meta, out = measure_all(args)
     print()
     print(report.text(results, sizes))
+    if sizes.w2_length < FULL.w2_length:
+        print("\n(small sizes: these ratios are a smoke check, not the targets' figures)")
     print(f"\nresults: {out}")
     if args.update_docs:
         _update_docs(args, out, results, sizes, meta)

@@ -35,7 +35,7 @@ TYPES = {
 }
 
 
-def literal(value):
+def literal(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, str):
@@ -43,7 +43,7 @@ def literal(value):
     return repr(value)
 
 
-def column_sql(col):
+def column_sql(col: dict) -> str:
     parts = [col["name"], TYPES[col["kind"]]]
     if not col.get("nullable", True):
         parts.append("NOT NULL")
@@ -59,13 +59,13 @@ def column_sql(col):
     return " ".join(parts)
 
 
-def table_indexes(table):
+def table_indexes(table: dict) -> list[tuple[str, ...]]:
     out = [tuple(i) for i in table.get("indexes", ())]
     out.extend((c["name"],) for c in table["columns"] if c.get("references"))
     return list(dict.fromkeys(out))
 
 
-def render(tables):
+def render(tables: list[dict]) -> list[str]:
     stmts = []
     for t in tables:
         cols = ["id INTEGER PRIMARY KEY AUTOINCREMENT"] + [column_sql(c) for c in t["columns"]]
@@ -77,18 +77,18 @@ def render(tables):
     return stmts
 
 
-def files(folder):
+def files(folder: str) -> list[str]:
     return sorted(f for f in os.listdir(folder) if f.endswith(".sql"))
 
 
-def applied(db):
+def applied(db: sqlite3.Connection) -> set[str]:
     try:
         return {r[0] for r in db.execute(f"SELECT name FROM {TRACKING}")}
     except sqlite3.OperationalError:
         return set()
 
 
-def make(folder, models):
+def make(folder: str, models: str) -> int:
     if files(folder):
         # Only an initial migration is ever generated; later ones are a comparison.
         return check(folder, models)
@@ -100,7 +100,7 @@ def make(folder, models):
     return 0
 
 
-def migrate(folder, upto=None):
+def migrate(folder: str, upto: str | None = None) -> int:
     db = sqlite3.connect(DB, isolation_level=None)
     done = applied(db)
     pending = [f for f in files(folder) if f[:-4] not in done]
@@ -108,7 +108,7 @@ def migrate(folder, upto=None):
         pending = [f for f in pending if int(f[:4]) <= int(upto)]
     if not pending:
         print("Nothing to migrate.")
-        return
+        return 0
     db.execute("BEGIN")
     db.execute(
         f"CREATE TABLE IF NOT EXISTS {TRACKING} "
@@ -122,18 +122,20 @@ def migrate(folder, upto=None):
         db.execute(f"INSERT INTO {TRACKING} VALUES (?, 1, CURRENT_TIMESTAMP)", (name[:-4],))
         print(name[:-4])
     db.execute("COMMIT")
+    return 0
 
 
-def status(folder):
+def status(folder: str) -> int:
     db = sqlite3.connect(DB)
     done = applied(db)
     lines = ["MIGRATION STATUS"]
     for f in files(folder):
         lines.append(("[X] " if f[:-4] in done else "[ ] ") + f[:-4])
     print("\n".join(lines))
+    return 0
 
 
-def check(folder, models):
+def check(folder: str, models: str) -> int:
     with open(models) as f:
         tables = json.load(f)
     db = sqlite3.connect(DB)
@@ -166,17 +168,18 @@ def check(folder, models):
     return 1 if differences else 0
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     command, folder, *rest = argv
     if command == "make":
         return make(folder, rest[0])
-    elif command == "migrate":
-        migrate(folder, *rest)
-    elif command == "status":
-        status(folder)
-    elif command == "check":
+    if command == "migrate":
+        return migrate(folder, *rest)
+    if command == "status":
+        return status(folder)
+    if command == "check":
         return check(folder, rest[0])
-    return 0
+    print(f"unknown command {command}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
