@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -33,7 +34,15 @@ from peers.schemashift_ import Schemashift
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SECTIONS = ("startup", "w1", "w2", "w3", "sweep")
-DEFAULT_PEERS_PYTHON = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
+_PYENV_312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
+
+
+def _default_peers_python() -> str:
+    """Python 3.12 for Django 6: pyenv's 3.12.1 here, else whatever python3.12/3.13 is
+    on PATH."""
+    if _PYENV_312.exists():
+        return str(_PYENV_312)
+    return shutil.which("python3.12") or shutil.which("python3.13") or "python3.12"
 
 
 def _default_schemashift() -> str:
@@ -64,7 +73,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--peers-python",
-        default=str(DEFAULT_PEERS_PYTHON),
+        default=_default_peers_python(),
         help="Python >= 3.12 for the peers' environment",
     )
     p.add_argument("--peers-venv", type=Path, default=BENCH / ".venv-peers")
@@ -170,7 +179,16 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str
         "mode": mode,
         "machine": machine,
         "versions": versions,
-        "commands": {a.name: a.help() for a in adapters},
+        "commands": {
+            a.name: {
+                "help": a.help(),
+                "status": a.status(),
+                "make": a.make("NAME"),
+                "check": a.check(),
+                "migrate": a.migrate(),
+            }
+            for a in adapters
+        },
     }
     if args.work is not None:
         out = work / "results.json"
