@@ -254,6 +254,9 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
     ]
     if any(r.figure.startswith("sweep.") for r in results):
         parts += ["History-length sweep:", _markdown_table(*sweep_rows(results, sizes))]
+    failures = [f"- FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
+    if failures:
+        parts.append("\n".join(failures))
     return "\n\n".join(parts)
 
 

@@ -154,7 +154,7 @@ def run_all(
                 results += _as_sweep(w2_results, length)
             else:
                 results += scenarios.sweep(plan, adapters, length)
-    return results
+    return results + plan.failures
 
 
 def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str, object], Path]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import verify
@@ -19,12 +20,14 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Plan:
-    """How many runs, and where to work."""
+    """How many runs, and where to work. ``failures`` collects set-ups that failed, so
+    that a tool missing from a figure is reported rather than silently left out."""
 
     work: Path
     runs: int
     warmup: int
     progress: Progress = print
+    failures: list[Result] = field(default_factory=list)
 
 
 def _reset_db(adapter: Adapter, root: Path, source: Path | None = None) -> None:
@@ -50,6 +53,7 @@ def _setup(
             ready.append(adapter)
         except BenchFailure as exc:
             plan.progress(f"  {what} [{adapter.name}] set-up FAILED: {exc}")
+            plan.failures.append(Result(f"setup.{what}", adapter.name, error=str(exc)))
     return ready
 
 
@@ -68,7 +72,7 @@ def startup(plan: Plan, adapters: Sequence[Adapter]) -> list[Result]:
                 raise BenchFailure(f"unexpected status output: {run.stdout[:200]!r}")
 
         argv = a.help() if isinstance(a, Floor) else a.status()
-        prepare = lambda a=a, root=root: _reset_db(a, root)  # noqa: E731
+        prepare = partial(_reset_db, a, root)
         jobs.append(Job("startup.status", a.name, argv, root, prepare=prepare, verify=empty_status))
     return measure(jobs, plan.runs, plan.warmup, plan.progress)
 
@@ -105,7 +109,7 @@ def _migrate_job(
         if a.applied(a.db(root)) != applied:
             raise BenchFailure(f"{a.applied(a.db(root))} migrations recorded, want {applied}")
 
-    prepare = lambda: _reset_db(a, root, base)  # noqa: E731
+    prepare = partial(_reset_db, a, root, base)
     return Job(figure, a.name, a.migrate(), root, prepare=prepare, verify=check)
 
 
@@ -166,7 +170,7 @@ def _status_job(figure: str, a: Adapter, root: Path, applied: int) -> Job:
         if not a.status_shows(run, applied):
             raise BenchFailure(f"status does not show {applied} applied: {run.stdout[-300:]!r}")
 
-    prepare = lambda: _reset_db(a, root, root / "head.sqlite3")  # noqa: E731
+    prepare = partial(_reset_db, a, root, root / "head.sqlite3")
     return Job(figure, a.name, a.status(), root, prepare=prepare, verify=check)
 
 
@@ -257,6 +261,6 @@ def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result
             if a.applied(a.db(root)) != 2:
                 raise BenchFailure("the rebuild migration was not recorded")
 
-        prepare = lambda a=a, root=root: _reset_db(a, root, root / "base.sqlite3")  # noqa: E731
+        prepare = partial(_reset_db, a, root, root / "base.sqlite3")
         jobs.append(Job("w3.migrate", a.name, a.migrate(), root, prepare=prepare, verify=check))
     return measure(jobs, plan.runs, plan.warmup, plan.progress)
