@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
@@ -19,15 +23,56 @@ if TYPE_CHECKING:
     from schemashift.models import Model
 
 
+class _FreshLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the source every time. Python's bytecode cache trusts a ``.pyc`` whose
+    recorded source time (whole seconds) and size match, so an edit made within the same
+    second that keeps the size would otherwise be missed by ``make migration``."""
+
+    def get_code(self, fullname: str) -> CodeType:
+        source = self.get_data(self.path)
+        code: CodeType = compile(source, self.path, "exec", dont_inherit=True)
+        return code
+
+
+class _ProjectFinder(importlib.abc.MetaPathFinder):
+    """Finds modules as usual, but loads the project's own source files fresh."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        origin = spec.origin if spec is not None else None
+        if (
+            spec is None
+            or origin is None
+            or not origin.endswith(".py")
+            or not Path(origin).resolve().is_relative_to(self.root)
+        ):
+            return None
+        return importlib.util.spec_from_file_location(
+            fullname,
+            origin,
+            loader=_FreshLoader(fullname, origin),
+            submodule_search_locations=spec.submodule_search_locations,
+        )
+
+
 @contextmanager
 def _project_on_path(settings: Settings) -> Iterator[None]:
     """The project root and ``src/`` on ``sys.path`` while model files are imported, so
-    that they can import each other (``from models.user import User``)."""
+    that they can import each other (``from models.user import User``), with the
+    project's files compiled from source."""
     added = [str(p) for p in (settings.root / "src", settings.root) if str(p) not in sys.path]
     sys.path[:0] = added
+    finder = _ProjectFinder(settings.root)
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
+        sys.meta_path.remove(finder)
         for p in added:
             if p in sys.path:
                 sys.path.remove(p)

@@ -254,7 +254,32 @@ def _rename_table(op: ops.RenameTable, schema: Schema) -> list[Step]:
     table = schema.table(op.old)
     for column in table.columns if table is not None else ():
         steps.extend(_derived_renames(op.new, column, op.old, column.name, column.name))
+    if table is not None:
+        steps.extend(_implicit_renames(table, op.new))
     return steps
+
+
+def _implicit_renames(table: Table, new: str) -> list[Step]:
+    """PostgreSQL names a primary key ``<table>_pkey`` and an identity's sequence
+    ``<table>_<column>_seq`` and keeps those names when the table is renamed; rename them
+    too, so that the table looks as if it had been created under its new name (and a
+    later table with the old name gets the plain names). Names PostgreSQL would have
+    shortened are left alone."""
+    old = table.name
+    steps: list[Step] = []
+    if table.primary_key and _fits(f"{old}_pkey") and _fits(f"{new}_pkey"):
+        steps.append(_rename_constraint(new, f"{old}_pkey", f"{new}_pkey"))
+    for column in table.columns:
+        if not column.autoincrement:
+            continue
+        before, after = f"{old}_{column.name}_seq", f"{new}_{column.name}_seq"
+        if _fits(before) and _fits(after):
+            steps.append(Execute(f"ALTER SEQUENCE {quote(before)} RENAME TO {quote(after)}"))
+    return steps
+
+
+def _fits(name: str) -> bool:
+    return len(name.encode()) <= 63
 
 
 def _rename_column(op: ops.RenameColumn, schema: Schema) -> list[Step]:
