@@ -345,6 +345,8 @@ def test_rename_table_renames_the_constraints_named_after_it() -> None:
         "ALTER TABLE users RENAME TO people",
         "ALTER TABLE people RENAME CONSTRAINT users_email_key TO people_email_key",
         "ALTER TABLE people RENAME CONSTRAINT users_status_check TO people_status_check",
+        "ALTER TABLE people RENAME CONSTRAINT users_pkey TO people_pkey",
+        "ALTER SEQUENCE users_id_seq RENAME TO people_id_seq",
     ]
 
 

@@ -126,6 +126,11 @@ class Dialect(ABC):
         """Statements that create the tracking table (``IF NOT EXISTS``)."""
 
     @abstractmethod
+    def table_names(self, conn: DBConnection) -> set[str]:
+        """Names of the user's tables (schemashift's own left out): a cheap look before a
+        full :meth:`introspect`."""
+
+    @abstractmethod
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         """The live schema (tables whose names start with ``_schemashift`` and those in
         ``exclude`` left out), in the form :meth:`comparable` gives."""

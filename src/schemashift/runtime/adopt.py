@@ -24,7 +24,7 @@ def adoptable(
     exactly as it declares them (it is then recorded without running, like Django's
     "fake initial"); None when its tables do not exist yet. Raises when they exist but
     differ, listing each difference."""
-    if not pending:
+    if not pending or not project.dialect.table_names(conn):
         return None
     first = pending[0]
     source = first.read_bytes().decode("utf-8", errors="replace")

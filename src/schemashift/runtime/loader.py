@@ -27,8 +27,12 @@ def load(file: MigrationFile) -> LoadedMigration:
     from schemashift.migrations.files import checksum_of
 
     data = file.read_bytes()
+    # The operations literal at the end is data for replay; up() and down() never use it,
+    # and compiling it can cost more than the rest of a large file.
+    at = data.rfind(b"\noperations = ")
+    source = data[: at + 1] if at >= 0 else data
     try:
-        code = compile(data, str(file.path), "exec", dont_inherit=True)
+        code = compile(source, str(file.path), "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise MigrationFileError(
             f"Migration file {file.path}, line {exc.lineno}: syntax error ({exc.msg}). Fix the "

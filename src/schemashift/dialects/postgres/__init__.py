@@ -80,6 +80,13 @@ class PostgresDialect(Dialect):
             "checksum TEXT NOT NULL, duration_ms INTEGER NOT NULL)"
         ]
 
+    def table_names(self, conn: DBConnection) -> set[str]:
+        rows = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND tablename NOT LIKE '!_schemashift%' ESCAPE '!'"
+        ).fetchall()
+        return {row[0] for row in rows}
+
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         return introspect.introspect(conn, exclude)
 

@@ -58,6 +58,13 @@ class SQLiteDialect(Dialect):
     def tracking_table_sql(self, table: str) -> list[str]:
         return connection.tracking_table_sql(table)
 
+    def table_names(self, conn: DBConnection) -> set[str]:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
+            "ESCAPE '!' AND name NOT LIKE '!_schemashift%' ESCAPE '!'"
+        ).fetchall()
+        return {row[0] for row in rows}
+
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         from schemashift.dialects.sqlite import introspect
 
