@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemashift.errors import ConfigError
 
@@ -17,8 +16,7 @@ DEFAULT_MODELS_DIR = "src/models"
 DEFAULT_LOCK_TIMEOUT = 60.0
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Where everything is. Paths are absolute."""
 
     root: Path

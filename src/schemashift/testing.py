@@ -26,7 +26,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -104,7 +104,7 @@ class _Server:
 
         from schemashift.url import libpq_params
 
-        conninfo = make_conninfo(**libpq_params(replace(url, database="postgres")))
+        conninfo = make_conninfo(**libpq_params(url._replace(database="postgres")))
         self._conn = psycopg.connect(conninfo, autocommit=True)
 
     def execute(self, statement: LiteralString, *names: str) -> None:

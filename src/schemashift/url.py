@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from schemashift.errors import ConfigError
 
 _SECRET_PARAMS = {"password", "sslpassword"}
 
 
-@dataclass(frozen=True)
-class DatabaseURL:
-    """A parsed database URL. ``dialect`` is ``"sqlite"`` or ``"postgresql"``."""
+class DatabaseURL(NamedTuple):
+    """A parsed database URL. ``dialect`` is ``"sqlite"`` or ``"postgresql"``. Its repr
+    and str never show the password."""
 
     dialect: str
-    raw: str = field(repr=False)
+    raw: str
     #: SQLite: the file path (absolute), or ``":memory:"``.
     path: str | None = None
     user: str | None = None
-    password: str | None = field(default=None, repr=False)
+    password: str | None = None
     host: str | None = None
     port: int | None = None
     database: str | None = None
@@ -32,6 +32,9 @@ class DatabaseURL:
 
     def __str__(self) -> str:
         return self.redacted()
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({self.redacted()!r})"
 
 
 def redact(text: str) -> str:

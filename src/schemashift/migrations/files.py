@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from schemashift.errors import MigrationFileError
 
@@ -13,8 +13,7 @@ FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.py$")
 NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
 
-@dataclass(frozen=True)
-class MigrationFile:
+class MigrationFile(NamedTuple):
     """One migration file: ``0003_add_author_bio.py`` has number 3."""
 
     name: str

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import Cursor, DBConnection
 from schemashift.errors import MigrationFailed
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import Cursor, DBConnection
 
 
 class _EmptyCursor:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import (
     IntegrityError,
@@ -43,25 +42,27 @@ class Reporter:
         """A dry run's statements for one migration."""
 
 
-@dataclass
 class RunResult:
     """What a migrate or rollback run did."""
 
-    names: list[str] = field(default_factory=list)
-    batch: int | None = None
-    duration_ms: int = 0
-    dry_run: bool = False
-    fake: bool = False
-    #: Warnings also given to the reporter (out-of-order files...).
-    warnings: list[str] = field(default_factory=list)
-    #: A dry run's statements, by migration name.
-    sql: dict[str, list[str]] = field(default_factory=dict)
-    #: The initial migration recorded without running, its tables being there already.
-    adopted: str | None = None
+    def __init__(self, *, dry_run: bool = False, fake: bool = False) -> None:
+        self.names: list[str] = []
+        self.batch: int | None = None
+        self.duration_ms = 0
+        self.dry_run = dry_run
+        self.fake = fake
+        #: Warnings also given to the reporter (out-of-order files...).
+        self.warnings: list[str] = []
+        #: A dry run's statements, by migration name.
+        self.sql: dict[str, list[str]] = {}
+        #: The initial migration recorded without running, its tables being there already.
+        self.adopted: str | None = None
+
+    def __repr__(self) -> str:
+        return f"RunResult(names={self.names!r}, batch={self.batch!r})"
 
 
-@dataclass(frozen=True)
-class StatusRow:
+class StatusRow(NamedTuple):
     """One line of ``migrate --status``."""
 
     name: str

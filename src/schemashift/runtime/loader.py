@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile
 
 
-@dataclass(frozen=True)
-class LoadedMigration:
+class LoadedMigration(NamedTuple):
     """A migration's functions and options."""
 
     file: MigrationFile

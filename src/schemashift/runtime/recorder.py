@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from schemashift.errors import DatabaseError
 
@@ -21,8 +19,7 @@ COLUMNS = ("name", "batch", "applied_at", "checksum", "duration_ms")
 _NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
 
 
-@dataclass(frozen=True)
-class AppliedRecord:
+class AppliedRecord(NamedTuple):
     """One row of the tracking table. ``applied_at`` is UTC, ``YYYY-MM-DD HH:MM:SS``."""
 
     name: str
@@ -38,8 +35,10 @@ class AppliedRecord:
 
 
 def _format_time(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    if hasattr(value, "astimezone"):  # a datetime, from PostgreSQL's TIMESTAMPTZ
+        from datetime import timezone
+
+        return str(value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
     return str(value)
 
 
@@ -133,6 +132,8 @@ class Recorder:
 
     def record(self, name: str, batch: int, checksum: str, duration_ms: int) -> None:
         """Add the row for a migration just applied (inside the batch transaction)."""
+        from datetime import datetime, timezone
+
         now: Any = datetime.now(timezone.utc).replace(microsecond=0)
         if self.dialect.name == "sqlite":
             now = now.strftime("%Y-%m-%d %H:%M:%S")
