@@ -106,6 +106,7 @@ class Tab:
     columns: list[Col] = field(default_factory=list)
     indexes: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
     origin: str | None = None
+    dropped: set[str] = field(default_factory=set)
 
 
 def class_name(table: str) -> str:
@@ -181,8 +182,12 @@ class Evolver:
         free = [n for n in TABLE_NAMES if n not in taken]
         return self.pick(free, "table name") if free else None
 
-    def free_column_name(self, table: Tab) -> str | None:
+    def free_column_name(self, table: Tab, *, renaming: bool = False) -> str | None:
         taken = {c.name for c in table.columns} | {c.origin for c in table.columns}
+        if renaming:
+            # Renaming onto a name dropped in the same step ignores the rename hint
+            # (test_changes.py::test_rename_onto_the_name_of_a_dropped_column).
+            taken |= table.dropped
         free = [n for n in COLUMN_NAMES if n not in taken]
         return self.pick(free, "column name") if free else None
 
@@ -268,6 +273,7 @@ class Evolver:
         self.retired.add(table.name)
         for other in self.tables:
             gone = {c.name for c in other.columns if c.kind == "fk" and c.target == table.name}
+            other.dropped |= gone
             other.columns = [c for c in other.columns if c.name not in gone]
             other.indexes = [i for i in other.indexes if not gone & set(i[0])]
         return f"drop table {table.name}"
@@ -293,6 +299,7 @@ class Evolver:
     def drop_column(self, table: Tab) -> str:
         col = self.pick(table.columns, "column")
         table.columns.remove(col)
+        table.dropped.add(col.name)
         table.indexes = [i for i in table.indexes if col.name not in i[0]]
         return f"drop column {table.name}.{col.name}"
 
@@ -300,7 +307,7 @@ class Evolver:
         if not table.columns:
             return "no column to rename"
         col = self.pick(table.columns, "column")
-        name = self.free_column_name(table)
+        name = self.free_column_name(table, renaming=True)
         if name is None:
             return "no free column name"
         old, col.name = col.name, name
@@ -381,6 +388,7 @@ class Evolver:
         self.retired.clear()
         for table in self.tables:
             table.origin = table.name
+            table.dropped.clear()
             for col in table.columns:
                 col.origin, col.was_nullable = col.name, col.nullable
 
