@@ -50,7 +50,7 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
     if not sep:
         raise ConfigError(
             f"Database URL {redact(raw)!r} is not a URL. Use sqlite:///path/to/db.sqlite3 "
-            "or postgresql://user:password@host:port/database."
+            "or postgresql://USER@HOST:PORT/DATABASE."
         )
     if scheme == "sqlite":
         if not rest.startswith("/"):

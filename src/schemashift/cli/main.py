@@ -91,25 +91,25 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
-    from schemashift import __version__
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "make": ("write a new migration file", "Write a new migration file."),
+    "migrate": (
+        "apply pending migrations (or --status, --rollback, --repair)",
+        "Apply every pending migration, in number order, as one batch.",
+    ),
+    "check": (
+        "exit 1 when models, files and database disagree (for CI)",
+        "Exit 0 only when models, migration files and database all agree.",
+    ),
+    "evolve": (
+        "apply pending migrations, then additive model changes",
+        "Apply pending migrations; then write and apply additive, safe model changes as "
+        "NNNN_auto_evolve.py. Destructive changes are refused.",
+    ),
+}
 
-    parser = argparse.ArgumentParser(
-        prog="schemashift",
-        description="Schema migrations from Python models: make migration, migrate, check.",
-        epilog="Run `schemashift COMMAND --help` for a command's options.",
-    )
-    parser.add_argument("--version", action="version", version=f"schemashift {__version__}")
-    _global_options(parser, suppress=False)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    make = commands.add_parser(
-        "make",
-        help="write a new migration file",
-        description="Write a new migration file.",
-        epilog=EXAMPLES["make"],
-    )
+def _make_arguments(make: argparse.ArgumentParser) -> None:
     make_kinds = make.add_subparsers(dest="make_kind", metavar="migration")
     mig = make_kinds.add_parser(
         "migration",
@@ -143,15 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
         "atomic = False migration",
     )
     _global_options(mig, suppress=True)
-    _global_options(make, suppress=True)
-    make.set_defaults(command_parser=make)
 
-    migrate = commands.add_parser(
-        "migrate",
-        help="apply pending migrations (or --status, --rollback, --repair)",
-        description="Apply every pending migration, in number order, as one batch.",
-        epilog=EXAMPLES["migrate"],
-    )
+
+def _migrate_arguments(migrate: argparse.ArgumentParser) -> None:
     mode = migrate.add_mutually_exclusive_group()
     mode.add_argument("--status", action="store_true", help="list migrations and their state")
     mode.add_argument(
@@ -185,42 +179,75 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another migrate (default: 60)",
     )
-    migrate.set_defaults(command_parser=migrate)
-    _global_options(migrate, suppress=True)
 
-    check = commands.add_parser(
-        "check",
-        help="exit 1 when models, files and database disagree (for CI)",
-        description="Exit 0 only when models, migration files and database all agree.",
-        epilog=EXAMPLES["check"],
-    )
+
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--offline", action="store_true", help="compare models and files only, without a database"
     )
     check.add_argument("--json", action="store_true", help="print one JSON object")
-    _global_options(check, suppress=True)
 
-    evolve = commands.add_parser(
-        "evolve",
-        help="apply pending migrations, then additive model changes",
-        description="Apply pending migrations; then write and apply additive, safe model "
-        "changes as NNNN_auto_evolve.py. Destructive changes are refused.",
-        epilog=EXAMPLES["evolve"],
-    )
+
+def _evolve_arguments(evolve: argparse.ArgumentParser) -> None:
     evolve.add_argument(
         "--lock-timeout",
         type=_seconds,
         metavar="SECONDS",
         help="how long to wait for another migrate (default: 60)",
     )
-    _global_options(evolve, suppress=True)
+
+
+_ARGUMENTS = {
+    "make": _make_arguments,
+    "migrate": _migrate_arguments,
+    "check": _check_arguments,
+    "evolve": _evolve_arguments,
+}
+_VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (None when there is none), found without parsing."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in _VALUE_FLAGS:
+            skip = True
+        elif token in _COMMANDS:
+            return token
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser. With ``only``, just that command's options are added (every
+    command is still listed): building the others would slow every start-up."""
+    from schemashift import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="schemashift",
+        description="Schema migrations from Python models: make migration, migrate, check.",
+        epilog="Run `schemashift COMMAND --help` for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"schemashift {__version__}")
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (summary, description) in _COMMANDS.items():
+        sub = commands.add_parser(
+            name, help=summary, description=description, epilog=EXAMPLES[name]
+        )
+        if only is None or only == name:
+            _ARGUMENTS[name](sub)
+        _global_options(sub, suppress=True)
+        sub.set_defaults(command_parser=sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_in(arguments))
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2
