@@ -1654,3 +1654,57 @@ def test_new_not_null_column_without_default_asks_for_a_one_off_value(
     assert refused(project, "INSERT INTO users (email) VALUES ('cy@example.com')")
     change.rollback()
     assert db.columns(project.database, "users") == ["id", "email", "name"]
+
+
+# -- order of dependent changes ----------------------------------------------------------------
+
+CYCLE = """
+class Author(Model):
+    name = Field.String(max_length=40)
+    favourite_id = Field.ForeignKey("Book", on_delete="SET NULL", nullable=True)
+
+
+class Book(Model):
+    title = Field.String(max_length=40)
+    author_id = Field.ForeignKey("Author", on_delete="CASCADE")
+"""
+
+
+def test_tables_that_refer_to_each_other_come_and_go_in_one_migration(
+    project: ProjectDir,
+) -> None:
+    change = Change(project, USER, [USERS])
+    made = change.make(USER + CYCLE + '    owner_id = Field.ForeignKey("User", nullable=True)\n')
+    assert "+ create table authors" in made.out and "+ create table books" in made.out
+    change.migrate()
+    run_sql(
+        project,
+        "INSERT INTO authors (name) VALUES ('Le Guin')",
+        "INSERT INTO books (title, author_id, owner_id) VALUES ('Earthsea', 1, 2)",
+        "UPDATE authors SET favourite_id = 1",
+    )
+    run_sql(project, "DELETE FROM authors")
+    assert rows(project, "SELECT * FROM books") == []
+    change.rollback()
+    assert {"authors", "books"} & db.tables(project.database) == set()
+
+    project.ok("migrate")
+    run_sql(
+        project,
+        "INSERT INTO authors (name) VALUES ('Le Guin')",
+        "INSERT INTO books (title, author_id, owner_id) VALUES ('Earthsea', 1, 1)",
+        "UPDATE authors SET favourite_id = 1",
+    )
+    with_cycle = schema_of(project)
+    project.model("models", USER)
+    dropped = project.ok("make", "migration", "drop_both")
+    assert "- drop table authors" in dropped.out and "- drop table books" in dropped.out
+    project.ok("migrate")
+    assert causes(project) == (0, set())
+    assert schema_of(project) == change.before
+    project.ok("migrate", "--rollback")
+    assert schema_of(project) == with_cycle
+    assert rows(project, "SELECT email FROM users ORDER BY id") == [
+        ("ann@example.com",),
+        ("bo@example.com",),
+    ]
