@@ -19,6 +19,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 DIALECTS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the replay cache of the test projects out of the user's own cache folder."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 def _pg_admin_url() -> str | None:
     url = os.environ.get("SCHEMASHIFT_TEST_PG")
     if not url:

@@ -44,9 +44,15 @@ def operations_in(source: str, file: MigrationFile) -> list[Operation]:
 
 def replay(files: Sequence[MigrationFile], start: Schema | None = None) -> Schema:
     """The schema produced by applying ``files`` in order to ``start`` (empty)."""
-    schema = start or Schema()
-    for file in files:
-        source = file.read_bytes().decode("utf-8", errors="replace")
+    return replay_sources(files, [f.read_bytes() for f in files], start or Schema())
+
+
+def replay_sources(
+    files: Sequence[MigrationFile], sources: Sequence[bytes], schema: Schema
+) -> Schema:
+    """:func:`replay` of files whose bytes are already read."""
+    for file, data in zip(files, sources, strict=True):
+        source = data.decode("utf-8", errors="replace")
         for op in operations_in(source, file):
             try:
                 schema = op.apply(schema)

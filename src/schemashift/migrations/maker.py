@@ -10,8 +10,8 @@ from schemashift.dialects.base import Comment, Step
 from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
 from schemashift.diff.renames import RenameHints
 from schemashift.errors import ConfigError
+from schemashift.migrations.cache import replay_cached
 from schemashift.migrations.files import check_name, next_number
-from schemashift.migrations.history import replay
 from schemashift.migrations.writer import render_empty, render_file, write_file
 from schemashift.runtime.project import Project
 from schemashift.schema.values import Schema
@@ -63,7 +63,7 @@ def plan(
     from schemashift.diff.differ import diff
     from schemashift.diff.renames import merge_cli_renames
 
-    current = replay(project.files)
+    current = replay_cached(project.files)
     target, hints = target_schema(project)
     hints = merge_cli_renames(hints, renames, rename_tables)
     result = diff(current, target, hints=hints, ask=ask, fill=fill)
