@@ -292,8 +292,9 @@ class RenameColumn(Operation):
         return f"~ rename column {self.table}.{self.old} to {self.new}"
 
 
-def narrowing_reasons(before: Column, after: Column) -> tuple[str, ...]:
-    """Why changing ``before`` into ``after`` may lose or reject existing values."""
+def narrowing_reasons(before: Column, after: Column, fill: str | None = None) -> tuple[str, ...]:
+    """Why changing ``before`` into ``after`` may lose or reject existing values (``fill``
+    is the one-off value for existing NULLs, if one was given)."""
     reasons: list[str] = []
     where = after.name
     if before.kind != after.kind:
@@ -328,10 +329,11 @@ def narrowing_reasons(before: Column, after: Column) -> tuple[str, ...]:
         gone = ", ".join(sorted(set(before.choices) - set(after.choices)))
         reasons.append(f"{where}: enum values removed ({gone}); rows holding them are rejected")
     if before.nullable and not after.nullable:
-        fill = after.default
+        value = after.default if after.default is not None else fill
         reasons.append(
-            f"{where}: becomes NOT NULL; existing NULLs are set to "
-            + (fill if fill is not None else "the one-off value given")
+            f"{where}: becomes NOT NULL; existing NULLs are set to {value}"
+            if value is not None
+            else f"{where}: becomes NOT NULL with no default; this fails if a row holds NULL"
         )
     if not before.unique and after.unique:
         reasons.append(f"{where}: becomes UNIQUE; the migration fails if duplicates exist")
@@ -364,7 +366,7 @@ class AlterColumn(Operation):
 
     @property
     def destructive(self) -> bool:
-        return bool(narrowing_reasons(self.before, self.after))
+        return bool(narrowing_reasons(self.before, self.after, self.fill))
 
     def describe(self) -> str:
         changed = [
@@ -385,7 +387,9 @@ class AlterColumn(Operation):
         return f"~ alter column {self.table}.{self.after.name} ({', '.join(changed)})"
 
     def warnings(self) -> tuple[str, ...]:
-        return tuple(f"{self.table}.{r}" for r in narrowing_reasons(self.before, self.after))
+        return tuple(
+            f"{self.table}.{r}" for r in narrowing_reasons(self.before, self.after, self.fill)
+        )
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,12 @@ def _table_renames(
             )
         elif old not in current.tables:
             warnings.append(f"rename of table {old} to {new} ignored: there is no table {old}")
+    for new, old in sorted(hints.tables.items()):
+        if new in current.tables and old in dropped:
+            warnings.append(
+                f"rename of table {old} to {new} ignored: table {new} still exists in the "
+                "migrations; drop or rename it in a migration of its own first"
+            )
     taken = set(renames.values())
     for old in dropped:
         if old in renames:
@@ -150,6 +156,18 @@ def _column_renames(
         elif old not in before_names:
             warnings.append(
                 f"rename of {table}.{old} to {col.name} ignored: there is no column {table}.{old}"
+            )
+    for col in after.columns:
+        old = hints.columns.get((table, col.name), hints.columns.get((old_table, col.name)))
+        if (
+            old is not None
+            and col.name in before_names
+            and old in before_names
+            and old not in after_names
+        ):
+            warnings.append(
+                f"rename of {table}.{old} to {col.name} ignored: {table}.{col.name} still "
+                "exists in the migrations; drop or rename it in a migration of its own first"
             )
     taken = set(renames.values())
     for old_col in dropped:
