@@ -508,12 +508,6 @@ def test_evolutions_on_postgresql(
     evolve_and_roll_back("postgresql", tmp_path_factory.mktemp("evolve"), data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery re-imports a changed model file through Python's bytecode cache, "
-    "which trusts a .pyc whose recorded source mtime (whole seconds) and size match: an "
-    "edit in the same second that keeps the file's size is not seen",
-)
 def test_a_model_edit_in_the_same_second_is_seen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,7 +101,9 @@ def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
     assert old is not None and new is not None, f"rebuild of unknown table {name!r}"
     if _same_on_sqlite(old, new):
         changes = "; ".join(op.describe()[2:] for op in part)
-        return [Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same.")]
+        warnings: list[Step] = [Comment(f"WARNING: {w}") for op in part for w in op.warnings()]
+        note = Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same.")
+        return [*warnings, note]
     return rebuild(old, new, part)
 
 
