@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 import pytest
@@ -71,8 +72,21 @@ CAPTURE = [
 
 
 def sql(operations: list[Operation], before: Schema = BEFORE) -> list[str]:
-    """The statements rendered for ``operations``."""
-    return [s.sql for s in DIALECT.render(operations, before) if isinstance(s, Execute)]
+    """The statements rendered for ``operations`` (a rebuild's CREATE TABLE, written as
+    ``conn.execute("..." + conn.table_options(...))``, included without the options)."""
+    return statements(DIALECT.render(operations, before))
+
+
+def statements(rendered: list[Step]) -> list[str]:
+    """The SQL of ``rendered``, a rebuild's CREATE TABLE included without its options."""
+    out = []
+    for s in rendered:
+        if isinstance(s, Execute):
+            out.append(s.sql)
+        elif isinstance(s, Code) and "conn.table_options(" in s.line:
+            literal = s.line.removeprefix("conn.execute(").rsplit(" + conn.table_options(", 1)[0]
+            out.append(ast.literal_eval(literal))
+    return out
 
 
 def steps(operations: list[Operation], before: Schema = BEFORE) -> list[Step]:
@@ -375,7 +389,7 @@ def test_full_rebuild_body() -> None:
         "    age TEXT,\n"
         "    status TEXT DEFAULT 'draft' CHECK (status IN ('draft', 'published')),\n"
         "    CONSTRAINT age_non_negative CHECK (age >= 0)\n"
-        ')""")\n'
+        ')""" + conn.table_options("users"))\n'
         '    conn.execute("""INSERT INTO _schemashift_new_users (id, email, name, age, status)\n'
         'SELECT id, email, name, CAST(age AS TEXT), status FROM users""")\n'
         "    conn.execute(\"DELETE FROM sqlite_sequence WHERE name = '_schemashift_new_users'\")\n"
@@ -396,12 +410,15 @@ def test_rebuild_steps_in_order() -> None:
     kinds = [
         type(s).__name__ for s in steps([AlterColumn("users", AGE, replace(AGE, kind="text"))])
     ]
-    assert kinds == ["Comment"] + ["Code"] * 6 + ["Execute"] * 4 + ["Code"] + ["Execute"] * 5 + [
+    assert kinds == ["Comment"] + ["Code"] * 7 + ["Execute"] * 3 + ["Code"] + ["Execute"] * 5 + [
         "Code",
         "Code",
     ]
     rendered = steps([AlterColumn("users", AGE, replace(AGE, kind="text"))])
-    assert [s.line for s in rendered if isinstance(s, Code)] == [
+    code = [s.line for s in rendered if isinstance(s, Code)]
+    assert code[len(CAPTURE)].startswith('conn.execute("""CREATE TABLE _schemashift_new_users (')
+    assert code[len(CAPTURE)].endswith(')""" + conn.table_options("users"))')
+    assert code[: len(CAPTURE)] + code[len(CAPTURE) + 1 :] == [
         *CAPTURE,
         'conn.check_row_count("users", "_schemashift_new_users")',
         "for (sql,) in saved:",
@@ -432,7 +449,7 @@ def test_alter_nullability_with_fill() -> None:
     after = replace(AGE, nullable=False)
     rendered = steps([AlterColumn("users", AGE, after, fill="18")])
     assert Comment("WARNING: users.age: becomes NOT NULL; existing NULLs are set to 18") in rendered
-    executes = [s.sql for s in rendered if isinstance(s, Execute)]
+    executes = statements(rendered)
     assert executes == rebuild_of_users(
         USERS_DDL.format(name="_schemashift_new_users").replace(
             "age INTEGER", "age INTEGER NOT NULL"
@@ -685,12 +702,12 @@ def test_restoring_a_dropped_not_null_column_gives_rows_stand_in_values() -> Non
         )
         in rendered
     )
-    insert = [s.sql for s in rendered if isinstance(s, Execute)][1]
+    insert = statements(rendered)[1]
     assert insert == users_insert(
         "id, name, age, status, email", "id, name, age, status, (CAST(rowid AS TEXT))"
     )
     plain = replace(EMAIL, unique=False)
     rendered = steps([AddColumn("users", plain)], after_drop)
-    assert [s.sql for s in rendered if isinstance(s, Execute)][1] == users_insert(
+    assert statements(rendered)[1] == users_insert(
         "id, name, age, status, email", "id, name, age, status, ''"
     )

@@ -7,6 +7,7 @@ decides *what* changes: that is the differ's job.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -42,6 +43,27 @@ class Code:
 
 
 Step = Execute | Comment | Code
+
+# Characters that a plain or triple-quoted literal cannot hold verbatim (a raw CR would
+# even be turned into LF when the file is read back).
+_UNSAFE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f]|"""')
+
+
+def sql_literal(sql: str) -> str:
+    """``sql`` as a readable Python string literal that evaluates to exactly ``sql``:
+    double quotes preferred, triple quotes for multi-line statements, ``repr`` when the
+    text holds anything those cannot carry verbatim."""
+    if _UNSAFE.search(sql) or sql.endswith(("\\", '"')):
+        return repr(sql)
+    # Raw literals keep backslashes (PostgreSQL's '\x00ff') as they are in the SQL.
+    prefix = "r" if "\\" in sql else ""
+    if "\n" in sql:
+        return prefix + '"""' + sql + '"""'
+    if '"' not in sql:
+        return prefix + '"' + sql + '"'
+    if "'" not in sql:
+        return prefix + "'" + sql + "'"
+    return repr(sql)
 
 
 class Cursor(Protocol):

@@ -8,7 +8,6 @@ renderers in :mod:`schemashift.dialects` turn them into SQL.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -32,21 +31,6 @@ def _table(schema: Schema, name: str) -> Table:
 
 def _rename_in(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if c == old else c for c in columns)
-
-
-def rename_in_sql(sql: str, old: str, new: str) -> str:
-    """``sql`` with the column ``old`` renamed to ``new`` outside string literals, as the
-    database itself rewrites CHECK constraints on RENAME COLUMN."""
-    bare = re.compile(rf'(?<![\w"]){re.escape(old)}(?![\w"])')
-    quoted = '"' + old.replace('"', '""') + '"'
-    replacement = (
-        new if re.fullmatch(r"[a-z_][a-z0-9_]*", new) else '"' + new.replace('"', '""') + '"'
-    )
-    parts = re.split(r"('(?:[^']|'')*')", sql)
-    return "".join(
-        part if i % 2 else bare.sub(replacement, part.replace(quoted, replacement))
-        for i, part in enumerate(parts)
-    )
 
 
 #: Values for existing rows when ``down()`` re-adds a dropped NOT NULL column that has no
@@ -267,12 +251,7 @@ class RenameColumn(Operation):
             replace(fk, column=self.new) if fk.column == self.old else fk
             for fk in table.foreign_keys
         )
-        checks = tuple(
-            replace(c, sql=rename_in_sql(c.sql, self.old, self.new)) for c in table.checks
-        )
-        schema = schema.with_table(
-            table.with_(columns=cols, indexes=idxs, foreign_keys=fks, checks=checks)
-        )
+        schema = schema.with_table(table.with_(columns=cols, indexes=idxs, foreign_keys=fks))
         # Foreign keys of other tables that point at the renamed column follow it.
         for t in list(schema.tables.values()):
             moved = tuple(

@@ -2,33 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from schemashift.dialects.base import Code, Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 
 INDENT = "    "
-
-# Characters that a plain or triple-quoted literal cannot hold verbatim (a raw CR would
-# even be turned into LF when the file is read back).
-_UNSAFE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f]|"""')
-
-
-def sql_literal(sql: str) -> str:
-    """``sql`` as a readable Python string literal that evaluates to exactly ``sql``:
-    double quotes preferred, triple quotes for multi-line statements, ``repr`` when the
-    text holds anything those cannot carry verbatim."""
-    if _UNSAFE.search(sql) or sql.endswith(("\\", '"')):
-        return repr(sql)
-    # Raw literals keep backslashes (PostgreSQL's '\x00ff') as they are in the SQL.
-    prefix = "r" if "\\" in sql else ""
-    if "\n" in sql:
-        return prefix + '"""' + sql + '"""'
-    if '"' not in sql:
-        return prefix + '"' + sql + '"'
-    if "'" not in sql:
-        return prefix + "'" + sql + "'"
-    return repr(sql)
 
 
 def render_body(steps: Sequence[Step], indent: str = INDENT) -> str:

@@ -49,6 +49,19 @@ class MigrationConnection:
             return self._db.execute(sql)
         return self._db.execute(sql, params)
 
+    def table_options(self, table: str) -> str:
+        """SQLite: the options after the column list of ``table`` (``" STRICT"``,
+        ``" WITHOUT ROWID"``, both, or ``""``), for a rebuild to keep them."""
+        if self.dry_run or self._db is None or self.dialect != "sqlite":
+            return ""
+        row = self._db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        tail = row[0].rsplit(")", 1)[-1].upper() if row and row[0] else ""
+        words = " ".join(tail.replace(",", " ").split())
+        options = [o for o in ("STRICT", "WITHOUT ROWID") if o in words]
+        return " " + ", ".join(options) if options else ""
+
     def check_row_count(self, source: str, target: str) -> None:
         """Raise unless tables ``source`` and ``target`` hold as many rows (used by table
         rebuilds before the old table is dropped). Names are given unquoted."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemashift.dialects.base import Code, Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.sqlite.ddl import create_index, create_table, default_sql
 from schemashift.dialects.sqlite.quoting import python_literal, quote, string_literal
 from schemashift.dialects.sqlite.types import conversion, is_rowid_alias, placeholder
@@ -38,7 +38,12 @@ def rebuild(old: Table, new: Table, operations: Sequence[Operation]) -> list[Ste
         *explain(new.name, operations),
         *explain_stand_ins(new, operations),
         *capture_extras(old, new),
-        Execute(create_table(new, temp)),
+        # STRICT and WITHOUT ROWID are not in the models; the new table takes the old
+        # one's, read when the migration runs.
+        Code(
+            f"conn.execute({sql_literal(create_table(new, temp))}"
+            f" + conn.table_options({python_literal(old.name)}))"
+        ),
         Execute(copy_rows(old, new, temp, operations)),
         *carry_sequence(new, temp),
         Code(f"conn.check_row_count({python_literal(old.name)}, {python_literal(temp)})"),

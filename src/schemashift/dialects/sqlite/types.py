@@ -105,6 +105,6 @@ def placeholder(column: Column) -> str:
     if column.kind == "enum" and column.choices:
         return "'" + column.choices[0].replace("'", "''") + "'"
     storage = _STORAGE.get(column.kind, "TEXT")
-    if column.unique and column.kind != "boolean":
+    if column.unique:  # even a boolean: with more than two rows only distinct values fit
         return "rowid" if storage in ("INTEGER", "REAL", "NUMERIC") else f"CAST(rowid AS {storage})"
     return {"INTEGER": "0", "REAL": "0.0", "NUMERIC": "0", "BLOB": "X''"}.get(storage, "''")
