@@ -1558,41 +1558,57 @@ def test_make_migration_sees_a_model_edit_made_in_the_same_second(project: Proje
     assert made.code == 0 and "~ alter column users.name (max_length)" in made.out, made.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diff/renames.py _column_renames looks up rename hints only for columns whose "
-    "name is new: renamed_from='amount' on a column named like one dropped in the same "
-    "change is ignored without a word, so amount is dropped and the old stamp converted",
-)
-def test_rename_onto_the_name_of_a_dropped_column(project: ProjectDir) -> None:
+def test_rename_onto_the_name_of_a_dropped_column_is_refused_with_the_way_out(
+    project: ProjectDir,
+) -> None:
+    """Dropping ``stamp`` and renaming ``amount`` to ``stamp`` in one change is not done
+    as a rename (the hint is reported as ignored); two migrations do it."""
     before = "class Item(Model):\n    stamp = Field.Text()\n    amount = Field.Integer()\n"
     change = Change(project, before, ["INSERT INTO items (stamp, amount) VALUES ('a', 5)"])
-    made = change.make("class Item(Model):\n    stamp = Field.Integer(renamed_from='amount')\n")
-    assert "~ rename column items.amount to stamp" in made.out
-    change.migrate()
+    renamed = "class Item(Model):\n    stamp = Field.Integer(renamed_from='amount')\n"
+    made = change.make(renamed)
+    assert "rename of items.amount to stamp ignored" in made.err
+    assert "in a migration of its own first" in made.err
+    (project.migrations / CHANGE).unlink()
+    project.model("models", "class Item(Model):\n    amount = Field.Integer()\n")
+    assert "- drop column items.stamp" in project.ok("make", "migration", "drop_stamp").out
+    project.model("models", renamed)
+    made = project.ok("make", "migration", "rename_amount")
+    assert "~ rename column items.amount to stamp" in made.out and "ignored" not in made.err
+    project.ok("migrate")
+    assert causes(project) == (0, set())
     assert rows(project, "SELECT stamp FROM items") == [(5,)]
+    project.ok("migrate", "--rollback")
+    assert schema_of(project) == change.before
+    assert rows(project, "SELECT stamp, amount FROM items") == [(None, 5)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diff/renames.py _table_renames looks up rename hints only for tables whose "
-    "name is new: __renamed_from__ = 'alpha' on a model whose table name belonged to a "
-    "table dropped in the same change is ignored without a word, so alpha is dropped",
-)
-def test_rename_a_table_onto_the_name_of_a_dropped_table(project: ProjectDir) -> None:
-    before = (
-        'class Alpha(Model):\n    __tablename__ = "alpha"\n    x = Field.Integer()\n\n\n'
-        'class Beta(Model):\n    __tablename__ = "beta"\n    y = Field.Integer()\n'
-    )
+def test_rename_a_table_onto_the_name_of_a_dropped_table_is_refused_with_the_way_out(
+    project: ProjectDir,
+) -> None:
+    alpha = 'class Alpha(Model):\n    __tablename__ = "alpha"\n    x = Field.Integer()\n'
+    beta = 'class Beta(Model):\n    __tablename__ = "beta"\n    y = Field.Integer()\n'
     seed = ["INSERT INTO alpha (x) VALUES (5)", "INSERT INTO beta (y) VALUES (6)"]
-    change = Change(project, before, seed)
-    made = change.make(
+    change = Change(project, alpha + "\n\n" + beta, seed)
+    renamed = (
         'class Beta(Model):\n    __tablename__ = "beta"\n    __renamed_from__ = "alpha"\n'
         "    x = Field.Integer()\n"
     )
-    assert "~ rename table alpha to beta" in made.out
-    change.migrate()
+    made = change.make(renamed)
+    assert "rename of table alpha to beta ignored" in made.err
+    assert "in a migration of its own first" in made.err
+    (project.migrations / CHANGE).unlink()
+    project.model("models", alpha)
+    assert "- drop table beta" in project.ok("make", "migration", "drop_beta").out
+    project.model("models", renamed)
+    made = project.ok("make", "migration", "rename_alpha")
+    assert "~ rename table alpha to beta" in made.out and "ignored" not in made.err
+    project.ok("migrate")
+    assert causes(project) == (0, set())
     assert rows(project, "SELECT x FROM beta") == [(5,)]
+    project.ok("migrate", "--rollback")
+    assert schema_of(project) == change.before
+    assert rows(project, "SELECT x FROM alpha") == [(5,)]
 
 
 def test_down_of_a_nullable_change_tells_the_truth_about_nulls(project: ProjectDir) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -169,6 +168,7 @@ class Evolver:
     def __init__(self, data: st.DataObject, tables: list[Tab]) -> None:
         self.data = data
         self.tables = tables
+        # Tables dropped in this step: a rename onto one of their names is refused.
         self.retired: set[str] = set()
 
     def draw(self, strategy: st.SearchStrategy[Any], label: str) -> Any:
@@ -185,8 +185,8 @@ class Evolver:
     def free_column_name(self, table: Tab, *, renaming: bool = False) -> str | None:
         taken = {c.name for c in table.columns} | {c.origin for c in table.columns}
         if renaming:
-            # Renaming onto a name dropped in the same step ignores the rename hint
-            # (test_changes.py::test_rename_onto_the_name_of_a_dropped_column).
+            # A rename onto a name dropped in the same step is refused (see
+            # test_changes.py::test_rename_onto_the_name_of_a_dropped_column_is_refused_...).
             taken |= table.dropped
         free = [n for n in COLUMN_NAMES if n not in taken]
         return self.pick(free, "column name") if free else None
@@ -431,29 +431,6 @@ def reset(url: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-def schema_at(url: str) -> dict[str, Any]:
-    """The live schema, with PostgreSQL's primary-key names left out: a renamed table
-    keeps its old ``<table>_pkey`` name (see
-    test_changes.py::test_a_renamed_table_keeps_no_trace_of_its_old_name), which this
-    property would otherwise find on every rename followed by a drop."""
-    schema = live_schema(url)
-    if url.startswith("sqlite"):
-        return schema
-    pkey = re.compile(r"\S+_pkey\d*")
-    schema["indexes"] = sorted(
-        (table, pkey.sub("<pkey>", name), pkey.sub("<pkey>", sql))
-        for table, name, sql in schema["indexes"]
-    )
-    schema["constraints"] = sorted(
-        (
-            (table, "<pkey>" if kind == "p" else name, kind, *rest)
-            for table, name, kind, *rest in schema["constraints"]
-        ),
-        key=repr,
-    )
-    return schema
-
-
 def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> None:
     root = folder / "proj"
     (root / "src" / "models").mkdir(parents=True)
@@ -462,7 +439,7 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
         project = str(root)
         tables: list[Tab] = []
         evolver = Evolver(data, tables)
-        snapshots = [schema_at(live)]
+        snapshots = [live_schema(live)]
         for number in range(1, data.draw(st.integers(3, 6), label="steps") + 1):
             note(f"step {number}: {evolver.step() if tables else evolver.add_table(None)}")
             write_models(root, tables)
@@ -471,15 +448,15 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
             if made.path is not None:
                 note(made.path.read_text())
                 schemashift.migrate(project=project)
-                snapshots.append(schema_at(live))
+                snapshots.append(live_schema(live))
             evolver.settle()
             assert schemashift.check(project=project) == []
             reset(zero)
             schemashift.migrate(project=project, database=zero)
-            assert schema_at(zero) == snapshots[-1]
+            assert live_schema(zero) == snapshots[-1]
         for earlier in reversed(snapshots[:-1]):
             schemashift.rollback(project=project, step=1)
-            assert schema_at(live) == earlier
+            assert live_schema(live) == earlier
 
 
 SETTINGS = {
