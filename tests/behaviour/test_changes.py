@@ -1698,3 +1698,54 @@ def test_tables_that_refer_to_each_other_come_and_go_in_one_migration(
         ("ann@example.com",),
         ("bo@example.com",),
     ]
+
+
+# -- names that need quoting -----------------------------------------------------------------
+
+AWKWARD = """
+class Weird(Model):
+    __tablename__ = "user data"
+    __indexes__ = [Index("select", "it's")]
+    sel = Field.Integer(db_column="select", index=True)
+    q = Field.String(max_length=10, db_column="it's")
+    status = Field.Enum(["o'k", "no;pe"], default="o'k")
+"""
+
+
+def test_awkward_names_through_a_rename_an_alter_and_new_indexes(project: ProjectDir) -> None:
+    seed = (
+        """INSERT INTO "user data" ("select", "it's", status) """
+        "VALUES (7, 'a', 'no;pe'), (NULL, NULL, 'o''k')"
+    )
+    change = Change(project, AWKWARD, [seed])
+    after = (
+        AWKWARD.replace('Index("select"', 'Index("from"')
+        .replace(
+            'Field.Integer(db_column="select", index=True)',
+            'Field.BigInteger(db_column="from", renamed_from="select", index=True, '
+            "nullable=False, default=1)",
+        )
+        .replace("max_length=10", "max_length=20")
+        .replace('"no;pe"]', '"no;pe", \'say "x"\']')
+    )
+    made = change.make(after)
+    assert "~ rename column user data.select to from" in made.out
+    change.statements(
+        sqlite=['RENAME COLUMN "select" TO "from"', 'COALESCE("from", 1)'],
+        postgresql=[
+            'RENAME COLUMN "select" TO "from"',
+            'UPDATE "user data" SET "from" = 1 WHERE "from" IS NULL',
+        ],
+    )
+    change.migrate()
+    assert rows(project, 'SELECT "from", "it\'s", status FROM "user data" ORDER BY id') == [
+        (7, "a", "no;pe"),
+        (1, None, "o'k"),
+    ]
+    assert not refused(project, """INSERT INTO "user data" (status) VALUES ('say "x"')""")
+    run_sql(project, """DELETE FROM "user data" WHERE status = 'say "x"'""")
+    change.rollback()
+    assert rows(project, 'SELECT "select", "it\'s", status FROM "user data" ORDER BY id') == [
+        (7, "a", "no;pe"),
+        (1, None, "o'k"),
+    ]
