@@ -132,3 +132,27 @@ def test_rollback_to_an_unapplied_migration(sqlite_project: ProjectDir) -> None:
 def test_make_without_what_is_wrong_usage(sqlite_project: ProjectDir) -> None:
     result = sqlite_project.run("make")
     assert result.code == 2 and "make migration NAME" in result.err
+
+
+def test_dangling_foreign_key_names_the_batch_and_claims_nothing(
+    sqlite_project: ProjectDir,
+) -> None:
+    sqlite_project.model("user", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    sqlite_project.ok("migrate")
+    sqlite_project.model(
+        "user", USER + "\n\nclass Post(Model):\n    author_id = Field.ForeignKey('User')\n"
+    )
+    sqlite_project.ok("make", "migration", "posts")
+    sqlite_project.ok("make", "migration", "orphan", "--empty")
+    path = sqlite_project.migrations / "0003_orphan.py"
+    path.write_text(
+        path.read_text().replace(
+            "    pass\n", '    conn.execute("INSERT INTO posts (author_id) VALUES (42)")\n', 1
+        )
+    )
+    result = sqlite_project.run("migrate")
+    _failed(result, "foreign key", "0002_posts, 0003_orphan")
+    assert "Applied" not in result.out
+    assert db.tracking(sqlite_project.database) == [("0001_initial", 1)]
+    assert "posts" not in db.tables(sqlite_project.database)

@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import (
+    DatabaseError,
     IntegrityError,
     MigrationFailed,
     MigrationFileError,
@@ -277,19 +278,30 @@ def _execute(
                 f"{segment[0].file.name} runs outside the batch transaction (atomic = False)."
             )
         scope = dialect.batch(conn) if atomic or fake else dialect.outside_batch(conn)
-        with scope:
-            recorder.ensure()
-            for mig in segment:
-                index += 1
-                reporter.starting(mig.file.name, direction, total, index)
-                mconn = MigrationConnection(conn, dialect.name)
-                skip = fake or mig.file.name == adopted
-                ms = 0 if skip else _run_one(mig, direction, mconn)
-                if direction == "up":
-                    recorder.record(mig.file.name, batch, mig.checksum, ms)
-                else:
-                    recorder.forget(mig.file.name)
-                reporter.finished(mig.file.name, direction, ms, skip)
+        # Reported once the segment has committed: a migration is not "applied" while a
+        # later one in the same transaction can still roll it back.
+        done: list[tuple[str, int, bool]] = []
+        try:
+            with scope:
+                recorder.ensure()
+                for mig in segment:
+                    index += 1
+                    reporter.starting(mig.file.name, direction, total, index)
+                    mconn = MigrationConnection(conn, dialect.name)
+                    skip = fake or mig.file.name == adopted
+                    ms = 0 if skip else _run_one(mig, direction, mconn)
+                    if direction == "up":
+                        recorder.record(mig.file.name, batch, mig.checksum, ms)
+                    else:
+                        recorder.forget(mig.file.name)
+                    done.append((mig.file.name, ms, skip))
+        except DatabaseError as exc:
+            names = ", ".join(m.file.name for m in segment)
+            raise DatabaseError(
+                f"{exc.message} Migrations in the failed batch: {names}.", exc.details
+            ) from exc
+        for name, ms, skip in done:
+            reporter.finished(name, direction, ms, skip)
 
 
 def _dry_run(
