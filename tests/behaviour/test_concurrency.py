@@ -19,11 +19,13 @@ class User(Model):
 
 SLOW = '''
 import time
+from pathlib import Path
 
 
 def up(conn):
     """Apply changes."""
     conn.execute("CREATE TABLE slow_marker (id INTEGER)")
+    Path(__file__).with_suffix(".started").touch()
     time.sleep(30)
 
 
@@ -73,7 +75,7 @@ def test_second_run_times_out_naming_the_holder(project: ProjectDir) -> None:
     (project.migrations / "0002_slow.py").write_text(SLOW)
     holder = _spawn(project)
     try:
-        _wait_for_marker(holder)
+        _wait_for_marker(project)
         waited = project.run("migrate", "--lock-timeout", "1")
         assert waited.code == 1
         assert "holds the migration lock" in waited.err and str(holder.pid) in waited.err
@@ -89,12 +91,13 @@ def test_second_run_times_out_naming_the_holder(project: ProjectDir) -> None:
     assert [n for n, _ in db.tracking(project.database)] == ["0001_initial", "0002_slow"]
 
 
-def _wait_for_marker(holder: subprocess.Popen[str]) -> None:
-    """Until the holder has applied 0001 and sleeps inside 0002, holding the lock."""
-    assert holder.stdout is not None
-    line = holder.stdout.readline()
-    assert "0001_initial" in line, line
-    time.sleep(0.5)
+def _wait_for_marker(project: ProjectDir) -> None:
+    """Until the holder is inside the slow migration, holding the lock."""
+    marker = project.migrations / "0002_slow.started"
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the holder never reached the slow migration"
+        time.sleep(0.05)
 
 
 def test_lock_file_is_private(sqlite_project: ProjectDir) -> None:
