@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -78,6 +79,28 @@ def machine() -> dict[str, str | int | None]:
         "bench_python": sys.version.split()[0],
         "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def private_cache(folder: Path) -> Path:
+    """Point ``XDG_CACHE_HOME`` of this process and of every command it starts at an
+    emptied ``folder``: what a tool caches there (schemashift's replay cache) stays out of
+    the user's own cache and never carries over from an earlier benchmark run."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
+
+
+def plain_python_env() -> list[str]:
+    """Remove the ``PYTHON*`` variables from the environment every measured command
+    inherits, and return their names. A user's shell does not set them, and they change
+    what is measured: ``PYTHONDONTWRITEBYTECODE`` makes every run compile again what it
+    imports (all of Django's migration files, schemashift's edited modules) and
+    ``PYTHONUNBUFFERED`` turns each line of output into a write of its own."""
+    removed = sorted(name for name in os.environ if name.startswith("PYTHON"))
+    for name in removed:
+        del os.environ[name]
+    return removed
 
 
 def source_revision(repo: Path) -> str:

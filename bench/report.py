@@ -23,7 +23,9 @@ TARGETS = {
     "w2.migrate": 1.3,
     "w2.status": 2.0,
     "w2.make_noop": 3.0,
+    "w2.make_noop_cold": 3.0,
     "w2.check": 3.0,
+    "w2.check_cold": 3.0,
     "w3.migrate": 1.1,
 }
 MEMORY_TARGET = 2.0
@@ -43,8 +45,10 @@ def labels(s: Sizes) -> dict[str, str]:
         "w1.migrate": f"W1: migrate {s.w1_models} models from empty",
         "w2.migrate": f"W2: migrate {s.w2_length:,} migrations from empty",
         "w2.status": f"W2: status, {s.w2_length:,} applied",
-        "w2.make_noop": "W2: make migration, nothing to do",
-        "w2.check": "W2: check (offline), nothing to do",
+        "w2.make_noop": "W2: make migration, nothing to do (cache warm)",
+        "w2.make_noop_cold": "W2: make migration, nothing to do, first run (cache empty)",
+        "w2.check": "W2: check (offline), nothing to do (cache warm)",
+        "w2.check_cold": "W2: check (offline), nothing to do, first run (cache empty)",
         "w2.migrate_noop": "W2: migrate, nothing pending",
         "w3.migrate": f"W3: rebuild a {s.w3_rows:,}-row table",
     }
@@ -237,6 +241,8 @@ def _setting(meta: Mapping[str, Any]) -> str:
         f"SQLite {sqlite}; {m['platform']}, {m['cpus']} CPUs; load average "
         f"{m['load_average']} at the start, {m.get('load_average_at_end')} at the end"
     )
+    if m.get("removed_environment"):
+        parts.append(f"commands run without {m['removed_environment']} (set where the bench ran)")
     return "; ".join(parts) + "."
 
 

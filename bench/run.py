@@ -169,9 +169,15 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str
     mode = "quick" if args.quick else "full"
     work = args.work or BENCH / ".work" / mode
     work.mkdir(parents=True, exist_ok=True)
+    # After the peers' environment is built, so that pip keeps using its own cache.
+    environment.private_cache(work / "xdg-cache")
+    removed = environment.plain_python_env()
+    if removed:
+        print(f"note: measured commands run without {', '.join(removed)}")
     plan = scenarios.Plan(work=work, runs=sizes.runs, warmup=sizes.warmup, progress=print)
     started = datetime.datetime.now(datetime.timezone.utc)
     machine = environment.machine()
+    machine["removed_environment"] = " ".join(removed)
     results = run_all(plan, adapters, sizes, set(args.only.split(",")))
     machine["load_average_at_end"] = environment.machine()["load_average"]
     meta: dict[str, object] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ def _failed(figure: str, tool: str, why: str) -> Result:
 
 
 def _setup(
-    plan: Plan, adapters: Sequence[Adapter], what: str, fn: Callable[[Adapter], None]
+    plan: Plan, adapters: Sequence[Adapter], what: str, fn: Callable[[Adapter], object]
 ) -> list[Adapter]:
     """Run ``fn`` for each adapter; those whose set-up fails are reported and dropped."""
     ready = []
@@ -174,11 +175,22 @@ def _status_job(figure: str, a: Adapter, root: Path, applied: int) -> Job:
     return Job(figure, a.name, a.status(), root, prepare=prepare, verify=check)
 
 
-def _noop_jobs(a: Adapter, root: Path, tables: Sequence[Tab], length: int) -> list[Job]:
+def _noop_jobs(
+    a: Adapter, root: Path, tables: Sequence[Tab], length: int, cold_cache: Path
+) -> list[Job]:
+    """The nothing-to-do commands. ``make`` and ``check`` run twice: with the cache
+    folder of the whole run (``XDG_CACHE_HOME``, warmed before the first run), as on a
+    user's second run, and with ``cold_cache`` emptied before every run, as on a fresh
+    checkout."""
     before = a.migration_files(root)
 
     def prepare() -> None:
         _reset_db(a, root, root / "head.sqlite3")
+
+    def prepare_cold() -> None:
+        shutil.rmtree(cold_cache, ignore_errors=True)
+        cold_cache.mkdir(parents=True)
+        prepare()
 
     def made_nothing(run: Run) -> None:
         run.require_success()
@@ -191,9 +203,13 @@ def _noop_jobs(a: Adapter, root: Path, tables: Sequence[Tab], length: int) -> li
         if a.applied(a.db(root)) != length:
             raise BenchFailure("the applied migrations changed")
 
+    cold = {**os.environ, "XDG_CACHE_HOME": str(cold_cache)}
+    make, check = a.make("noop"), a.check()
     return [
-        Job("w2.make_noop", a.name, a.make("noop"), root, prepare=prepare, verify=made_nothing),
-        Job("w2.check", a.name, a.check(), root, prepare=prepare),
+        Job("w2.make_noop", a.name, make, root, prepare=prepare, verify=made_nothing),
+        Job("w2.make_noop_cold", a.name, make, root, cold, prepare_cold, verify=made_nothing),
+        Job("w2.check", a.name, check, root, prepare=prepare),
+        Job("w2.check_cold", a.name, check, root, env=cold, prepare=prepare_cold),
         Job("w2.migrate_noop", a.name, a.migrate(), root, prepare=prepare, verify=still_head),
     ]
 
@@ -210,8 +226,10 @@ def workload2(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Resu
     )
     at_head = _keep_head(migrated, ready, roots)
     jobs = [_status_job("w2.status", a, roots[a.name], length) for a in at_head]
-    for a in at_head:
-        jobs += _noop_jobs(a, roots[a.name], tables, length)
+    # Untimed, so that the warm figures do not depend on the number of warm-up runs.
+    warm = _setup(plan, at_head, f"w2-{length}-cache", lambda a: a.call(a.check(), roots[a.name]))
+    for a in warm:
+        jobs += _noop_jobs(a, roots[a.name], tables, length, plan.work / "xdg-cache-cold")
     return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
 
 
