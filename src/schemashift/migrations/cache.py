@@ -10,7 +10,6 @@ faster, never answer differently.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ def cache_dir() -> Path:
 
 
 def _cache_file(folder: Path) -> Path:
-    key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:24]
+    key = checksum_of(str(folder.resolve()).encode())[:24]
     return cache_dir() / f"replay-{key}.json"
 
 
