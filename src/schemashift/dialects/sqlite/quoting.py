@@ -49,10 +49,3 @@ def quote(identifier: str) -> str:
 def string_literal(value: str) -> str:
     """``value`` as an SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
-
-
-def python_literal(text: str) -> str:
-    """``text`` as a Python string literal, double-quoted where that reads naturally."""
-    if '"' not in text and "\\" not in text and text.isprintable():
-        return '"' + text + '"'
-    return repr(text)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.sqlite.ddl import create_index, create_table, default_sql
-from schemashift.dialects.sqlite.quoting import python_literal, quote, string_literal
+from schemashift.dialects.sqlite.quoting import quote, string_literal
 from schemashift.dialects.sqlite.types import conversion, is_rowid_alias, placeholder
 from schemashift.diff.operations import (
     AddColumn,
@@ -42,11 +42,11 @@ def rebuild(old: Table, new: Table, operations: Sequence[Operation]) -> list[Ste
         # one's, read when the migration runs.
         Code(
             f"conn.execute({sql_literal(create_table(new, temp))}"
-            f" + conn.table_options({python_literal(old.name)}))"
+            f" + conn.table_options({sql_literal(old.name)}))"
         ),
         Execute(copy_rows(old, new, temp, operations)),
         *carry_sequence(new, temp),
-        Code(f"conn.check_row_count({python_literal(old.name)}, {python_literal(temp)})"),
+        Code(f"conn.check_row_count({sql_literal(old.name)}, {sql_literal(temp)})"),
         Execute(f"DROP TABLE {quote(old.name)}"),
         *swap_in(temp, new.name),
         *(Execute(create_index(new.name, index)) for index in new.indexes),
@@ -108,7 +108,7 @@ def capture_extras(old: Table, new: Table) -> list[Step]:
         clauses.append(f" AND name NOT IN ({', '.join(string_literal(n) for n in modelled)})")
     return [
         Code("saved = conn.execute("),
-        *(Code(f"    {python_literal(clause)}") for clause in clauses),
+        *(Code(f"    {sql_literal(clause)}") for clause in clauses),
         Code(").fetchall()"),
     ]
 
