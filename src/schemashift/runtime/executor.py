@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import (
@@ -318,12 +318,17 @@ def _dry_run(
 
 @contextmanager
 def locked(
-    project: Project, *, dry_run: bool = False, lock_timeout: float | None = None
+    project: Project,
+    *,
+    dry_run: bool = False,
+    lock_timeout: float | None = None,
+    create: bool | None = None,
 ) -> Iterator[DBConnection | None]:
-    """A connection holding the migration lock (None for a dry run on a database that does
-    not exist yet: a dry run creates nothing and takes no lock)."""
+    """A connection holding the migration lock (None for a database that does not exist
+    and may not be created: a dry run creates nothing and takes no lock). ``create``
+    defaults to ``not dry_run``."""
     timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
-    with connection(project, create=not dry_run) as conn:
+    with connection(project, create=not dry_run if create is None else create) as conn:
         if conn is None or dry_run:
             yield conn
             return
@@ -414,39 +419,37 @@ def rollback(
 ) -> RunResult:
     """Roll back the last batch (or ``step`` migrations, or everything after ``to``)."""
     reporter = reporter or Reporter()
-    files = project.files
-    timeout = project.settings.lock_timeout if lock_timeout is None else lock_timeout
     result = RunResult(dry_run=dry_run, fake=fake)
     start = time.perf_counter()
-    with connection(project, create=False) as conn:
+    with locked(project, dry_run=dry_run, lock_timeout=lock_timeout, create=False) as conn:
         if conn is None:
             return result
-        lock = project.dialect.lock(conn, project.url, timeout) if not dry_run else nullcontext()
-        with lock:
-            applied = read_applied(project, conn)
-            if to is not None:
-                _refuse_unapplied_target(to, files, applied)
-            chosen = select_rollback(applied, step=step, to=to)
-            if not chosen:
-                return result
-            by_name = {f.name: f for f in files}
-            if not fake:
-                _refuse_if_tampered(files, chosen)
-            result.batch = chosen[0].batch
-            result.names = [r.name for r in chosen]
-            if fake:
-                migs = [
-                    LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
-                    if r.name in by_name
-                    else _missing(r)
-                    for r in chosen
-                ]
-            else:
-                migs = [load(by_name[r.name]) for r in chosen]
-            if dry_run:
-                result.sql = _dry_run(project, migs, "down", reporter)
-            else:
-                _execute(project, conn, migs, "down", result.batch, fake, reporter)
+        # Listed under the lock, like apply_pending: the holder may have written files.
+        files = list_migrations(project.settings.migrations)
+        applied = read_applied(project, conn)
+        if to is not None:
+            _refuse_unapplied_target(to, files, applied)
+        chosen = select_rollback(applied, step=step, to=to)
+        if not chosen:
+            return result
+        by_name = {f.name: f for f in files}
+        if not fake:
+            _refuse_if_tampered(files, chosen)
+        result.batch = chosen[0].batch
+        result.names = [r.name for r in chosen]
+        if fake:
+            migs = [
+                LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
+                if r.name in by_name
+                else _missing(r)
+                for r in chosen
+            ]
+        else:
+            migs = [load(by_name[r.name]) for r in chosen]
+        if dry_run:
+            result.sql = _dry_run(project, migs, "down", reporter)
+        else:
+            _execute(project, conn, migs, "down", result.batch, fake, reporter)
     result.duration_ms = _ms(start)
     return result
 
@@ -476,25 +479,23 @@ def _missing(record: AppliedRecord) -> LoadedMigration:
     return LoadedMigration(ghost, _noop, _noop, True, record.checksum)
 
 
-def repair(project: Project, *, reporter: Reporter | None = None) -> list[tuple[str, str]]:
+def repair(project: Project) -> list[tuple[str, str]]:
     """Accept the current files: record new checksums of edited applied files and forget
     missing ones. Returns what was repaired."""
-    reporter = reporter or Reporter()
-    files = project.files
-    by_name = {f.name: f for f in files}
-    with connection(project, create=False) as conn:
+    with locked(project, create=False) as conn:
         if conn is None:
             return []
-        with project.dialect.lock(conn, project.url, project.settings.lock_timeout):
-            applied = read_applied(project, conn)
-            problems = integrity_problems(files, applied)
-            if not problems:
-                return []
-            recorder = Recorder(conn, project.dialect)
-            with project.dialect.batch(conn):
-                for name, kind in problems:
-                    if kind == "changed":
-                        recorder.set_checksum(name, by_name[name].checksum())
-                    else:
-                        recorder.forget(name)
-            return problems
+        files = list_migrations(project.settings.migrations)
+        by_name = {f.name: f for f in files}
+        applied = read_applied(project, conn)
+        problems = integrity_problems(files, applied)
+        if not problems:
+            return []
+        recorder = Recorder(conn, project.dialect)
+        with project.dialect.batch(conn):
+            for name, kind in problems:
+                if kind == "changed":
+                    recorder.set_checksum(name, by_name[name].checksum())
+                else:
+                    recorder.forget(name)
+        return problems
