@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.sqlite.ddl import create_index, create_table, default_sql
 from schemashift.dialects.sqlite.quoting import quote, string_literal
-from schemashift.dialects.sqlite.types import conversion, is_rowid_alias, placeholder
+from schemashift.dialects.sqlite.types import copy_expression, is_rowid_alias, placeholder
 from schemashift.diff.operations import (
     AddColumn,
     AlterColumn,
@@ -146,10 +146,7 @@ def source_expression(column: Column, source: Column | None, fill: str | None) -
     for a new column that simply takes its default."""
     if source is None:
         return None if fill is None else default_sql(fill)
-    expression = quote(source.name)
-    target = conversion(source, column)
-    if target is not None:
-        expression = f"CAST({expression} AS {target})"
+    expression = copy_expression(source, column, quote(source.name))
     replacement = fill if fill is not None else column.default
     if source.nullable and not column.nullable and replacement is not None:
         expression = f"COALESCE({expression}, {default_sql(replacement)})"

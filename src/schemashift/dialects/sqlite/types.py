@@ -98,6 +98,13 @@ def conversion(before: Column, after: Column) -> str | None:
     return target
 
 
+def copy_expression(before: Column, after: Column, expression: str) -> str:
+    """The SELECT expression that carries the values of ``expression`` (column ``before``)
+    into column ``after`` when a rebuild copies the rows."""
+    target = conversion(before, after)
+    return expression if target is None else f"CAST({expression} AS {target})"
+
+
 def placeholder(column: Column) -> str:
     """A value for existing rows of a new NOT NULL column that has neither a default nor
     a fill (a dropped column restored by ``down()``): the kind's zero value, or the row
