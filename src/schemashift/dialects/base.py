@@ -145,7 +145,17 @@ class Dialect(ABC):
 
     @abstractmethod
     def tracking_table_sql(self, table: str) -> list[str]:
-        """Statements that create the tracking table (``IF NOT EXISTS``)."""
+        """Statements that create the tracking table (``IF NOT EXISTS``); ``table`` is its
+        SQL name as :meth:`own_table` gives it."""
+
+    def own_table(self, conn: DBConnection, table: str) -> str:
+        """How SQL names ``table``, one of schemashift's own tables, so that it is the one
+        of this connection's schema even when a search path reaches other schemas."""
+        return self.quote(table)
+
+    @abstractmethod
+    def own_table_exists(self, conn: DBConnection, table: str) -> bool:
+        """Whether schemashift's own ``table`` exists (in the connection's schema)."""
 
     @abstractmethod
     def table_names(self, conn: DBConnection) -> set[str]:

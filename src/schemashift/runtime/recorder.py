@@ -49,28 +49,26 @@ class Recorder:
         self.conn = conn
         self.dialect = dialect
         self._p = dialect.placeholder
+        self.table = dialect.own_table(conn, TRACKING_TABLE)
+        self.meta = dialect.own_table(conn, META_TABLE)
 
     def exists(self, table: str = TRACKING_TABLE) -> bool:
         """Whether the tracking table (or ``table``) exists."""
-        if self.dialect.name == "sqlite":
-            sql = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {self._p}"
-            return self.conn.execute(sql, (table,)).fetchone() is not None
-        row = self.conn.execute(f"SELECT to_regclass({self._p})", (table,)).fetchone()
-        return row is not None and row[0] is not None
+        return self.dialect.own_table_exists(self.conn, table)
 
     def ensure(self) -> None:
         """Create the tracking and meta tables if they are missing, recording the layout
         version (inside the batch transaction, so a failed first batch leaves neither)."""
-        for sql in self.dialect.tracking_table_sql(TRACKING_TABLE):
+        for sql in self.dialect.tracking_table_sql(self.table):
             self.conn.execute(sql)
         self.conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+            f"CREATE TABLE IF NOT EXISTS {self.meta} "
             "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
         )
         self.conn.execute(
-            f"INSERT INTO {META_TABLE} (key, value) SELECT 'tracking_version', "
+            f"INSERT INTO {self.meta} (key, value) SELECT 'tracking_version', "
             f"'{TRACKING_VERSION}' WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {META_TABLE} WHERE key = 'tracking_version')"
+            f"(SELECT 1 FROM {self.meta} WHERE key = 'tracking_version')"
         )
 
     def version(self) -> int:
@@ -78,13 +76,13 @@ class Recorder:
         if not self.exists(META_TABLE):
             return 1
         row = self.conn.execute(
-            f"SELECT value FROM {META_TABLE} WHERE key = 'tracking_version'"
+            f"SELECT value FROM {self.meta} WHERE key = 'tracking_version'"
         ).fetchone()
         try:
             return int(row[0]) if row is not None else 1
         except (TypeError, ValueError):
             raise DatabaseError(
-                f"{META_TABLE} holds a tracking_version that is not a number ({row[0]!r}). "
+                f"{self.meta} holds a tracking_version that is not a number ({row[0]!r}). "
                 "Fix that row by hand; nothing was changed."
             ) from None
 
@@ -102,7 +100,7 @@ class Recorder:
             )
         try:
             rows = self.conn.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {TRACKING_TABLE}"
+                f"SELECT {', '.join(COLUMNS)} FROM {self.table}"
             ).fetchall()
         except Exception as exc:
             raise DatabaseError(
@@ -139,17 +137,17 @@ class Recorder:
             now = now.strftime("%Y-%m-%d %H:%M:%S")
         p = self._p
         self.conn.execute(
-            f"INSERT INTO {TRACKING_TABLE} ({', '.join(COLUMNS)}) VALUES ({p}, {p}, {p}, {p}, {p})",
+            f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({p}, {p}, {p}, {p}, {p})",
             (name, batch, now, checksum, duration_ms),
         )
 
     def forget(self, name: str) -> None:
         """Remove the row of a rolled-back (or missing) migration."""
-        self.conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE name = {self._p}", (name,))
+        self.conn.execute(f"DELETE FROM {self.table} WHERE name = {self._p}", (name,))
 
     def set_checksum(self, name: str, checksum: str) -> None:
         """Accept an edited applied file (``migrate --repair``)."""
         p = self._p
         self.conn.execute(
-            f"UPDATE {TRACKING_TABLE} SET checksum = {p} WHERE name = {p}", (checksum, name)
+            f"UPDATE {self.table} SET checksum = {p} WHERE name = {p}", (checksum, name)
         )

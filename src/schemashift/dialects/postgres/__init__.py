@@ -75,10 +75,14 @@ class PostgresDialect(Dialect):
 
     def tracking_table_sql(self, table: str) -> list[str]:
         return [
-            f"CREATE TABLE IF NOT EXISTS {quoting.quote(table)} ("
+            f"CREATE TABLE IF NOT EXISTS {table} ("
             "name TEXT PRIMARY KEY, batch INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL, "
             "checksum TEXT NOT NULL, duration_ms INTEGER NOT NULL)"
         ]
+
+    def own_table_exists(self, conn: DBConnection, table: str) -> bool:
+        row = conn.execute(f"SELECT to_regclass({self.placeholder})", (table,)).fetchone()
+        return row is not None and row[0] is not None
 
     def table_names(self, conn: DBConnection) -> set[str]:
         rows = conn.execute(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from schemashift.dialects.sqlite.quoting import quote
 from schemashift.errors import DatabaseError, LockTimeout
 from schemashift.url import DatabaseURL
 
@@ -183,9 +182,9 @@ def _check_foreign_keys(db: SQLiteConnection) -> None:
 
 
 def tracking_table_sql(table: str) -> list[str]:
-    """CREATE TABLE IF NOT EXISTS for the tracking table."""
+    """CREATE TABLE IF NOT EXISTS for the tracking table (``table``: its SQL name)."""
     return [
-        f"CREATE TABLE IF NOT EXISTS {quote(table)} (\n"
+        f"CREATE TABLE IF NOT EXISTS {table} (\n"
         "    name TEXT PRIMARY KEY NOT NULL,\n"
         "    batch INTEGER NOT NULL,\n"
         "    applied_at TEXT NOT NULL,\n"

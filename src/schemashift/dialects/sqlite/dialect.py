@@ -58,6 +58,10 @@ class SQLiteDialect(Dialect):
     def tracking_table_sql(self, table: str) -> list[str]:
         return connection.tracking_table_sql(table)
 
+    def own_table_exists(self, conn: DBConnection, table: str) -> bool:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        return conn.execute(sql, (table,)).fetchone() is not None
+
     def table_names(self, conn: DBConnection) -> set[str]:
         rows = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
