@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -14,6 +13,7 @@ DEFAULT_DATABASE = "sqlite:///db.sqlite3"
 DEFAULT_MIGRATIONS = "src/migrations"
 DEFAULT_MODELS_DIR = "src/models"
 DEFAULT_LOCK_TIMEOUT = 60.0
+_DIALECTS = ("sqlite", "postgresql", "mysql")
 
 
 class Settings(NamedTuple):
@@ -31,6 +31,12 @@ class Settings(NamedTuple):
     #: Patterns (``fnmatch``) of tables managed outside the models, e.g. by hand-written
     #: migrations; ``check`` does not report them as drift.
     ignore_tables: tuple[str, ...] = ()
+    #: Generate the online (lock-avoiding) forms of PostgreSQL changes.
+    online: bool = False
+    #: ``"safe"``: ``evolve`` applies only changes that take no long lock; ``"any"``.
+    evolve_locks: str = "safe"
+    #: The dialects generated files carry SQL for; empty means the database's own.
+    dialects: tuple[str, ...] = ()
 
 
 def find_root(start: Path) -> Path:
@@ -84,6 +90,20 @@ def load_settings(
         ignore = [ignore]
     if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
         raise ConfigError("[tool.schemashift] ignore_tables must be a list of table patterns.")
+    online = table.get("online", False)
+    if not isinstance(online, bool):
+        raise ConfigError("[tool.schemashift] online must be true or false.")
+    evolve_locks = table.get("evolve_locks", "safe")
+    if evolve_locks not in ("safe", "any"):
+        raise ConfigError('[tool.schemashift] evolve_locks must be "safe" or "any".')
+    dialects = table.get("dialects", [])
+    if isinstance(dialects, str):
+        dialects = [dialects]
+    if not isinstance(dialects, list) or not all(d in _DIALECTS for d in dialects):
+        raise ConfigError(
+            "[tool.schemashift] dialects must be a list of database names among "
+            f"{', '.join(repr(d) for d in _DIALECTS)}."
+        )
     return Settings(
         root=root,
         database=db,
@@ -93,6 +113,9 @@ def load_settings(
         lock_timeout=float(timeout),
         statement_lock_timeout=str(stmt_timeout) if stmt_timeout is not None else None,
         ignore_tables=tuple(ignore),
+        online=online,
+        evolve_locks=evolve_locks,
+        dialects=tuple(dialects),
     )
 
 
@@ -105,50 +128,51 @@ def _str(table: dict[str, Any], key: str) -> str | None:
     return value
 
 
+#: Every key ``[tool.schemashift]`` may hold; anything else is refused, with a guess.
+KNOWN_KEYS = (
+    "database",
+    "models",
+    "migrations",
+    "lock_timeout",
+    "statement_lock_timeout",
+    "ignore_tables",
+    "online",
+    "evolve_locks",
+    "dialects",
+)
+
+
 def _tool_table(pyproject: Path) -> dict[str, Any]:
     if not pyproject.is_file():
         return {}
     text = pyproject.read_text(encoding="utf-8")
-    if "[tool.schemashift]" not in text:
+    if "schemashift" not in text:
         return {}
-    if sys.version_info < (3, 11):
-        return _parse_simple_table(text, "tool.schemashift", pyproject)
-    import tomllib  # type: ignore[import-not-found,unused-ignore]
-
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}.") from exc
-    section = data.get("tool", {}).get("schemashift", {})
+    tool = data.get("tool", {})
+    section = tool.get("schemashift", {}) if isinstance(tool, dict) else {}
     if not isinstance(section, dict):
         raise ConfigError(f"[tool.schemashift] in {pyproject} must be a table.")
+    _refuse_unknown_keys(section, pyproject)
     return section
 
 
-_LINE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=\s*(.+?)\s*$")
+def _refuse_unknown_keys(section: dict[str, Any], pyproject: Path) -> None:
+    import difflib
 
-
-def _parse_simple_table(text: str, name: str, path: Path) -> dict[str, Any]:
-    """Read one flat TOML table of strings, numbers and string lists (Python 3.10 has no
-    tomllib, and the core depends on nothing outside the standard library)."""
-    import ast
-
-    out: dict[str, Any] = {}
-    inside = False
-    for line in text.splitlines():
-        stripped = line.split("#", 1)[0].strip() if '"' not in line else line.strip()
-        if stripped.startswith("["):
-            inside = stripped == f"[{name}]"
+    for key in section:
+        if key in KNOWN_KEYS:
             continue
-        if not inside or not stripped:
-            continue
-        match = _LINE.match(stripped)
-        if not match:
-            raise ConfigError(f"Cannot read line {line!r} of [{name}] in {path}.")
-        key, raw = match.groups()
-        literal = raw.replace("true", "True").replace("false", "False")
-        try:
-            out[key] = ast.literal_eval(literal)
-        except (ValueError, SyntaxError) as exc:
-            raise ConfigError(f"Cannot read {key} in [{name}] of {path}.") from exc
-    return out
+        guess = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
+        hint = f" Did you mean {guess[0]!r}?" if guess else ""
+        raise ConfigError(
+            f"[tool.schemashift] in {pyproject} has an unknown key {key!r}.{hint} "
+            f"Known keys: {', '.join(KNOWN_KEYS)}."
+        )

@@ -1,4 +1,4 @@
-"""Printing: colours on a terminal only (never with NO_COLOR), quiet and verbose."""
+"""Printing: colours on a terminal (NO_COLOR and FORCE_COLOR respected), quiet and verbose."""
 
 from __future__ import annotations
 
@@ -13,9 +13,27 @@ _CODES = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2", "
 
 
 def _wants_colour(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR") is not None or os.environ.get("TERM") == "dumb":
+    # The conventions (no-color.org, force-color.org): a variable counts when it is
+    # present and not empty; NO_COLOR wins over FORCE_COLOR.
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write and flush. A reader that went away (``migrate --status | head -1``) must not
+    turn into an error, nor stop a command half-way: the rest of the output is dropped."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
 
 
 class Output:
@@ -41,8 +59,7 @@ class Output:
 
     def report(self, text: str) -> None:
         """A line of a report on stdout (shown even with --quiet)."""
-        sys.stdout.write(redact(text) + "\n")
-        sys.stdout.flush()
+        _write(sys.stdout, redact(text) + "\n")
 
     def detail(self, text: str) -> None:
         """A line shown only with --verbose."""
@@ -51,16 +68,13 @@ class Output:
 
     def warn(self, text: str) -> None:
         """A warning on stderr."""
-        sys.stderr.write(self.paint("warning: ", "yellow", err=True) + redact(text) + "\n")
-        sys.stderr.flush()
+        _write(sys.stderr, self.paint("warning: ", "yellow", err=True) + redact(text) + "\n")
 
     def error(self, text: str) -> None:
         """An error on stderr: the first line says what failed and what to do."""
         first, _, rest = text.partition("\n")
-        sys.stderr.write(self.paint("error: ", "red", err=True) + redact(first) + "\n")
-        if rest:
-            sys.stderr.write(redact(rest) + "\n")
-        sys.stderr.flush()
+        message = self.paint("error: ", "red", err=True) + redact(first) + "\n"
+        _write(sys.stderr, message + (redact(rest) + "\n" if rest else ""))
 
     def lines(self, texts: Sequence[str]) -> None:
         """Several normal lines."""

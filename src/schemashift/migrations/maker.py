@@ -90,6 +90,7 @@ def make_migration(
     if empty:
         path = write_file(project.settings.migrations, filename, render_empty(name))
         return MakeResult(path)
+    project.refuse_unsupported_generation()
     current, operations, warnings = plan(
         project, renames=renames, rename_tables=rename_tables, ask=ask, fill=fill
     )

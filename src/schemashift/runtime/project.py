@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
+from schemashift.errors import ConfigError
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.url import DatabaseURL, parse_url
 
@@ -31,3 +32,20 @@ class Project:
     def files(self) -> list[MigrationFile]:
         """The migration files, by number (duplicates refused)."""
         return list_migrations(self.settings.migrations)
+
+    def refuse_unsupported_generation(self) -> None:
+        """Refuse settings that would change what ``make migration`` writes but that this
+        version cannot honour yet, rather than ignore them silently."""
+        others = [d for d in self.settings.dialects if d != self.url.dialect]
+        if others:
+            raise ConfigError(
+                f"[tool.schemashift] dialects names {', '.join(others)}, but this version "
+                f"writes SQL for the configured database only ({self.url.dialect}). Remove "
+                "the other names; nothing was written."
+            )
+        if self.settings.online:
+            raise ConfigError(
+                "[tool.schemashift] online = true is not available in this version: "
+                "remove it (the lock notes of make migration name the risky statements). "
+                "Nothing was written."
+            )
