@@ -37,6 +37,8 @@ class Settings(NamedTuple):
     evolve_locks: str = "safe"
     #: The dialects generated files carry SQL for; empty means the database's own.
     dialects: tuple[str, ...] = ()
+    #: Whether ``pyproject.toml`` has a ``[tool.schemashift]`` table.
+    configured: bool = False
 
 
 def find_root(start: Path) -> Path:
@@ -66,7 +68,8 @@ def load_settings(
             raise ConfigError(f"Project folder {project} does not exist. Check --project.")
     else:
         root = find_root(base)
-    table = _tool_table(root / "pyproject.toml")
+    section = _tool_table(root / "pyproject.toml")
+    table = section if section is not None else {}
     db = database or env.get("DATABASE_URL") or _str(table, "database") or DEFAULT_DATABASE
     mig = migrations or _str(table, "migrations") or DEFAULT_MIGRATIONS
     mods: tuple[str, ...] | None = None
@@ -116,6 +119,7 @@ def load_settings(
         online=online,
         evolve_locks=evolve_locks,
         dialects=tuple(dialects),
+        configured=section is not None,
     )
 
 
@@ -142,12 +146,13 @@ KNOWN_KEYS = (
 )
 
 
-def _tool_table(pyproject: Path) -> dict[str, Any]:
+def _tool_table(pyproject: Path) -> dict[str, Any] | None:
+    """``[tool.schemashift]`` of ``pyproject``, or None when there is none."""
     if not pyproject.is_file():
-        return {}
+        return None
     text = pyproject.read_text(encoding="utf-8")
     if "schemashift" not in text:
-        return {}
+        return None
     if sys.version_info >= (3, 11):
         import tomllib
     else:
@@ -157,7 +162,9 @@ def _tool_table(pyproject: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}.") from exc
     tool = data.get("tool", {})
-    section = tool.get("schemashift", {}) if isinstance(tool, dict) else {}
+    section = tool.get("schemashift") if isinstance(tool, dict) else None
+    if section is None:
+        return None
     if not isinstance(section, dict):
         raise ConfigError(f"[tool.schemashift] in {pyproject} must be a table.")
     _refuse_unknown_keys(section, pyproject)

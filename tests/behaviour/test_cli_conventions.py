@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.support import db
 from tests.support.project import ProjectDir
@@ -121,3 +122,47 @@ def test_keys_this_version_cannot_honour_are_refused_by_make(sqlite_project: Pro
         assert sqlite_project.files() == []
     _configure(sqlite_project, 'dialects = ["sqlite"]\nevolve_locks = "any"\n')
     sqlite_project.ok("make", "migration", "initial")
+
+
+def _bare_run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, "-m", "schemashift", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={**env, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def test_a_folder_that_is_no_project_is_refused_before_anything_is_created(
+    tmp_path: Path,
+) -> None:
+    for command in (["migrate"], ["migrate", "--status"], ["check"], ["evolve"]):
+        done = _bare_run(tmp_path, *command)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "No schemashift project in" in done.stderr
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_make_migration_without_any_model_says_so(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.schemashift]\n")
+    done = _bare_run(tmp_path, "make", "migration", "initial")
+    assert done.returncode == 1 and "No models found in" in done.stderr, done.stderr
+    assert not (tmp_path / "db.sqlite3").exists()
+    assert not (tmp_path / "src" / "migrations").exists()
+
+
+def test_model_files_without_a_model_are_refused_until_one_exists(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("users", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    (sqlite_project.migrations / "0001_initial.py").unlink()
+    sqlite_project.migrations.rmdir()
+    sqlite_project.model("users", "")
+    result = sqlite_project.run("make", "migration", "nothing")
+    assert result.code == 1 and "No models found" in result.err
+    sqlite_project.model("users", USER)
+    sqlite_project.ok("make", "migration", "initial")
+    assert sqlite_project.files() == ["0001_initial.py"]

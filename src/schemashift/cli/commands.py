@@ -6,7 +6,8 @@ import argparse
 import importlib
 
 from schemashift.cli.output import Output
-from schemashift.config import load_settings
+from schemashift.config import DEFAULT_MODELS_DIR, load_settings
+from schemashift.errors import ConfigError
 from schemashift.runtime.project import Project
 
 _MODULES = {
@@ -32,5 +33,27 @@ def project_from(args: argparse.Namespace) -> Project:
 def dispatch(args: argparse.Namespace, out: Output) -> int:
     """Run the command named in ``args``; returns the exit code."""
     module = importlib.import_module(_MODULES[args.command])
-    code: int = module.run(args, project_from(args), out)
+    project = project_from(args)
+    if args.command != "make":
+        refuse_empty_folder(project)
+    code: int = module.run(args, project, out)
     return code
+
+
+def refuse_empty_folder(project: Project) -> None:
+    """Refuse to run where nothing says a project lives: no ``[tool.schemashift]``, no
+    models and no migrations folder. Carrying on would report success and create a
+    database file in the wrong folder."""
+    settings = project.settings
+    if (
+        settings.configured
+        or settings.models is not None
+        or settings.migrations.is_dir()
+        or settings.models_dir.is_dir()
+    ):
+        return
+    raise ConfigError(
+        f"No schemashift project in {settings.root}: no [tool.schemashift] in pyproject.toml, "
+        f"no {DEFAULT_MODELS_DIR}/ and no migrations folder. Run the command from the project's "
+        "folder or pass --project DIR; nothing was created."
+    )

@@ -9,7 +9,7 @@ from pathlib import Path
 from schemashift.dialects.base import Comment, Step
 from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
 from schemashift.diff.renames import RenameHints
-from schemashift.errors import ConfigError
+from schemashift.errors import ConfigError, ModelError
 from schemashift.migrations.cache import replay_cached
 from schemashift.migrations.files import check_name, next_number
 from schemashift.migrations.writer import render_empty, render_file, write_file
@@ -39,12 +39,24 @@ def placeholder_fill(table: str, column: str) -> str:
     return "NULL"
 
 
-def target_schema(project: Project) -> tuple[Schema, RenameHints]:
-    """The schema the models declare, and their rename hints."""
+def target_schema(project: Project, *, require: bool = False) -> tuple[Schema, RenameHints]:
+    """The schema the models declare, and their rename hints. With ``require`` (nothing in
+    the history yet), finding no model at all is refused: that is a wrong folder or
+    setting, not a project with nothing to do."""
     from schemashift.discovery import load_models
     from schemashift.schema.from_models import schema_from_models
 
     models = load_models(project.settings)
+    if require and not models:
+        settings = project.settings
+        where = (
+            ", ".join(settings.models) if settings.models is not None else str(settings.models_dir)
+        )
+        raise ModelError(
+            f"No models found in {where}, and the migration files create no table yet. "
+            "Check the models setting (or --models), or run the command in the project's "
+            "folder. No file was written."
+        )
     declared = schema_from_models(
         models, max_identifier_length=project.dialect.max_identifier_length
     )
@@ -58,13 +70,14 @@ def plan(
     rename_tables: Sequence[str] = (),
     ask: Callable[[str], bool] | None = None,
     fill: Callable[[str, str], str | None] | None = None,
+    require_models: bool = False,
 ) -> tuple[Schema, list[Operation], list[str]]:
     """The replayed schema, the operations that bring it to the models, and warnings."""
     from schemashift.diff.differ import diff
     from schemashift.diff.renames import merge_cli_renames
 
     current = replay_cached(project.files)
-    target, hints = target_schema(project)
+    target, hints = target_schema(project, require=require_models and not current.tables)
     hints = merge_cli_renames(hints, renames, rename_tables)
     result = diff(current, target, hints=hints, ask=ask, fill=fill)
     return current, list(result.operations), list(result.warnings)
@@ -92,8 +105,14 @@ def make_migration(
         return MakeResult(path)
     project.refuse_unsupported_generation()
     current, operations, warnings = plan(
-        project, renames=renames, rename_tables=rename_tables, ask=ask, fill=fill
+        project,
+        renames=renames,
+        rename_tables=rename_tables,
+        ask=ask,
+        fill=fill,
+        require_models=True,
     )
+    project.settings.migrations.mkdir(parents=True, exist_ok=True)
     if not operations:
         return MakeResult(None, [], warnings)
     dialect = project.dialect
