@@ -15,6 +15,7 @@ _MODULES = {
     "migrate": "schemashift.cli.migrate",
     "check": "schemashift.cli.check",
     "evolve": "schemashift.cli.evolve",
+    "diagram": "schemashift.cli.diagram",
 }
 
 
@@ -34,7 +35,7 @@ def dispatch(args: argparse.Namespace, out: Output) -> int:
     """Run the command named in ``args``; returns the exit code."""
     module = importlib.import_module(_MODULES[args.command])
     project = project_from(args)
-    if args.command != "make":
+    if args.command not in ("make", "diagram"):
         refuse_empty_folder(project)
     code: int = module.run(args, project, out)
     return code

@@ -16,6 +16,8 @@ EXAMPLES = {
     "schemashift migrate --rollback",
     "check": "example: schemashift check --offline   (in CI, before merging)",
     "evolve": "example: schemashift evolve   (at application start-up)",
+    "diagram": "examples: schemashift diagram > schema.mmd | "
+    "schemashift diagram --format svg > schema.svg",
 }
 
 
@@ -105,6 +107,11 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "apply pending migrations, then additive model changes",
         "Apply pending migrations; then write and apply additive, safe model changes as "
         "NNNN_auto_evolve.py. Destructive changes are refused.",
+    ),
+    "diagram": (
+        "draw the schema as an entity-relationship diagram",
+        "Print the models' schema (or the database's, with --live) as a Mermaid erDiagram, "
+        "as Graphviz DOT, or drawn as SVG/PNG by Graphviz.",
     ),
 }
 
@@ -197,11 +204,24 @@ def _evolve_arguments(evolve: argparse.ArgumentParser) -> None:
     )
 
 
+def _diagram_arguments(diagram: argparse.ArgumentParser) -> None:
+    diagram.add_argument(
+        "--format",
+        choices=("mermaid", "dot", "svg", "png"),
+        default="mermaid",
+        help="mermaid (default; GitHub renders it in Markdown), dot, or svg/png drawn by Graphviz",
+    )
+    diagram.add_argument(
+        "--live", action="store_true", help="draw the configured database instead of the models"
+    )
+
+
 _ARGUMENTS = {
     "make": _make_arguments,
     "migrate": _migrate_arguments,
     "check": _check_arguments,
     "evolve": _evolve_arguments,
+    "diagram": _diagram_arguments,
 }
 _VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}
 

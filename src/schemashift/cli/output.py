@@ -24,12 +24,17 @@ def _wants_colour(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _write(stream: TextIO, text: str) -> None:
+def _write(stream: TextIO, text: str | bytes) -> None:
     """Write and flush. A reader that went away (``migrate --status | head -1``) must not
     turn into an error, nor stop a command half-way: the rest of the output is dropped."""
     try:
-        stream.write(text)
-        stream.flush()
+        if isinstance(text, bytes):
+            stream.flush()
+            stream.buffer.write(text)
+            stream.buffer.flush()
+        else:
+            stream.write(text)
+            stream.flush()
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, stream.fileno())
@@ -60,6 +65,14 @@ class Output:
     def report(self, text: str) -> None:
         """A line of a report on stdout (shown even with --quiet)."""
         _write(sys.stdout, redact(text) + "\n")
+
+    def raw(self, text: str) -> None:
+        """A document on stdout exactly as given (a diagram, a script)."""
+        _write(sys.stdout, text)
+
+    def raw_bytes(self, data: bytes) -> None:
+        """Binary output on stdout (a PNG)."""
+        _write(sys.stdout, data)
 
     def detail(self, text: str) -> None:
         """A line shown only with --verbose."""
