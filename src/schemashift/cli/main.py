@@ -175,6 +175,11 @@ def _migrate_arguments(migrate: argparse.ArgumentParser) -> None:
         help="apply up to and including NAME (rollback: roll back after NAME)",
     )
     migrate.add_argument(
+        "--all",
+        action="store_true",
+        help="with --rollback: roll back every applied migration (as --to 0)",
+    )
+    migrate.add_argument(
         "--fake", action="store_true", help="record (or unrecord) without running any SQL"
     )
     migrate.add_argument(
@@ -314,6 +319,12 @@ def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespa
             parser.error(f"{flag} cannot be used with {mode}")
     if args.step is not None and args.to is not None:
         parser.error("--step and --to cannot be used together")
+    if args.all:
+        if not args.rollback:
+            parser.error("--all goes with --rollback (roll back every applied migration)")
+        if args.step is not None or args.to is not None:
+            parser.error("--all cannot be used with --step or --to")
+        args.to = "0"
 
 
 def run() -> None:

@@ -204,11 +204,17 @@ def select_pending(
     return pending
 
 
+#: ``--rollback --to`` values meaning "before the first migration" (``zero`` as Django).
+ZERO = ("0", "0000", "zero")
+
+
 def select_rollback(
     applied: Sequence[AppliedRecord], *, step: int | None = None, to: str | None = None
 ) -> list[AppliedRecord]:
-    """The applied migrations to roll back, newest first."""
+    """The applied migrations to roll back, newest first (``to`` in :data:`ZERO`: all)."""
     newest_first = sorted(applied, key=lambda r: (r.batch, r.number), reverse=True)
+    if to is not None and to.lower() in ZERO:
+        return newest_first
     if to is not None:
         target = resolve(to, [r.name for r in applied])
         number = next(r.number for r in applied if r.name == target)
@@ -427,7 +433,7 @@ def rollback(
         # Listed under the lock, like apply_pending: the holder may have written files.
         files = list_migrations(project.settings.migrations)
         applied = read_applied(project, conn)
-        if to is not None:
+        if to is not None and to.lower() not in ZERO:
             _refuse_unapplied_target(to, files, applied)
         chosen = select_rollback(applied, step=step, to=to)
         if not chosen:
