@@ -16,6 +16,7 @@ _MODULES = {
     "check": "schemashift.cli.check",
     "evolve": "schemashift.cli.evolve",
     "diagram": "schemashift.cli.diagram",
+    "rebase": "schemashift.cli.rebase",
 }
 
 
@@ -35,7 +36,7 @@ def dispatch(args: argparse.Namespace, out: Output) -> int:
     """Run the command named in ``args``; returns the exit code."""
     module = importlib.import_module(_MODULES[args.command])
     project = project_from(args)
-    if args.command not in ("make", "diagram"):
+    if args.command not in ("make", "diagram", "rebase"):
         refuse_empty_folder(project)
     code: int = module.run(args, project, out)
     return code

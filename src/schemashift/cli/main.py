@@ -16,6 +16,7 @@ EXAMPLES = {
     "schemashift migrate --rollback",
     "check": "example: schemashift check --offline   (in CI, before merging)",
     "evolve": "example: schemashift evolve   (at application start-up)",
+    "rebase": "examples: schemashift rebase   (after a merge) | schemashift rebase 0005_add_bio",
     "diagram": "examples: schemashift diagram > schema.mmd | "
     "schemashift diagram --format svg > schema.svg",
 }
@@ -107,6 +108,12 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "apply pending migrations, then additive model changes",
         "Apply pending migrations; then write and apply additive, safe model changes as "
         "NNNN_auto_evolve.py. Destructive changes are refused.",
+    ),
+    "rebase": (
+        "renumber pending files that share a number after a merge",
+        "Move the named pending migration files (or, from each pair sharing a number, the "
+        "one not applied in the configured database) after the newest other file, once a "
+        "replay shows the merged history still applies.",
     ),
     "diagram": (
         "draw the schema as an entity-relationship diagram",
@@ -209,6 +216,15 @@ def _evolve_arguments(evolve: argparse.ArgumentParser) -> None:
     )
 
 
+def _rebase_arguments(rebase: argparse.ArgumentParser) -> None:
+    rebase.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="pending files to move (default: the unapplied one of each pair sharing a number)",
+    )
+
+
 def _diagram_arguments(diagram: argparse.ArgumentParser) -> None:
     diagram.add_argument(
         "--format",
@@ -226,6 +242,7 @@ _ARGUMENTS = {
     "migrate": _migrate_arguments,
     "check": _check_arguments,
     "evolve": _evolve_arguments,
+    "rebase": _rebase_arguments,
     "diagram": _diagram_arguments,
 }
 _VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}

@@ -53,6 +53,20 @@ def checksum_of(data: bytes) -> str:
 def list_migrations(folder: Path) -> list[MigrationFile]:
     """Every migration file in ``folder``, by number. Refuses duplicate numbers and
     ``.py`` files that look like migrations but are misnamed."""
+    files = scan_migrations(folder)
+    for a, b in itertools.pairwise(files):
+        if a.number == b.number:
+            raise MigrationFileError(
+                f"Two migration files share the number {a.number:04d}: {a.path.name} and "
+                f"{b.path.name}. Renumber one of them with `schemashift rebase` (for example "
+                "after merging branches)."
+            )
+    return files
+
+
+def scan_migrations(folder: Path) -> list[MigrationFile]:
+    """Every migration file in ``folder``, by number then name, duplicate numbers
+    included (``rebase`` is what sorts those out). Misnamed files are refused."""
     if not folder.is_dir():
         return []
     files: list[MigrationFile] = []
@@ -68,12 +82,6 @@ def list_migrations(folder: Path) -> list[MigrationFile]:
             )
         files.append(MigrationFile(fname[:-3], int(match.group(1)), path))
     files.sort(key=lambda f: (f.number, f.name))
-    for a, b in itertools.pairwise(files):
-        if a.number == b.number:
-            raise MigrationFileError(
-                f"Two migration files share the number {a.number:04d}: {a.path.name} and "
-                f"{b.path.name}. Renumber one of them (for example after merging branches)."
-            )
     return files
 
 
