@@ -155,7 +155,9 @@ def test_make_migration_without_any_model_says_so(tmp_path: Path) -> None:
     assert not (tmp_path / "src" / "migrations").exists()
 
 
-def test_model_files_without_a_model_are_refused_until_one_exists(sqlite_project: ProjectDir) -> None:
+def test_model_files_without_a_model_are_refused_until_one_exists(
+    sqlite_project: ProjectDir,
+) -> None:
     sqlite_project.model("users", USER)
     sqlite_project.ok("make", "migration", "initial")
     (sqlite_project.migrations / "0001_initial.py").unlink()
