@@ -103,6 +103,21 @@ def _temporal(kind: str, value: Any) -> str:
     return quote_text(value.isoformat())
 
 
+_NOW = {
+    "datetime": 'SQL("CURRENT_TIMESTAMP")',
+    "date": 'SQL("CURRENT_DATE")',
+    "time": 'SQL("CURRENT_TIME")',
+}
+
+
+def _callable_hint(kind: str) -> str:
+    """Why a function cannot be a default, and the SQL expression that does its job."""
+    base = "is a function, but the default is stored in the database, which cannot call Python"
+    if kind in _NOW:
+        return f"{base}; for the time of each insert use default={_NOW[kind]}"
+    return f"{base}; give a fixed value, or an SQL expression with SQL(...)"
+
+
 def render_default(
     kind: str,
     value: Any,
@@ -114,6 +129,8 @@ def render_default(
     ``value`` is None. Raises :class:`DefaultError` when the value does not suit."""
     if value is None:
         return None
+    if callable(value) and not isinstance(value, SQL):
+        raise DefaultError(_callable_hint(kind))
     if isinstance(value, SQL):
         if not isinstance(value.expression, str) or not value.expression.strip():
             raise DefaultError("SQL(...) needs a non-empty SQL expression")

@@ -69,7 +69,43 @@ class Check:
         return f"Check({self.sql!r}{suffix})"
 
 
-class Field:
+#: Options that only some kinds take, by the constructor that takes them.
+_KIND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "string": ("max_length",),
+    "decimal": ("max_digits", "decimal_places"),
+    "enum": ("values",),
+    "foreignkey": ("model_or_name", "on_delete"),
+}
+
+
+def _unknown(kind: str, names: list[str]) -> TypeError:
+    """A typo in a field option, with the option meant when one is close."""
+    import difflib
+
+    known = (*_KIND_OPTIONS.get(kind, ()), *COMMON_OPTIONS)
+    every = {o for options in _KIND_OPTIONS.values() for o in options} | set(COMMON_OPTIONS)
+    name = names[0]
+    guess = difflib.get_close_matches(name, sorted(every), n=1)
+    hint = f" Did you mean {guess[0]}=...?" if guess else ""
+    return TypeError(
+        f"Field.{_CONSTRUCTOR_NAMES[kind]}() has no option {name!r}.{hint} "
+        f"Its options: {', '.join(known)}"
+    )
+
+
+class _FieldKinds(type):
+    """Makes a misspelled kind (``Field.Strng``) say which kinds there are."""
+
+    def __getattr__(cls, name: str) -> Any:
+        import difflib
+
+        kinds = sorted(_CONSTRUCTOR_NAMES.values())
+        guess = difflib.get_close_matches(name, kinds, n=1, cutoff=0.5)
+        hint = f" Did you mean Field.{guess[0]}?" if guess else ""
+        raise AttributeError(f"Field has no kind {name!r}.{hint} Kinds: {', '.join(kinds)}")
+
+
+class Field(metaclass=_FieldKinds):
     """One column of a model, made with a kind constructor such as ``Field.String()``.
 
     Every kind accepts these keyword options:
@@ -112,7 +148,10 @@ class Field:
         primary_key: bool = False,
         db_column: str | None = None,
         renamed_from: str | None = None,
+        **unknown: Any,
     ) -> None:
+        if unknown:
+            raise _unknown(kind, sorted(unknown))
         self.kind = kind
         self.nullable = nullable
         self.unique = unique

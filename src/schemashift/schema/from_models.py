@@ -70,7 +70,13 @@ class _Declared:
         return self.model.__name__
 
     def at(self, attr: str | None = None) -> str:
-        return f"{self.label}.{attr}" if attr else self.label
+        if not attr:
+            return self.label
+        declaring = next((k for k in self.model.__mro__ if attr in vars(k)), self.model)
+        if declaring is self.model:
+            return f"{self.label}.{attr}"
+        # The fix belongs in the class that declares the field, not in each subclass.
+        return f"{declaring.__name__}.{attr} (inherited by {self.label})"
 
     def fields(self) -> list[tuple[str, decl.Field]]:
         return list(model_fields(self.model).items())
@@ -299,10 +305,11 @@ def _column(d: _Declared, attr: str, f: decl.Field, models: _Models) -> Column:
             info.kind, f.default, max_length=info.max_length, choices=info.choices
         )
     except DefaultError as exc:
+        shown = getattr(f.default, "__qualname__", None) if callable(f.default) else None
         raise _fail(
             where,
-            f"default={f.default!r} does not suit this field: it {exc}. Give a value of "
-            'the field\'s type, or SQL("...") for an SQL expression.',
+            f"default={shown or repr(f.default)} does not suit this field: it {exc}. Give a "
+            'value of the field\'s type, or SQL("...") for an SQL expression.',
         ) from None
     return Column(
         name=d.columns[attr],
