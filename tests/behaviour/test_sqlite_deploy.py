@@ -82,8 +82,16 @@ def _start_round(project: ProjectDir, folder: Path, url: str) -> list[subprocess
             env["SCHEMASHIFT_TEST_FAIL"] = "1"
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", AT_BARRIER, str(folder / "go"), str(folder / f"{i}.ready")]
-                + ["--database", url, "migrate", "--lock-timeout", timeout],
+                [
+                    *(
+                        sys.executable,
+                        "-c",
+                        AT_BARRIER,
+                        str(folder / "go"),
+                        str(folder / f"{i}.ready"),
+                    ),
+                    *("--database", url, "migrate", "--lock-timeout", timeout),
+                ],
                 cwd=project.root,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -113,7 +121,7 @@ def test_synchronized_first_runs_on_a_missing_file(
         path = tmp_path / f"round{round_}.sqlite3"
         url = f"sqlite:///{path}"
         procs = _start_round(sqlite_project, tmp_path / f"round{round_}", url)
-        for role, proc in zip(ROLES, procs):
+        for role, proc in zip(ROLES, procs, strict=True):
             out, err = proc.communicate(timeout=300)
             seen = (round_, role, proc.returncode, out, err)
             for wrong in ("disk I/O error", "unexpectedly", "Traceback", "locked by another"):
