@@ -80,7 +80,7 @@ def verify(db: SQLiteConnection, before: Baseline, warn: Callable[[str], None]) 
         for (kind, name), reason in broken.items():
             warn(
                 f"{kind.capitalize()} {name} was already broken before this batch ({reason}); "
-                f"it was left as it is. Drop or re-create it."
+                "it was left as it is. Drop or re-create it."
             )
     if changed:
         for table in _changed_tables(before.storage, _storage(db)):
@@ -98,27 +98,33 @@ def broken_dependents(db: SQLiteConnection) -> dict[Dependent, str] | None:
     }
     if not objects:
         return {}
-    broken: dict[Dependent, str] = {}
     db.raw.execute("PRAGMA legacy_alter_table = OFF")
     db.raw.execute(f"SAVEPOINT {_SAVEPOINT}")
     try:
-        db.raw.execute(f"CREATE TABLE {_PROBE} (x)")
-        while True:
-            try:
-                db.raw.execute(f"ALTER TABLE {_PROBE} RENAME TO {_PROBE}_renamed")
-                return broken
-            except sqlite3.Error as exc:
-                culprit = _culprit(str(exc), objects - broken.keys())
-                if culprit is None:
-                    return None
-                key, reason = culprit
-                broken[key] = reason
-                # Gone from the savepoint's copy of the schema, so the next probe reaches
-                # the next broken one.
-                db.raw.execute(f"DROP {key[0].upper()} {quote(key[1])}")
+        return _probe(db, objects)
+    except sqlite3.Error:
+        return None
     finally:
         db.raw.execute(f"ROLLBACK TO {_SAVEPOINT}")
         db.raw.execute(f"RELEASE {_SAVEPOINT}")
+
+
+def _probe(db: SQLiteConnection, objects: set[Dependent]) -> dict[Dependent, str] | None:
+    """Rename a scratch table until SQLite finds nothing broken, dropping (inside the
+    caller's savepoint) each view or trigger it names, so that every one is found."""
+    broken: dict[Dependent, str] = {}
+    db.raw.execute(f"CREATE TABLE {_PROBE} (x)")
+    while True:
+        try:
+            db.raw.execute(f"ALTER TABLE {_PROBE} RENAME TO {_PROBE}_renamed")
+            return broken
+        except sqlite3.Error as exc:
+            culprit = _culprit(str(exc), objects - broken.keys())
+            if culprit is None:
+                return None
+            key, reason = culprit
+            broken[key] = reason
+            db.raw.execute(f"DROP {key[0].upper()} {quote(key[1])}")
 
 
 def _culprit(message: str, candidates: set[Dependent]) -> tuple[Dependent, str] | None:
