@@ -7,7 +7,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -111,8 +111,9 @@ def database_exists(url: DatabaseURL) -> bool:
 
 def connect(url: DatabaseURL, *, create: bool = True) -> SQLiteConnection:
     """Open the database of ``url``; create its file (mode 0600) only if ``create``. The
-    busy timeout is set before the first query, so even opening waits for a connection
-    that holds the database exclusively."""
+    busy timeout (``?timeout=`` in the URL) is set as the connection opens, before any
+    query; opening reads only the file's header, so it never waits for another
+    connection."""
     path = str(url.path)
     timeout = busy_timeout(url)
     if path == MEMORY:
@@ -242,12 +243,11 @@ def remove_created(conn: Any) -> None:
         os.close(fd)
         return
     try:
-        info = path.stat()
-        unused = not any(Path(conn.path + s).exists() for s in _SIDECARS)
-        if (info.st_dev, info.st_ino) == conn.created and info.st_size == 0 and unused:
-            path.unlink()
-    except OSError:
-        pass
+        with suppress(OSError):
+            info = path.stat()
+            unused = not any(Path(conn.path + s).exists() for s in _SIDECARS)
+            if (info.st_dev, info.st_ino) == conn.created and info.st_size == 0 and unused:
+                path.unlink()
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
