@@ -58,17 +58,18 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
                 f"SQLite URL {redact(raw)!r} needs three slashes: sqlite:///relative.db or "
                 "sqlite:////absolute/path.db."
             )
-        target = rest[1:]
+        target, _, params = rest[1:].partition("?")
+        query = _sqlite_query(raw, params)
         if target in (":memory:", ""):
             if target == "":
                 raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
-            return DatabaseURL("sqlite", raw, path=":memory:")
+            return DatabaseURL("sqlite", raw, path=":memory:", query=query)
         from urllib.parse import unquote
 
         path = Path(unquote(target))
         if not path.is_absolute():
             path = root / path
-        return DatabaseURL("sqlite", raw, path=str(path))
+        return DatabaseURL("sqlite", raw, path=str(path), query=query)
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -96,6 +97,29 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
         f"Unknown database URL scheme {scheme!r} in {redact(raw)!r}. schemashift supports "
         "sqlite:/// and postgresql:// URLs."
     )
+
+
+def _sqlite_query(raw: str, params: str) -> tuple[tuple[str, str], ...]:
+    """The parameters of an SQLite URL: only ``timeout`` (seconds, how long a statement
+    waits for another connection's lock)."""
+    from urllib.parse import parse_qsl
+
+    query = tuple(parse_qsl(params, keep_blank_values=True))
+    for key, value in query:
+        if key != "timeout":
+            raise ConfigError(
+                f"SQLite URL {redact(raw)!r} has an unknown parameter {key!r}; the only one "
+                "is timeout=SECONDS (how long to wait for another connection's lock)."
+            )
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):
+            raise ConfigError(
+                f"SQLite URL {redact(raw)!r}: timeout must be a number of seconds, 0 or more."
+            )
+    return query
 
 
 def libpq_params(url: DatabaseURL) -> dict[str, str]:

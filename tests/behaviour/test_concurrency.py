@@ -105,7 +105,13 @@ def test_lock_file_is_private(sqlite_project: ProjectDir) -> None:
     sqlite_project.ok("make", "migration", "initial")
     sqlite_project.ok("migrate")
     path = Path(sqlite_project.database.removeprefix("sqlite:///"))
-    assert path.stat().st_mode & 0o077 == 0
+    lock_file = Path(f"{path}.schemashift-lock")
+    for made in (path, lock_file):
+        assert made.stat().st_mode & 0o077 == 0, oct(made.stat().st_mode)
+    # Also when the lock file is made by a run whose database is already there.
+    lock_file.unlink()
+    sqlite_project.ok("migrate")
+    assert lock_file.stat().st_mode & 0o077 == 0, oct(lock_file.stat().st_mode)
 
 
 def test_several_processes_evolving_at_once(project: ProjectDir) -> None:

@@ -28,13 +28,21 @@ class Account(Model):
     note = Field.Text()
 """
 
+# Writes a marker once the batch transaction holds its first row, so that the test
+# kills the run inside the open transaction rather than while the interpreter starts.
 FILL = '''
+import os
+from pathlib import Path
+
+
 def up(conn):
     """Apply changes."""
     p = "?" if conn.dialect == "sqlite" else "%s"
     for i in range(4000):
         conn.execute(f"INSERT INTO accounts (email, score, note) VALUES ({p}, {p}, {p})",
                      (f"user{i}@example.com", i, None if i % 3 else f"note {i}"))
+        if i == 0 and os.environ.get("SCHEMASHIFT_TEST_MARKER"):
+            Path(os.environ["SCHEMASHIFT_TEST_MARKER"]).touch()
 
 
 def down(conn):
@@ -81,8 +89,12 @@ def _prepare(project: ProjectDir) -> None:
     project.ok("make", "migration", "index_and_audit")
 
 
-def _migrate(project: ProjectDir, url: str, *args: str) -> subprocess.Popen[str]:
+def _migrate(
+    project: ProjectDir, url: str, *args: str, marker: Path | None = None
+) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1"}
+    if marker is not None:
+        env["SCHEMASHIFT_TEST_MARKER"] = str(marker)
     return subprocess.Popen(
         [sys.executable, "-m", "schemashift", "migrate", "--database", url, *args],
         cwd=project.root,
@@ -105,9 +117,12 @@ def test_sigkill_mid_batch(tmp_path: Path, dialect: str) -> None:
     with _database(dialect, tmp_path, "reference") as reference:
         project.ok("--database", reference, "migrate", "--to", "0001")
         before = db.snapshot(reference)
+        marker = tmp_path / "reference.marker"
+        reference_run = _migrate(project, reference, marker=marker)
+        _wait_for(marker, reference_run)
         start = time.perf_counter()
-        assert _migrate(project, reference).wait() == 0
-        full_run = time.perf_counter() - start
+        assert reference_run.wait() == 0
+        rest_of_run = time.perf_counter() - start
         after = db.snapshot(reference)
         after_no_ids = db.snapshot(reference, ignore_ids=dialect == "postgresql")
     assert before != after
@@ -117,8 +132,10 @@ def test_sigkill_mid_batch(tmp_path: Path, dialect: str) -> None:
     for seed in range(SEEDS):
         with _database(dialect, tmp_path, f"seed{seed}") as url:
             project.ok("--database", url, "migrate", "--to", "0001")
-            proc = _migrate(project, url)
-            time.sleep(rng.uniform(0.0, full_run * 1.1))
+            marker = tmp_path / f"seed{seed}.marker"
+            proc = _migrate(project, url, marker=marker)
+            _wait_for(marker, proc)
+            time.sleep(rng.uniform(0.0, rest_of_run * 1.1))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             state = db.snapshot(url)
@@ -137,3 +154,12 @@ def test_sigkill_mid_batch(tmp_path: Path, dialect: str) -> None:
                 f"seed {seed}: re-run differs from a clean run"
             )
     assert outcomes["before"] > 0, outcomes
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen[str]) -> None:
+    """Until the run is inside its batch transaction (the data migration wrote ``marker``)."""
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert proc.poll() is None, f"the run ended before the marker: {proc.communicate()}"
+        assert time.monotonic() < deadline, "the run never reached the data migration"
+        time.sleep(0.005)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.support import db
+from tests.support import db, unprivileged
 from tests.support.project import ProjectDir
 
 USER = """
@@ -79,12 +77,17 @@ def test_unreadable_database_path(sqlite_project: ProjectDir, tmp_path: object) 
     _failed(result, "/no/such/folder")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_permission_denied_database(sqlite_project: ProjectDir) -> None:
-    target = sqlite_project.root / "locked.db"
-    target.write_bytes(b"")
-    target.chmod(0)
-    _failed(sqlite_project.run("migrate", "--database", "sqlite:///locked.db"))
+def test_permission_denied_database() -> None:
+    with unprivileged.folder() as folder:
+        project = ProjectDir(folder / "proj", "sqlite:///locked.db")
+        project.model("user", USER)
+        project.ok("make", "migration", "initial")
+        target = project.root / "locked.db"
+        target.write_bytes(b"")
+        unprivileged.hand_over(folder)
+        target.chmod(0)
+        result = unprivileged.run(project.root, "-m", "schemashift", "migrate")
+        _failed(result, "Cannot open SQLite database", "locked.db")
 
 
 def test_model_file_that_fails_to_import(sqlite_project: ProjectDir) -> None:

@@ -46,6 +46,7 @@ from schemashift.migrations.body import render_body
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 from schemashift.url import DatabaseURL, parse_url
+from tests.support import unprivileged
 
 ROWS = 10_000
 ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
@@ -677,13 +678,22 @@ def test_connect_explains_unusable_paths(tmp_path: Path, name: str, message: str
     assert "\n" not in str(caught.value)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anything")
-def test_connect_refuses_a_read_only_file(tmp_path: Path) -> None:
-    url = database_url(tmp_path, "ro.sqlite3")
-    DIALECT.connect(url).close()
-    os.chmod(tmp_path / "ro.sqlite3", 0o400)
-    with pytest.raises(DatabaseError, match="not writable"):
-        DIALECT.connect(url)
+def test_connect_refuses_a_read_only_file() -> None:
+    with unprivileged.folder() as folder:
+        DIALECT.connect(database_url(folder, "ro.sqlite3")).close()
+        unprivileged.hand_over(folder)
+        os.chmod(folder / "ro.sqlite3", 0o400)
+        opened = unprivileged.run(folder, "-c", OPEN_RO)
+    assert opened.code == 1 and "DatabaseError" in opened.err, opened
+    assert "ro.sqlite3 is not writable" in opened.err
+
+
+OPEN_RO = (
+    "from pathlib import Path\n"
+    "from schemashift.dialects.sqlite import DIALECT\n"
+    "from schemashift.url import parse_url\n"
+    "DIALECT.connect(parse_url('sqlite:///ro.sqlite3', Path.cwd()))\n"
+)
 
 
 def test_memory_database(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -173,3 +173,16 @@ class Dialect(ABC):
         example ``string`` and ``text`` are both ``TEXT`` on SQLite), so that
         ``comparable(replayed) == introspect(conn)`` exactly when the live database
         matches the migration files."""
+
+    def remove_created(self, conn: DBConnection) -> None:
+        """After a run on ``conn`` (closed by now) failed, remove the database that
+        :meth:`connect` created for it, so that a mistake leaves the disk as it was. Never
+        anything this process did not create, and nothing another run is about to use.
+        By default there is nothing to remove: the database was there before."""
+        return None
+
+    def send_warnings(self, conn: DBConnection, warn: Callable[[str], None]) -> None:
+        """Have batches on ``conn`` pass to ``warn`` what the user should know but what
+        does not stop them (SQLite: rows whose foreign key already pointed at no row
+        before the batch). By default a batch has nothing of the kind to say."""
+        return None

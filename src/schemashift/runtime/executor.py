@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -111,10 +111,11 @@ def status_rows(
 
 @contextmanager
 def connection(project: Project, *, create: bool) -> Iterator[DBConnection | None]:
-    """A connection, or None when the database does not exist and must not be created."""
+    """A connection, or None when the database does not exist and must not be created.
+    After a failure, the dialect removes a database that this connection created (and
+    nothing else)."""
     dialect = project.dialect
-    existed = dialect.database_exists(project.url)
-    if not create and not existed:
+    if not create and not dialect.database_exists(project.url):
         yield None
         return
     conn = dialect.connect(project.url, create=create)
@@ -126,23 +127,10 @@ def connection(project: Project, *, create: bool) -> Iterator[DBConnection | Non
         yield conn
     except BaseException:
         conn.close()
-        if not existed:
-            _remove_created(project)
+        dialect.remove_created(conn)
         raise
     else:
         conn.close()
-
-
-def _remove_created(project: Project) -> None:
-    """A run that failed on a SQLite file it created removes the file again, so that a
-    mistake leaves the disk as it was."""
-    path = project.url.path
-    if project.url.dialect != "sqlite" or path is None or path == ":memory:":
-        return
-    from pathlib import Path
-
-    for suffix in ("", "-journal", "-wal", "-shm", ".schemashift-lock"):
-        Path(path + suffix).unlink(missing_ok=True)
 
 
 def status(project: Project) -> list[StatusRow]:
@@ -390,9 +378,20 @@ def apply_pending(
                     f"The tables of {adopted} already exist exactly as it declares them: "
                     "recording it as applied without running it."
                 )
+        project.dialect.send_warnings(conn, _warner(result, reporter))
         _execute(project, conn, migs, "up", result.batch, fake, reporter, adopted)
     result.duration_ms = _ms(start)
     return result
+
+
+def _warner(result: RunResult, reporter: Reporter) -> Callable[[str], None]:
+    """Where a batch's warnings go: the run's result and the reporter."""
+
+    def warn(message: str) -> None:
+        result.warnings.append(message)
+        reporter.warn(message)
+
+    return warn
 
 
 def migrate(
@@ -455,6 +454,7 @@ def rollback(
         if dry_run:
             result.sql = _dry_run(project, migs, "down", reporter)
         else:
+            project.dialect.send_warnings(conn, _warner(result, reporter))
             _execute(project, conn, migs, "down", result.batch, fake, reporter)
     result.duration_ms = _ms(start)
     return result

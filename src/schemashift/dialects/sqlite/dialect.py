@@ -3,7 +3,7 @@ to the modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
@@ -53,7 +53,7 @@ class SQLiteDialect(Dialect):
     def lock(
         self, conn: DBConnection, url: DatabaseURL, timeout: float
     ) -> AbstractContextManager[None]:
-        return connection.lock(url, timeout)
+        return connection.lock(conn, url, timeout)
 
     def tracking_table_sql(self, table: str) -> list[str]:
         return connection.tracking_table_sql(table)
@@ -78,3 +78,10 @@ class SQLiteDialect(Dialect):
         from schemashift.dialects.sqlite import introspect
 
         return introspect.comparable(schema)
+
+    def remove_created(self, conn: DBConnection) -> None:
+        connection.remove_created(conn)
+
+    def send_warnings(self, conn: DBConnection, warn: Callable[[str], None]) -> None:
+        if isinstance(conn, connection.SQLiteConnection):
+            conn.warn = warn
