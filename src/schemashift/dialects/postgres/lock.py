@@ -71,10 +71,10 @@ def lock_key(schema: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def application_name(command: str | None = None) -> str:
-    """The tag a lock connection carries, so a waiting run can name the holder."""
-    name = command or "schemashift"
-    return f"{name} pid={os.getpid()} host={socket.gethostname()}"[:63]
+def application_name(run: str | None = None) -> str:
+    """The tag a lock connection carries, so a waiting run can name the holder: ``run``
+    (``schemashift migrate``) with this process's pid and host."""
+    return f"{run or 'schemashift'} pid={os.getpid()} host={socket.gethostname()}"[:63]
 
 
 @contextmanager
@@ -82,11 +82,11 @@ def advisory_lock(
     connect: Callable[[str], PostgresConnection],
     timeout: float,
     database: str,
-    command: str | None = None,
+    run: str | None = None,
 ) -> Iterator[None]:
     """Hold the migration lock of the connection's current schema on a new connection
     (``connect(application_name)``), polling every 0.1 s for up to ``timeout`` seconds."""
-    conn = connect(application_name(command))
+    conn = connect(application_name(run))
     try:
         key = lock_key(conn.current_schema())
         _acquire(conn, key, timeout, f"schema {conn.current_schema()} in database {database}")
