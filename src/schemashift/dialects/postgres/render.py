@@ -458,15 +458,14 @@ def render_concurrently(operations: Sequence[ops.Operation]) -> list[Step]:
 def _drop_invalid(index: str) -> list[Step]:
     """Drop index ``index`` of the current schema if it is INVALID: what a failed
     ``CREATE INDEX CONCURRENTLY`` leaves behind, and ``IF NOT EXISTS`` would keep."""
-    check = (
-        "SELECT 1 FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
-        "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-        f"WHERE n.nspname = current_schema() AND c.relname = {string_literal(index)} "
-        "AND NOT i.indisvalid"
-    )
+    check = "SELECT 1 FROM pg_index WHERE NOT indisvalid AND indexrelid = "
+    regclass = f"to_regclass(quote_ident(current_schema()) || {string_literal('.' + quote(index))})"
     drop = f"DROP INDEX CONCURRENTLY IF EXISTS {quote(index)}"
     return [
         Comment("A failed earlier run leaves an INVALID index behind: build it afresh."),
-        Code(f"if conn.execute({sql_literal(check)}).fetchone():"),
+        Code("if conn.execute("),
+        Code(f"    {sql_literal(check)}"),
+        Code(f"    {sql_literal(regclass)}"),
+        Code(").fetchone():"),
         Code(f"    conn.execute({sql_literal(drop)})"),
     ]
