@@ -25,6 +25,9 @@ class DatabaseURL(NamedTuple):
     port: int | None = None
     database: str | None = None
     query: tuple[tuple[str, str], ...] = ()
+    #: PostgreSQL: the ``application_name`` its connections carry unless the URL (or
+    #: ``PGAPPNAME``) gives its own, such as ``schemashift migrate``.
+    application_name: str | None = None
 
     def redacted(self) -> str:
         """The URL as it may be printed: passwords replaced by ``***``."""

@@ -55,8 +55,8 @@ def test_concurrent_index_while_another_migrate_waits(pg_project: ProjectDir) ->
     made = project.ok("make", "migration", "index_email", "--concurrently")
     text = project.read("0003_index_email.py")
     assert "atomic = False" in text
-    assert "CREATE INDEX CONCURRENTLY idx_users_email ON users (email)" in text
-    assert "DROP INDEX CONCURRENTLY idx_users_email" in text
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_email ON users (email)" in text
+    assert "DROP INDEX CONCURRENTLY IF EXISTS idx_users_email" in text
     assert "+ add index idx_users_email" in made.out
 
     env = {**os.environ, "NO_COLOR": "1"}

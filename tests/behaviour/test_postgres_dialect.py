@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -443,6 +444,81 @@ def test_a_killed_holder_releases_the_lock(conn: DBConnection, pg_url: DatabaseU
         if holder.poll() is None:
             holder.kill()
             holder.wait()
+
+
+# --- one schema per tenant ---------------------------------------------------------------
+
+
+def on_path(url: DatabaseURL, search_path: str) -> DatabaseURL:
+    """``url`` whose connections start with ``search_path``."""
+    options = quote(f"-csearch_path={search_path}", safe="")
+    return parse_url(f"{url.raw}?options={options}", Path("/"))
+
+
+def test_a_tenant_schema_sees_only_itself(conn: DBConnection, pg_url: DatabaseURL) -> None:
+    seed(conn)
+    for sql in DIALECT.tracking_table_sql(DIALECT.own_table(conn, "_schemashift_migrations")):
+        conn.execute(sql)
+    conn.execute('CREATE SCHEMA "Tenant A"')
+    tenant = DIALECT.connect(on_path(pg_url, r'"Tenant\ A",public'))
+    try:
+        assert DIALECT.own_table(tenant, "_schemashift_migrations") == (
+            '"Tenant A"._schemashift_migrations'
+        )
+        assert not DIALECT.own_table_exists(tenant, "_schemashift_migrations")
+        assert DIALECT.own_table_exists(conn, "_schemashift_migrations")
+        assert DIALECT.table_names(tenant) == set()
+        assert DIALECT.introspect(tenant) == Schema()
+        migrate(tenant, [CreateTable(USERS)], Schema())
+        assert DIALECT.introspect(tenant) == DIALECT.comparable(Schema.of([USERS]))
+        assert DIALECT.introspect(conn) == DIALECT.comparable(BEFORE)
+        # A search_path changed later does not move the history elsewhere.
+        tenant.execute("SET search_path TO public")
+        assert DIALECT.own_table(tenant, "_schemashift_migrations").startswith('"Tenant A".')
+    finally:
+        tenant.close()
+
+
+def test_each_schema_has_its_own_migration_lock(conn: DBConnection, pg_url: DatabaseURL) -> None:
+    conn.execute("CREATE SCHEMA tenant1")
+    tenant_url = on_path(pg_url, "tenant1,public")
+    with DIALECT.lock(conn, pg_url, 5):
+        with DIALECT.lock(conn, tenant_url, 0):
+            with pytest.raises(LockTimeout) as caught, DIALECT.lock(conn, tenant_url, 0.2):
+                pass
+            assert "schema tenant1 in database" in str(caught.value)
+        with pytest.raises(LockTimeout) as caught, DIALECT.lock(conn, pg_url, 0.2):
+            pass
+        assert "schema public in database" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("search_path", "missing"),
+    [("tenant9,public", "tenant9"), (r'"Tenant\ 9",public', "Tenant 9"), ('"$user"', None)],
+)
+def test_a_search_path_whose_schema_is_missing_is_refused(
+    conn: DBConnection, pg_url: DatabaseURL, search_path: str, missing: str | None
+) -> None:
+    if missing is None:
+        conn.execute("DROP SCHEMA public CASCADE")
+    tenant = DIALECT.connect(on_path(pg_url, search_path))
+    try:
+        with pytest.raises(DatabaseError) as caught:
+            DIALECT.own_table(tenant, "_schemashift_migrations")
+        assert (missing or "search_path") in str(caught.value)
+        assert "nothing was changed" in str(caught.value)
+    finally:
+        tenant.close()
+
+
+def test_a_schema_named_after_the_user_comes_first(conn: DBConnection, pg_url: DatabaseURL) -> None:
+    user = conn.execute("SELECT current_user").fetchone()[0]
+    conn.execute(f'CREATE SCHEMA "{user}"')
+    other = DIALECT.connect(pg_url)
+    try:
+        assert DIALECT.own_table(other, "t") == f"{DIALECT.quote(user)}.t"
+    finally:
+        other.close()
 
 
 # --- hypothesis: any defaults, any single column change --------------------------------

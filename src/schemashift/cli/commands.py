@@ -29,7 +29,10 @@ def project_from(args: argparse.Namespace) -> Project:
         models=args.models,
         lock_timeout=getattr(args, "lock_timeout", None),
     )
-    return Project(settings)
+    project = Project(settings)
+    # Lets a DBA tell schemashift's sessions (and a killed run's leftovers) apart.
+    project.url = project.url._replace(application_name=f"schemashift {args.command}")
+    return project
 
 
 def dispatch(args: argparse.Namespace, out: Output) -> int:

@@ -63,6 +63,11 @@ class PostgresDialect(Dialect):
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
         return _batch(conn, getattr(conn, "lock_timeout", self.lock_timeout))
 
+    def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        """No transaction, but the batches' ``lock_timeout`` all the same: an ``ALTER``
+        outside a transaction queues the application's queries behind it just as well."""
+        return _outside_batch(conn, getattr(conn, "lock_timeout", self.lock_timeout))
+
     def lock(
         self, conn: DBConnection, url: DatabaseURL, timeout: float
     ) -> AbstractContextManager[None]:
@@ -71,7 +76,8 @@ class PostgresDialect(Dialect):
                 url, lock_timeout=None, application_name=application_name
             )
 
-        return lock.advisory_lock(open_tagged, timeout, url.database or "(default)")
+        database = url.database or "(default)"
+        return lock.advisory_lock(open_tagged, timeout, database, url.application_name)
 
     def tracking_table_sql(self, table: str) -> list[str]:
         return [
@@ -80,14 +86,21 @@ class PostgresDialect(Dialect):
             "checksum TEXT NOT NULL, duration_ms INTEGER NOT NULL)"
         ]
 
+    def own_table(self, conn: DBConnection, table: str) -> str:
+        """``schema.table`` in the connection's current schema: a name found through the
+        search path would be another tenant's (``public``'s) table once that one exists."""
+        return f"{quoting.quote(connection.current_schema(conn))}.{quoting.quote(table)}"
+
     def own_table_exists(self, conn: DBConnection, table: str) -> bool:
-        row = conn.execute(f"SELECT to_regclass({self.placeholder})", (table,)).fetchone()
+        name = self.own_table(conn, table)
+        row = conn.execute(f"SELECT to_regclass({self.placeholder})", (name,)).fetchone()
         return row is not None and row[0] is not None
 
     def table_names(self, conn: DBConnection) -> set[str]:
         rows = conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND tablename NOT LIKE '!_schemashift%' ESCAPE '!'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s "
+            "AND tablename NOT LIKE '!_schemashift%%' ESCAPE '!'",
+            (connection.current_schema(conn),),
         ).fetchall()
         return {row[0] for row in rows}
 
@@ -96,6 +109,18 @@ class PostgresDialect(Dialect):
 
     def comparable(self, schema: Schema) -> Schema:
         return introspect.comparable(schema)
+
+
+@contextmanager
+def _outside_batch(conn: DBConnection, lock_timeout: str | None) -> Iterator[None]:
+    if lock_timeout:
+        conn.execute("SELECT set_config('lock_timeout', %s, false)", (lock_timeout,))
+    try:
+        yield
+    finally:
+        # Back to the session's own setting; a connection that is gone needs nothing.
+        with suppress(DatabaseError):
+            conn.execute("RESET lock_timeout")
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemashift.dialects.base import DBConnection
+from schemashift.dialects.postgres.connection import current_schema
 from schemashift.dialects.postgres.defaults import canonical_default, string_value
 from schemashift.dialects.postgres.names import enum_check_name
 from schemashift.dialects.postgres.types import column_from_type
@@ -30,13 +31,13 @@ _ON_DELETE = {
     "d": "SET DEFAULT",
 }
 
-# The tables of the schema first on the search path; partitions belong to their parent.
+# The tables of one schema (the parameter); partitions belong to their parent.
 _TABLES = """
 WITH tables AS (
     SELECT c.oid, c.relname
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 )
 """
 
@@ -106,23 +107,25 @@ class _TableParts:
 
 
 def introspect(conn: DBConnection, exclude: Sequence[str] = ()) -> Schema:
-    """The tables of the current schema, in the form :func:`comparable` gives."""
+    """The tables of the connection's current schema (and only those, whatever else the
+    search path reaches), in the form :func:`comparable` gives."""
     skipped = set(exclude)
+    schema = (current_schema(conn),)
 
     def wanted(name: str) -> bool:
         return not name.startswith(INTERNAL_PREFIX) and name not in skipped
 
     parts: dict[str, _TableParts] = {}
-    for row in conn.execute(_COLUMNS).fetchall():
+    for row in conn.execute(_COLUMNS, schema).fetchall():
         table, attnum, name = row[0], row[1], row[2]
         if wanted(table):
             entry = parts.setdefault(table, _TableParts())
             entry.attnames[attnum] = name
             entry.columns.append(_column(row))
-    for row in conn.execute(_CONSTRAINTS).fetchall():
+    for row in conn.execute(_CONSTRAINTS, schema).fetchall():
         if row[0] in parts:
             _constraint(parts[row[0]], row)
-    for row in conn.execute(_INDEXES).fetchall():
+    for row in conn.execute(_INDEXES, schema).fetchall():
         if row[0] in parts:
             _index(parts[row[0]], row)
     return Schema.of(

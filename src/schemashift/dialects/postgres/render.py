@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
 from schemashift.dialects.postgres.quoting import quote, string_literal
@@ -431,20 +431,41 @@ def _add_foreign_key(table: str, fk: ForeignKey) -> list[Step]:
 def render_concurrently(operations: Sequence[ops.Operation]) -> list[Step]:
     """Index changes as ``CREATE/DROP INDEX CONCURRENTLY``, which build or remove an index
     without blocking writes but cannot run inside a transaction (the migration is then
-    written with ``atomic = False``). Only index operations are accepted."""
+    written with ``atomic = False``). Only index operations are accepted.
+
+    Such a migration is not rolled back when it fails, so every statement may run again:
+    ``IF [NOT] EXISTS``, and a failed build's INVALID leftover is dropped before the index
+    is built afresh."""
     steps: list[Step] = []
     for op in operations:
         if isinstance(op, ops.AddIndex):
             unique = "UNIQUE " if op.index.unique else ""
             columns = ", ".join(quote(c) for c in op.index.columns)
+            steps.extend(_drop_invalid(op.index.name))
             steps.append(
                 Execute(
-                    f"CREATE {unique}INDEX CONCURRENTLY {quote(op.index.name)} "
+                    f"CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {quote(op.index.name)} "
                     f"ON {quote(op.table)} ({columns})"
                 )
             )
         elif isinstance(op, ops.DropIndex):
-            steps.append(Execute(f"DROP INDEX CONCURRENTLY {quote(op.index.name)}"))
+            steps.append(Execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(op.index.name)}"))
         else:
             raise ValueError(f"not an index operation: {op.describe()}")
     return steps
+
+
+def _drop_invalid(index: str) -> list[Step]:
+    """Drop index ``index`` of the current schema if it is INVALID: what a failed
+    ``CREATE INDEX CONCURRENTLY`` leaves behind, and ``IF NOT EXISTS`` would keep."""
+    check = "SELECT 1 FROM pg_index WHERE NOT indisvalid AND indexrelid = "
+    regclass = f"to_regclass(quote_ident(current_schema()) || {string_literal('.' + quote(index))})"
+    drop = f"DROP INDEX CONCURRENTLY IF EXISTS {quote(index)}"
+    return [
+        Comment("A failed earlier run leaves an INVALID index behind: build it afresh."),
+        Code("if conn.execute("),
+        Code(f"    {sql_literal(check)}"),
+        Code(f"    {sql_literal(regclass)}"),
+        Code(").fetchone():"),
+        Code(f"    conn.execute({sql_literal(drop)})"),
+    ]
