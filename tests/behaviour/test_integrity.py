@@ -98,7 +98,8 @@ def test_garbage_row_in_tracking_table_is_reported(project: ProjectDir) -> None:
     project.ok("migrate")
     db.execute(
         project.database,
-        "INSERT INTO _schemashift_migrations VALUES ('hello world', 1, "
+        "INSERT INTO _schemashift_migrations (name, batch, applied_at, checksum, duration_ms) "
+        "VALUES ('hello world', 1, "
         + ("'2026-01-01 00:00:00'" if project.dialect == "sqlite" else "now()")
         + ", 'x', 0)",
     )
