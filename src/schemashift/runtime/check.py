@@ -100,8 +100,7 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
             if f.name not in done
         )
         differences.extend(
-            Difference("pending", clash_message(name, other))
-            for name, other in clashing
+            Difference("pending", clash_message(name, other)) for name, other in clashing
         )
         if conn is not None:
             dialect = project.dialect

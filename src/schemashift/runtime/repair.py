@@ -44,12 +44,16 @@ def _refuse_wrong_folder(folder: Path) -> None:
 
 
 def _only(name: str, items: list[Item], applied: Sequence[str], files: Sequence[str]) -> list[Item]:
+    """The repair of ``name`` alone. Named, a record whose file is missing here but kept
+    in the database is forgotten too (a file renamed on purpose); unnamed, never."""
     target = resolve(name, [*applied, *(f for f in files if f not in applied)])
     if target not in applied:
         raise MigrationFileError(
             f"{target} is not applied, so it has no record to repair (see `schemashift "
             "migrate --status`)."
         )
+    if target not in files:
+        return [(target, "missing")]
     return [item for item in items if item[0] == target]
 
 
@@ -61,8 +65,9 @@ def repair(
 ) -> Repair:
     """Under the migration lock, find the applied migrations whose file was edited (or is
     missing with no copy in the database), only ``name`` if given, and once ``confirm``
-    (given the list) agrees, record the current checksums and forget the missing ones.
-    Refuses a missing or empty migrations folder, and forgetting every applied record."""
+    (given the list) agrees, record the current checksums and texts and forget the
+    missing ones. Refuses a missing or empty migrations folder, and forgetting every
+    applied record."""
     folder = project.settings.migrations
     _refuse_wrong_folder(folder)
     with locked(project, create=False) as conn:
