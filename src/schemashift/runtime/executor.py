@@ -476,7 +476,7 @@ def rollback(
             migs = [
                 LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
                 if r.name in by_name
-                else _missing(r)
+                else _missing(project, r)
                 for r in chosen
             ]
         else:
@@ -516,11 +516,12 @@ def _noop(conn: object) -> None:
     return None
 
 
-def _missing(record: AppliedRecord) -> LoadedMigration:
-    from pathlib import Path
+def _missing(project: Project, record: AppliedRecord) -> LoadedMigration:
+    """A migration whose file is gone, to unrecord with ``--fake`` (nothing runs)."""
+    from schemashift.runtime.stored import ghost
 
-    ghost = MigrationFile(record.name, record.number, Path(record.name + ".py"))
-    return LoadedMigration(ghost, _noop, _noop, True, record.checksum)
+    file = ghost(record, project.settings.migrations)
+    return LoadedMigration(file, _noop, _noop, True, record.checksum)
 
 
 def _from_database(project: Project, conn: DBConnection, record: AppliedRecord) -> LoadedMigration:
