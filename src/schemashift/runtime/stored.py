@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -114,10 +115,19 @@ def write_back(
 
 def _write_exactly(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` byte for byte, atomically (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        raise MigrationFileError(
+            f"Cannot write {path} back from the database ({exc.strerror}): it is applied but "
+            "missing here. Make the migrations folder writable, or ship the file with the "
+            "others; nothing was changed."
+        ) from exc
 
 
 def applied_source(project: Project, name: str) -> bytes:
