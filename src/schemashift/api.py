@@ -134,9 +134,12 @@ def evolve(
     *,
     lock_timeout: float | None = None,
 ) -> EvolveReport:
-    """Apply pending migrations, then additive model changes (for application start-up).
-    Returns a report with ``applied`` and ``refused``; raises
-    :class:`~schemashift.errors.SchemashiftError` only when it cannot proceed."""
+    """Apply pending migrations, then additive and safe model changes (for application
+    start-up); applied files missing from the migrations folder (written by another
+    host) are written back from the database first. Returns a report with ``applied``,
+    ``refused`` (each difference with its reason) and ``restored``; raises
+    :class:`~schemashift.errors.SchemashiftError` only when it cannot proceed (a failing
+    migration included: the file it wrote is deleted again)."""
     from schemashift.runtime.evolve import evolve as run_evolve
 
     return run_evolve(_project(database, project, models, migrations, lock_timeout))

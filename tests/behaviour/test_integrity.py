@@ -47,13 +47,16 @@ def test_one_byte_edit_is_a_change_and_blocks_migrate(project: ProjectDir) -> No
     check = project.run("check", "--json")
     causes = {d["cause"] for d in json.loads(check.out)["differences"]}
     assert check.code == 1 and causes == {"edited", "pending"}
-    assert "Recorded the current checksum of 0001_initial" in project.ok("migrate", "--repair").out
+    repaired = project.ok("migrate", "--repair", "--yes").out
+    assert "Recorded the current checksum of 0001_initial" in repaired
     project.ok("migrate")
     assert "bio" in db.columns(project.database, "users")
 
 
-def test_missing_applied_file(project: ProjectDir) -> None:
+def test_missing_applied_file_without_a_copy_in_the_database(project: ProjectDir) -> None:
     _applied_two(project)
+    # As recorded before the tracking table kept the files' text.
+    db.execute(project.database, "UPDATE _schemashift_migrations SET source = NULL")
     (project.migrations / "0002_add_phone.py").unlink()
     assert "[X] 0002_add_phone (missing file)" in project.ok("migrate", "--status").out
     payload = json.loads(project.ok("migrate", "--status", "--json").out)
@@ -62,7 +65,7 @@ def test_missing_applied_file(project: ProjectDir) -> None:
     refused = project.run("migrate")
     assert refused.code == 1 and "0002_add_phone" in refused.err
     assert "missing_file" in project.run("check").out
-    assert "Forgot 0002_add_phone" in project.ok("migrate", "--repair").out
+    assert "Forgot 0002_add_phone" in project.ok("migrate", "--repair", "--yes").out
     assert db.tracking(project.database) == [("0001_initial", 1)]
 
 
@@ -95,7 +98,8 @@ def test_garbage_row_in_tracking_table_is_reported(project: ProjectDir) -> None:
     project.ok("migrate")
     db.execute(
         project.database,
-        "INSERT INTO _schemashift_migrations VALUES ('hello world', 1, "
+        "INSERT INTO _schemashift_migrations (name, batch, applied_at, checksum, duration_ms) "
+        "VALUES ('hello world', 1, "
         + ("'2026-01-01 00:00:00'" if project.dialect == "sqlite" else "now()")
         + ", 'x', 0)",
     )

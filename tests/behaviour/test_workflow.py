@@ -72,6 +72,7 @@ def test_status_json_shape(project: ProjectDir) -> None:
         "applied_at": None,
         "checksum_ok": None,
         "file_missing": False,
+        "from_database": False,
     }
 
 

@@ -169,8 +169,10 @@ def _migrate_arguments(migrate: argparse.ArgumentParser) -> None:
     )
     mode.add_argument(
         "--repair",
-        action="store_true",
-        help="accept edited or missing applied files as they are now",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="accept edited or missing applied files as they are now (NAME: only that one)",
     )
     migrate.add_argument("--json", action="store_true", help="with --status: print JSON")
     migrate.add_argument(
@@ -191,6 +193,9 @@ def _migrate_arguments(migrate: argparse.ArgumentParser) -> None:
     )
     migrate.add_argument(
         "--dry-run", action="store_true", help="print the SQL that would run and change nothing"
+    )
+    migrate.add_argument(
+        "--yes", action="store_true", help="with --repair: do it without asking (off a terminal)"
     )
     migrate.add_argument(
         "--lock-timeout",
@@ -325,7 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.json and not args.status:
         parser.error("--json goes with --status (or use `schemashift check --json`)")
-    if args.status or args.repair:
+    if args.yes and args.repair is None:
+        parser.error("--yes goes with --repair")
+    if args.status or args.repair is not None:
         extra = [f for f in ("step", "to") if getattr(args, f) is not None]
         if args.status and args.lock_timeout is not None:
             extra.append("lock_timeout")

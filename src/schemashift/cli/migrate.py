@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from schemashift.cli.output import Output
+from schemashift.errors import ConfigError
 from schemashift.runtime import executor
 from schemashift.runtime.project import Project
 
@@ -61,8 +62,8 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Dispatch to the mode the flags ask for."""
     if args.status:
         return _status(project, out, as_json=args.json)
-    if args.repair:
-        return _repair(project, out)
+    if args.repair is not None:
+        return _repair(project, out, name=args.repair or None, yes=args.yes)
     return _run(args, project, out, rollback=args.rollback)
 
 
@@ -80,6 +81,7 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
                     "applied_at": r.applied_at,
                     "checksum_ok": r.checksum_ok,
                     "file_missing": r.file_missing,
+                    "from_database": r.from_database,
                 }
                 for r in rows
             ]
@@ -90,13 +92,30 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
     for r in rows:
         mark = "[X]" if r.applied else "[ ]"
         note = ""
-        if r.file_missing:
+        if r.from_database:
+            note = " (from database)"
+        elif r.file_missing:
             note = " (missing file)"
         elif r.checksum_ok is False:
             note = " (changed)"
         extra = f"  batch {r.batch}, {r.applied_at}" if out.verbose and r.applied else ""
         out.report(f"{mark} {r.name}{note}{extra}")
+    _warn_clashes(project, rows, out)
     return 0
+
+
+def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Output) -> None:
+    """An applied migration kept only in the database whose number a pending file has."""
+    from schemashift.runtime.stored import clash_message
+
+    by_number: dict[str, list[executor.StatusRow]] = {}
+    for r in rows:
+        by_number.setdefault(r.name.split("_", 1)[0], []).append(r)
+    for same in by_number.values():
+        kept = [r.name for r in same if r.from_database]
+        others = [r.name for r in same if not r.from_database]
+        if kept and others:
+            out.warn(clash_message(kept[0], others[0]))
 
 
 def _summary(result: executor.RunResult, rollback: bool) -> str:
@@ -139,14 +158,38 @@ def _run(args: argparse.Namespace, project: Project, out: Output, *, rollback: b
     return 0
 
 
-def _repair(project: Project, out: Output) -> int:
-    repaired = executor.repair(project)
-    if not repaired:
-        out.line("Nothing to repair: every applied migration matches its file.")
+def _repair(project: Project, out: Output, *, name: str | None, yes: bool) -> int:
+    from schemashift.runtime.repair import Item, repair
+
+    def confirm(items: list[Item]) -> bool:
+        out.report("--repair will:")
+        for item, kind in items:
+            if kind == "changed":
+                out.report(f"  record the current checksum of {item} (edited since it was applied)")
+            else:
+                out.report(f"  forget {item} (its file is missing)")
+        if yes:
+            return True
+        from schemashift.cli.prompts import ask_yes_no, interactive
+
+        if not interactive():
+            raise ConfigError(
+                "--repair changes the tracking table, so off a terminal it needs --yes: check "
+                "the list above, then run the command again with --yes. Nothing was changed."
+            )
+        return ask_yes_no("Repair these records? [y/N]")
+
+    done = repair(project, name=name, confirm=confirm)
+    if not done.items:
+        which = f"{name} matches its file" if name else "every applied migration matches its file"
+        out.line(f"Nothing to repair: {which}.")
         return 0
-    for name, kind in repaired:
+    if not done.done:
+        out.error("Repair not confirmed; nothing was changed.")
+        return 1
+    for item, kind in done.items:
         if kind == "changed":
-            out.line(f"Recorded the current checksum of {name}.")
+            out.line(f"Recorded the current checksum of {item}.")
         else:
-            out.line(f"Forgot {name} (its file is missing).")
+            out.line(f"Forgot {item} (its file is missing).")
     return 0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from schemashift.migrations.files import list_migrations
-from schemashift.migrations.history import replay
+from schemashift.migrations.files import MigrationFile, list_migrations
+from schemashift.migrations.history import replay_sources
 from schemashift.runtime.drift import describe_drift
 from schemashift.runtime.executor import connection, integrity_problems, read_applied
 from schemashift.runtime.project import Project
+from schemashift.runtime.stored import clash_message, clashes, stored_copies
 from schemashift.schema.values import Schema
 
 CAUSES = ("model_change", "pending", "edited", "missing_file", "database_drift")
@@ -22,11 +24,18 @@ class Difference:
     detail: str
 
 
-def model_changes(project: Project) -> list[Difference]:
-    """Model changes that no migration file makes yet."""
-    from schemashift.migrations.maker import placeholder_fill, plan
+def model_changes(project: Project, history: Schema | None = None) -> list[Difference]:
+    """Model changes that no migration makes yet. ``history`` is the schema the
+    migrations produce, when some of them come from the database (default: the files)."""
+    from schemashift.migrations.maker import placeholder_fill, plan, target_schema
 
-    _, operations, _ = plan(project, fill=placeholder_fill)
+    if history is None:
+        _, operations, _ = plan(project, fill=placeholder_fill)
+    else:
+        from schemashift.diff.differ import diff
+
+        target, hints = target_schema(project)
+        operations = list(diff(history, target, hints=hints, fill=placeholder_fill).operations)
     return [
         Difference(
             "model_change",
@@ -47,16 +56,37 @@ def _without_ignored(schema: Schema, patterns: tuple[str, ...]) -> Schema:
     )
 
 
+def _replay(
+    files: Sequence[MigrationFile], data: dict[str, bytes], names: set[str] | None = None
+) -> Schema:
+    """The schema ``files`` (only ``names`` when given) produce, reading each file's bytes
+    from ``data`` if there, else from disk."""
+    chosen = [f for f in files if names is None or f.name in names]
+    sources = [data[f.name] if f.name in data else f.read_bytes() for f in chosen]
+    return replay_sources(chosen, sources, Schema())
+
+
 def check(project: Project, *, offline: bool = False) -> list[Difference]:
     """Every difference between models, migration files and (unless ``offline``) the
-    database. Empty means all agree."""
-    differences = model_changes(project)
+    database. Empty means all agree. Applied migrations whose file is missing but kept in
+    the database count as present (nothing is written)."""
     if offline:
-        return differences
+        return model_changes(project)
     files = list_migrations(project.settings.migrations)
     with connection(project, create=False) as conn:
         applied = read_applied(project, conn)
         done = {r.name for r in applied}
+        copies = stored_copies(project, conn, files, applied) if conn is not None else []
+        kept = {c.file.name: c.data for c in copies}
+        clashing = clashes(files, applied)
+        # A pending file sharing its number with an applied one has no place in history
+        # until it is renumbered.
+        unplaced = {other for _, other in clashing}
+        history = sorted(
+            [*(f for f in files if f.name not in unplaced), *(c.file for c in copies)],
+            key=lambda f: (f.number, f.name),
+        )
+        differences = model_changes(project, _replay(history, kept) if kept else None)
         for name, kind in integrity_problems(files, applied):
             if kind == "changed":
                 differences.append(Difference("edited", f"{name} was edited after it was applied"))
@@ -69,9 +99,12 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
             for f in files
             if f.name not in done
         )
+        differences.extend(
+            Difference("pending", clash_message(name, other)) for name, other in clashing
+        )
         if conn is not None:
             dialect = project.dialect
-            expected = dialect.comparable(replay([f for f in files if f.name in done]))
+            expected = dialect.comparable(_replay(history, kept, done))
             live = _without_ignored(dialect.introspect(conn), project.settings.ignore_tables)
             differences.extend(
                 Difference("database_drift", f"{line} (changed by hand?)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from schemashift.diff.operations import (
     AddColumn,
@@ -12,19 +13,25 @@ from schemashift.diff.operations import (
     CreateTable,
     Operation,
 )
+from schemashift.errors import SchemashiftError
 from schemashift.runtime.executor import Reporter, apply_pending, locked
 from schemashift.runtime.project import Project
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import DBConnection, Dialect
 
 AUTO_NAME = "auto_evolve"
 
 
 @dataclass
 class EvolveReport:
-    """What :func:`evolve` did: migrations applied (names) and differences refused."""
+    """What :func:`evolve` did: migrations applied (names), differences refused (each with
+    its reason), and applied files written back from the database."""
 
     applied: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     written: str | None = None
+    restored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -32,42 +39,126 @@ class EvolveReport:
         return not self.refused
 
 
-def is_additive(op: Operation, operations: Sequence[Operation] = ()) -> bool:
-    """New tables, new nullable or defaulted columns, new indexes: safe to apply alone.
-    A foreign key counts when it closes a cycle between tables created alongside it."""
+def refusal(op: Operation, operations: Sequence[Operation] = ()) -> str | None:
+    """Why ``op`` is not additive and safe to apply unreviewed (None when it is), judged
+    from the operations alone. A unique index on an existing table is accepted here and
+    must pass :func:`duplicates` against the rows."""
+    created = {o.table_name for o in operations if isinstance(o, CreateTable)}
     if isinstance(op, (CreateTable, AddIndex)):
-        return True
+        return None
     if isinstance(op, AddForeignKey):
-        created = {o.table_name for o in operations if isinstance(o, CreateTable)}
-        return op.table in created
+        # It closes a cycle between tables created alongside it; on an existing table the
+        # rows may not satisfy it.
+        return None if op.table in created else "existing rows may not satisfy a new foreign key"
     if isinstance(op, AddColumn):
         col = op.column
-        return op.fill is None and (col.nullable or col.default is not None) and not col.unique
-    return False
+        if op.fill is not None or not (col.nullable or col.default is not None):
+            return "a NOT NULL column without a default needs a value for the existing rows"
+        return None
+    if op.destructive:
+        return "it can lose data"
+    return "it changes what exists; only new tables, columns and indexes are additive"
+
+
+def duplicates(
+    dialect: Dialect, conn: DBConnection, op: Operation, operations: Sequence[Operation]
+) -> str | None:
+    """Why the live rows refuse ``op``, a new unique index or unique column (None when
+    they do not, or when ``op`` adds no uniqueness to an existing table)."""
+    created = {o.table_name for o in operations if isinstance(o, CreateTable)}
+    if op.table_name in created:
+        return None
+    added = {
+        o.column.name: o.column
+        for o in operations
+        if isinstance(o, AddColumn) and o.table == op.table_name
+    }
+    if isinstance(op, AddColumn) and op.column.unique:
+        columns: tuple[str, ...] = (op.column.name,)
+    elif isinstance(op, AddIndex) and op.index.unique:
+        columns = op.index.columns
+    else:
+        return None
+    # A new column holds NULL in every existing row (rows a unique index tells apart) or
+    # else its default (the same value in every row, telling none apart).
+    if any(c in added and added[c].default is None for c in columns):
+        return None
+    existing = [c for c in columns if c not in added]
+    q = dialect.quote
+    table = q(op.table_name)
+    if not existing:
+        rows = conn.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} LIMIT 2) AS r")
+        if rows.fetchone()[0] < 2:
+            return None
+        return (
+            f"every existing row of {op.table_name} would get the same default value, which "
+            "a unique column refuses"
+        )
+    listed = ", ".join(q(c) for c in existing)
+    present = " AND ".join(f"{q(c)} IS NOT NULL" for c in existing)
+    found = conn.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {present} GROUP BY {listed} "
+        "HAVING COUNT(*) > 1) AS d"
+    ).fetchone()[0]
+    if not found:
+        return None
+    what = existing[0] if len(existing) == 1 else f"({', '.join(existing)})"
+    return (
+        f"{found} value(s) of {op.table_name}.{what} occur in more than one row; remove the "
+        "duplicates first"
+    )
 
 
 def evolve(
     project: Project, *, lock_timeout: float | None = None, reporter: Reporter | None = None
 ) -> EvolveReport:
-    """Apply pending migrations; then, if the models still differ only additively, write
-    the difference as ``NNNN_auto_evolve.py`` and apply it. Everything happens under the
-    migration lock, so several processes starting at once are safe."""
+    """Apply pending migrations (writing back applied files missing here); then, if the
+    models still differ only additively and safely, write the difference as
+    ``NNNN_auto_evolve.py`` and apply it, or delete the file again if applying it fails.
+    Everything happens under the migration lock, so several processes starting at once
+    are safe: one writes and applies, the others get the file written back."""
     from schemashift.migrations.maker import make_migration, placeholder_fill, plan
 
     report = EvolveReport()
     with locked(project, lock_timeout=lock_timeout) as conn:
+        assert conn is not None  # not a dry run, so the database is created if missing
         first = apply_pending(project, conn, reporter=reporter)
         report.applied.extend(first.names)
+        report.restored.extend(first.restored)
         fresh = Project(project.settings)
         _, operations, _ = plan(fresh, fill=placeholder_fill)
         if not operations:
             return report
-        refused = [op for op in operations if not is_additive(op, operations)]
-        if refused:
-            report.refused = [op.describe()[2:] for op in refused]
+        dialect = project.dialect
+        for op in operations:
+            reason = refusal(op, operations) or duplicates(dialect, conn, op, operations)
+            if reason is not None:
+                report.refused.append(f"{op.describe()[2:]}: {reason}")
+        if report.refused:
             return report
         made = make_migration(fresh, AUTO_NAME)
-        report.written = made.path.name if made.path else None
-        second = apply_pending(fresh, conn, reporter=reporter)
+        if made.path is None:
+            return report
+        report.written = made.path.name
+        try:
+            second = apply_pending(fresh, conn, reporter=reporter)
+        except BaseException as exc:
+            made.path.unlink(missing_ok=True)
+            if isinstance(exc, SchemashiftError):
+                raise type(exc)(_failed(made.path.name, first.names, exc), exc.details) from exc
+            raise
         report.applied.extend(second.names)
     return report
+
+
+def _failed(filename: str, applied: Sequence[str], exc: SchemashiftError) -> str:
+    kept = (
+        f" The pending migrations applied before it stay applied: {', '.join(applied)}."
+        if applied
+        else ""
+    )
+    return (
+        f"evolve wrote {filename} for the model changes, but applying it failed, so it "
+        f"deleted the file again; fix the cause, or write a reviewed migration with "
+        f"`schemashift make migration NAME`.{kept} {exc.message}"
+    )

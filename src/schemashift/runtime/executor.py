@@ -58,6 +58,8 @@ class RunResult:
         self.sql: dict[str, list[str]] = {}
         #: The initial migration recorded without running, its tables being there already.
         self.adopted: str | None = None
+        #: Applied files that were missing here, written back from the database.
+        self.restored: list[str] = []
 
     def __repr__(self) -> str:
         return f"RunResult(names={self.names!r}, batch={self.batch!r})"
@@ -72,6 +74,9 @@ class StatusRow(NamedTuple):
     applied_at: str | None
     checksum_ok: bool | None
     file_missing: bool
+    #: The file is missing here, but the database keeps its text (written back by the
+    #: next ``migrate`` or ``evolve``).
+    from_database: bool = False
 
 
 def _ms(start: float) -> int:
@@ -104,7 +109,9 @@ def status_rows(
             )
     for rec in applied:
         if rec.name not in names:
-            rows.append(StatusRow(rec.name, True, rec.batch, rec.applied_at, None, True))
+            rows.append(
+                StatusRow(rec.name, True, rec.batch, rec.applied_at, None, True, rec.stored)
+            )
     rows.sort(key=lambda r: (int(r.name.split("_", 1)[0]), r.name))
     return rows
 
@@ -145,13 +152,15 @@ def integrity_problems(
     files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
 ) -> list[tuple[str, str]]:
     """``(name, "changed" | "missing")`` for each applied migration whose file was edited
-    since it was applied, or is gone."""
+    since it was applied, or is gone with no copy in the database (one with a copy is
+    written back, so it is no problem)."""
     by_name = {f.name: f for f in files}
     problems = []
     for rec in applied:
         f = by_name.get(rec.name)
         if f is None:
-            problems.append((rec.name, "missing"))
+            if not rec.stored:
+                problems.append((rec.name, "missing"))
         elif f.checksum() != rec.checksum:
             problems.append((rec.name, "changed"))
     return problems
@@ -285,7 +294,7 @@ def _execute(
                     skip = fake or mig.file.name == adopted
                     ms = 0 if skip else _run_one(mig, direction, mconn)
                     if direction == "up":
-                        recorder.record(mig.file.name, batch, mig.checksum, ms)
+                        recorder.record(mig.file.name, batch, mig.checksum, ms, mig.source)
                     else:
                         recorder.forget(mig.file.name)
                     done.append((mig.file.name, ms, skip))
@@ -347,6 +356,8 @@ def apply_pending(
     result = RunResult(dry_run=dry_run, fake=fake)
     start = time.perf_counter()
     applied = read_applied(project, conn)
+    if conn is not None and not dry_run:
+        files = _write_back(project, conn, files, applied, result, reporter)
     _refuse_if_tampered(files, applied)
     pending = select_pending(files, applied, step=step, to=to)
     if not pending:
@@ -392,6 +403,30 @@ def _warner(result: RunResult, reporter: Reporter) -> Callable[[str], None]:
         reporter.warn(message)
 
     return warn
+
+
+def _write_back(
+    project: Project,
+    conn: DBConnection,
+    files: list[MigrationFile],
+    applied: Sequence[AppliedRecord],
+    result: RunResult,
+    reporter: Reporter,
+) -> list[MigrationFile]:
+    """Write back the applied files missing here; returns the files listed afresh."""
+    from schemashift.runtime.stored import write_back
+
+    written = write_back(project, conn, files, applied)
+    if not written:
+        return files
+    root = project.settings.root
+    for path in written:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        reporter.info(
+            f"Wrote {shown} back from the database: it is applied, but its file was missing here."
+        )
+        result.restored.append(path.stem)
+    return list_migrations(project.settings.migrations)
 
 
 def migrate(
@@ -446,11 +481,20 @@ def rollback(
             migs = [
                 LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
                 if r.name in by_name
-                else _missing(r)
+                else _missing(project, r)
                 for r in chosen
             ]
         else:
-            migs = [load(by_name[r.name]) for r in chosen]
+            migs = [
+                load(by_name[r.name]) if r.name in by_name else _from_database(project, conn, r)
+                for r in chosen
+            ]
+            for mig in migs:
+                if mig.file.name not in by_name:
+                    reporter.info(
+                        f"{mig.file.name}: its file is missing, so its down() runs from the "
+                        "copy kept in the database."
+                    )
         if dry_run:
             result.sql = _dry_run(project, migs, "down", reporter)
         else:
@@ -478,30 +522,19 @@ def _noop(conn: object) -> None:
     return None
 
 
-def _missing(record: AppliedRecord) -> LoadedMigration:
-    from pathlib import Path
+def _missing(project: Project, record: AppliedRecord) -> LoadedMigration:
+    """A migration whose file is gone, to unrecord with ``--fake`` (nothing runs)."""
+    from schemashift.runtime.stored import ghost
 
-    ghost = MigrationFile(record.name, record.number, Path(record.name + ".py"))
-    return LoadedMigration(ghost, _noop, _noop, True, record.checksum)
+    file = ghost(record, project.settings.migrations)
+    return LoadedMigration(file, _noop, _noop, True, record.checksum)
 
 
-def repair(project: Project) -> list[tuple[str, str]]:
-    """Accept the current files: record new checksums of edited applied files and forget
-    missing ones. Returns what was repaired."""
-    with locked(project, create=False) as conn:
-        if conn is None:
-            return []
-        files = list_migrations(project.settings.migrations)
-        by_name = {f.name: f for f in files}
-        applied = read_applied(project, conn)
-        problems = integrity_problems(files, applied)
-        if not problems:
-            return []
-        recorder = Recorder(conn, project.dialect)
-        with project.dialect.batch(conn):
-            for name, kind in problems:
-                if kind == "changed":
-                    recorder.set_checksum(name, by_name[name].checksum())
-                else:
-                    recorder.forget(name)
-        return problems
+def _from_database(project: Project, conn: DBConnection, record: AppliedRecord) -> LoadedMigration:
+    """A missing file loaded from the copy the tracking table keeps (``_refuse_if_tampered``
+    has made sure there is one)."""
+    from schemashift.runtime.stored import ghost
+
+    data = Recorder(conn, project.dialect).source(record.name)
+    assert data is not None
+    return load(ghost(record, project.settings.migrations), data)

@@ -17,14 +17,19 @@ class LoadedMigration(NamedTuple):
     down: Callable[[Any], Any] | None
     atomic: bool
     checksum: str
+    #: The bytes that were loaded, kept with the record so that a host without the file
+    #: can write it back.
+    source: bytes | None = None
 
 
-def load(file: MigrationFile) -> LoadedMigration:
+def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     """Compile and execute the file in a fresh namespace (it never enters
-    ``sys.modules``), and return its ``up``/``down``."""
+    ``sys.modules``), and return its ``up``/``down``. ``data`` stands in for the file's
+    bytes when the file is gone (the copy the tracking table keeps)."""
     from schemashift.migrations.files import checksum_of
 
-    data = file.read_bytes()
+    if data is None:
+        data = file.read_bytes()
     # The operations literal at the end is data for replay; up() and down() never use it,
     # and compiling it can cost more than the rest of a large file.
     at = data.rfind(b"\noperations = ")
@@ -57,4 +62,6 @@ def load(file: MigrationFile) -> LoadedMigration:
     atomic = namespace.get("atomic", True)
     if not isinstance(atomic, bool):
         raise MigrationFileError(f"Migration file {file.path}: atomic must be True or False.")
-    return LoadedMigration(file, up, down if callable(down) else None, atomic, checksum_of(data))
+    return LoadedMigration(
+        file, up, down if callable(down) else None, atomic, checksum_of(data), data
+    )

@@ -14,8 +14,15 @@ TRACKING_TABLE = "_schemashift_migrations"
 #: Holds ``tracking_version``, so that a later release can upgrade the tracking table in
 #: place and an older release refuses a layout it does not know.
 META_TABLE = "_schemashift_meta"
-TRACKING_VERSION = 1
+TRACKING_VERSION = 2
 COLUMNS = ("name", "batch", "applied_at", "checksum", "duration_ms")
+#: The statements that bring the tracking table from layout ``version - 1`` to
+#: ``version``. The dialect's ``tracking_table_sql`` creates layout 1, so a new table and
+#: an old one reach the current layout by the same steps.
+_UPGRADES = {
+    # The applied file's text, so that a host without the file can write it back.
+    2: ("ALTER TABLE {table} ADD COLUMN source TEXT",),
+}
 _NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
 
 
@@ -27,6 +34,9 @@ class AppliedRecord(NamedTuple):
     applied_at: str
     checksum: str
     duration_ms: int
+    #: Whether the tracking table keeps the applied file's text (records written before
+    #: layout 2 do not).
+    stored: bool = False
 
     @property
     def number(self) -> int:
@@ -57,19 +67,27 @@ class Recorder:
         return self.dialect.own_table_exists(self.conn, table)
 
     def ensure(self) -> None:
-        """Create the tracking and meta tables if they are missing, recording the layout
-        version (inside the batch transaction, so a failed first batch leaves neither)."""
+        """Create the tracking and meta tables if they are missing and upgrade an older
+        layout in place (inside the batch transaction, so a failed batch leaves the
+        tables as they were)."""
         for sql in self.dialect.tracking_table_sql(self.table):
             self.conn.execute(sql)
         self.conn.execute(
             f"CREATE TABLE IF NOT EXISTS {self.meta} "
             "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
         )
+        # A tracking table without a version row predates the meta table: layout 1.
         self.conn.execute(
-            f"INSERT INTO {self.meta} (key, value) SELECT 'tracking_version', "
-            f"'{TRACKING_VERSION}' WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.meta} WHERE key = 'tracking_version')"
+            f"INSERT INTO {self.meta} (key, value) SELECT 'tracking_version', '1' "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.meta} WHERE key = 'tracking_version')"
         )
+        version = self._known_version()
+        for target in range(version + 1, TRACKING_VERSION + 1):
+            for sql in _UPGRADES[target]:
+                self.conn.execute(sql.format(table=self.table))
+            self.conn.execute(
+                f"UPDATE {self.meta} SET value = '{target}' WHERE key = 'tracking_version'"
+            )
 
     def version(self) -> int:
         """The tracking table's layout version (1 when the meta table is absent)."""
@@ -86,11 +104,8 @@ class Recorder:
                 "Fix that row by hand; nothing was changed."
             ) from None
 
-    def applied(self) -> list[AppliedRecord]:
-        """Every applied migration, oldest batch first, by number within a batch. An
-        absent table means nothing is applied; a malformed one is refused."""
-        if not self.exists():
-            return []
+    def _known_version(self) -> int:
+        """The layout version, refusing one newer than this release knows."""
         version = self.version()
         if version > TRACKING_VERSION:
             raise DatabaseError(
@@ -98,8 +113,19 @@ class Recorder:
                 f"{version}; this one knows {TRACKING_VERSION}). Upgrade schemashift; nothing "
                 "was changed."
             )
+        return version
+
+    def applied(self) -> list[AppliedRecord]:
+        """Every applied migration, oldest batch first, by number within a batch. An
+        absent table means nothing is applied; a malformed one is refused. An older
+        layout is read as it is (its records keep no file text)."""
+        if not self.exists():
+            return []
+        stored = "source IS NOT NULL" if self._known_version() >= 2 else "0"
         try:
-            rows = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table}").fetchall()
+            rows = self.conn.execute(
+                f"SELECT {', '.join(COLUMNS)}, {stored} FROM {self.table}"
+            ).fetchall()
         except Exception as exc:
             raise DatabaseError(
                 f"The tracking table {TRACKING_TABLE} is malformed ({exc}). It may have been "
@@ -108,7 +134,7 @@ class Recorder:
             ) from exc
         records = []
         for row in rows:
-            name, batch, applied_at, checksum, duration = row
+            name, batch, applied_at, checksum, duration, has_source = row
             if (
                 not isinstance(name, str)
                 or not _NAME.match(name)
@@ -121,31 +147,67 @@ class Recorder:
                     "changed."
                 )
             records.append(
-                AppliedRecord(name, batch, _format_time(applied_at), checksum, int(duration or 0))
+                AppliedRecord(
+                    name,
+                    batch,
+                    _format_time(applied_at),
+                    checksum,
+                    int(duration or 0),
+                    bool(has_source),
+                )
             )
         records.sort(key=lambda r: (r.batch, r.number, r.name))
         return records
 
-    def record(self, name: str, batch: int, checksum: str, duration_ms: int) -> None:
-        """Add the row for a migration just applied (inside the batch transaction)."""
+    def record(
+        self, name: str, batch: int, checksum: str, duration_ms: int, source: bytes | None = None
+    ) -> None:
+        """Add the row for a migration just applied (inside the batch transaction, after
+        :meth:`ensure`), keeping ``source``, the file's bytes, when they can be kept."""
         from datetime import datetime, timezone
 
         now: Any = datetime.now(timezone.utc).replace(microsecond=0)
         if self.dialect.name == "sqlite":
             now = now.strftime("%Y-%m-%d %H:%M:%S")
         p = self._p
+        columns = ", ".join((*COLUMNS, "source"))
         self.conn.execute(
-            f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({p}, {p}, {p}, {p}, {p})",
-            (name, batch, now, checksum, duration_ms),
+            f"INSERT INTO {self.table} ({columns}) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
+            (name, batch, now, checksum, duration_ms, _as_text(source)),
         )
+
+    def source(self, name: str) -> bytes | None:
+        """The bytes of the file applied as ``name``, as they were when it was recorded
+        (None when the record keeps no text)."""
+        if not self.exists() or self._known_version() < 2:
+            return None
+        row = self.conn.execute(
+            f"SELECT source FROM {self.table} WHERE name = {self._p}", (name,)
+        ).fetchone()
+        if row is None or not isinstance(row[0], str):
+            return None
+        return row[0].encode("utf-8")
 
     def forget(self, name: str) -> None:
         """Remove the row of a rolled-back (or missing) migration."""
         self.conn.execute(f"DELETE FROM {self.table} WHERE name = {self._p}", (name,))
 
-    def set_checksum(self, name: str, checksum: str) -> None:
-        """Accept an edited applied file (``migrate --repair``)."""
+    def set_checksum(self, name: str, checksum: str, source: bytes | None = None) -> None:
+        """Accept an edited applied file (``migrate --repair``): its checksum and text
+        (inside a transaction, after :meth:`ensure`)."""
         p = self._p
         self.conn.execute(
-            f"UPDATE {self.table} SET checksum = {p} WHERE name = {p}", (checksum, name)
+            f"UPDATE {self.table} SET checksum = {p}, source = {p} WHERE name = {p}",
+            (checksum, _as_text(source), name),
         )
+
+
+def _as_text(source: bytes | None) -> str | None:
+    """The file's bytes as the text column keeps them; None for bytes that a text column
+    cannot hold exactly (not UTF-8, or a NUL byte), so the write-back stays byte-exact."""
+    if source is None or b"\0" in source:
+        return None
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
