@@ -306,7 +306,8 @@ def _described(exc: BaseException) -> str:
     message of schemashift's own errors stands alone)."""
     if isinstance(exc, SchemashiftError):
         return exc.message
-    text = f"{type(exc).__name__}: {exc}".rstrip()
+    said = str(exc).strip()
+    text = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
