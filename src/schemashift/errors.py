@@ -11,6 +11,10 @@ from __future__ import annotations
 class SchemashiftError(Exception):
     """A failure explained to the user; the CLI prints it and exits 1."""
 
+    #: True when the database was changed before the failure (part of a batch committed,
+    #: or a migration outside a transaction partly run): it is not as it was before.
+    changed_database = False
+
     def __init__(self, message: str, details: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -37,7 +41,8 @@ class IntegrityError(SchemashiftError):
 
 
 class MigrationFailed(SchemashiftError):
-    """A migration raised while running; the batch was rolled back."""
+    """A migration raised while running. Its message says what was rolled back and what
+    stays committed (``atomic = False`` migrations and those before them)."""
 
 
 class LockTimeout(SchemashiftError):

@@ -31,7 +31,9 @@ class DatabaseURL(NamedTuple):
 
     def redacted(self) -> str:
         """The URL as it may be printed: passwords replaced by ``***``."""
-        return redact(self.raw)
+        text = redact(self.raw)
+        # A password the patterns cannot delimit (a raw space in it) is still known here.
+        return text.replace(self.password, "***") if self.password else text
 
     def __str__(self) -> str:
         return self.redacted()
@@ -40,10 +42,21 @@ class DatabaseURL(NamedTuple):
         return f"DatabaseURL({self.redacted()!r})"
 
 
+#: ``user:password@`` anywhere: in a URL with or without its scheme, with a mistyped one
+#: (``postgresql//``, ``postgresql:/``), or quoted in a driver's message. The password runs
+#: to the last ``@`` before the next space or quote, so a raw ``@`` in it is masked too.
+_USERINFO = re.compile(r"""([^\s'"/:@]*):(?!//?)[^\s"]*@(?=[^\s'"@]*(?:[\s'"]|$))""")
+_PASSWORD_PARAM = re.compile(
+    r"""((?:^|[?&\s;'"])(?:ssl)?password\s*=\s*)('[^']*'|"[^"]*"|[^&\s;'"]*)""", re.IGNORECASE
+)
+
+
 def redact(text: str) -> str:
-    """``text`` with every password in a URL (``user:pass@`` or ``?password=``) masked."""
-    text = re.sub(r"(\w+://[^:/@\s]*):[^@\s]*@", r"\1:***@", text)
-    return re.sub(r"((?:^|[?&\s])(?:ssl)?password=)[^&\s]*", r"\1***", text, flags=re.IGNORECASE)
+    """``text`` with every password masked that it may hold: the ``user:password@`` of
+    anything that looks like a URL or its userinfo, and ``password=`` / ``sslpassword=``
+    values (query parameters or libpq ``key=value`` settings)."""
+    text = _USERINFO.sub(r"\1:***@", text)
+    return _PASSWORD_PARAM.sub(r"\1***", text)
 
 
 def parse_url(raw: str, root: Path) -> DatabaseURL:
@@ -76,7 +89,16 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         from urllib.parse import parse_qsl, unquote, urlsplit
 
-        parts = urlsplit(raw)
+        try:
+            parts = urlsplit(raw)
+            hostname = parts.hostname
+        except ValueError as exc:
+            # urlsplit's own words ("Invalid IPv6 URL") name no part of the URL.
+            raise ConfigError(
+                f"Database URL {redact(raw)!r} cannot be read ({exc}): an IPv6 address goes in "
+                "square brackets, postgresql://USER@[::1]:5432/DATABASE, and special "
+                "characters of the password are percent-encoded."
+            ) from None
         try:
             port = parts.port
         except ValueError as exc:
@@ -91,7 +113,7 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
             raw,
             user=unquote(parts.username) if parts.username else None,
             password=unquote(password) if password else None,
-            host=parts.hostname,
+            host=hostname,
             port=port,
             database=unquote(parts.path.lstrip("/")) or None,
             query=query,

@@ -44,30 +44,37 @@ def test_password_never_printed(sqlite_project: ProjectDir) -> None:
     assert "alsosecret" not in result.err + result.out
 
 
-def test_syntax_error_in_migration_names_file_and_line(sqlite_project: ProjectDir) -> None:
-    sqlite_project.model("user", USER)
-    sqlite_project.ok("make", "migration", "initial")
-    path = sqlite_project.migrations / "0002_broken.py"
+def _untouched(project: ProjectDir) -> None:
+    """The database holds nothing: on SQLite not even a file was created."""
+    if project.dialect == "sqlite":
+        assert not (project.root.parent / "db.sqlite3").exists()
+    else:
+        assert db.tables(project.database) == set()
+
+
+def test_syntax_error_in_migration_names_file_and_line(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    path = project.migrations / "0002_broken.py"
     path.write_text("def up(conn):\n    conn.execute('x'\n")
-    err = _failed(sqlite_project.run("migrate"), "0002_broken.py", "line")
-    assert "syntax" in err
-    assert db.tracking(sqlite_project.database) == []
-    assert "users" not in db.tables(sqlite_project.database)
+    _failed(project.run("migrate"), "0002_broken.py, line 2", "syntax error")
+    _untouched(project)
 
 
-def test_migration_without_up(sqlite_project: ProjectDir) -> None:
-    sqlite_project.migrations.mkdir(parents=True)
-    (sqlite_project.migrations / "0001_nothing.py").write_text("def down(conn):\n    pass\n")
-    _failed(sqlite_project.run("migrate"), "0001_nothing.py", "up(conn)")
+def test_migration_without_up(project: ProjectDir) -> None:
+    project.migrations.mkdir(parents=True)
+    (project.migrations / "0001_nothing.py").write_text("def down(conn):\n    pass\n")
+    _failed(project.run("migrate"), "0001_nothing.py", "up(conn)")
+    _untouched(project)
 
 
-def test_duplicate_numbers_name_both_files(sqlite_project: ProjectDir) -> None:
-    sqlite_project.migrations.mkdir(parents=True)
+def test_duplicate_numbers_name_both_files(project: ProjectDir) -> None:
+    project.migrations.mkdir(parents=True)
     for name in ("0001_a.py", "0001_b.py"):
-        (sqlite_project.migrations / name).write_text("def up(conn):\n    pass\n")
+        (project.migrations / name).write_text("def up(conn):\n    pass\n")
     for args in (("migrate",), ("migrate", "--status"), ("make", "migration", "x")):
-        _failed(sqlite_project.run(*args), "0001_a.py", "0001_b.py")
-    assert not (sqlite_project.root.parent / "db.sqlite3").exists()
+        _failed(project.run(*args), "0001_a.py", "0001_b.py")
+    _untouched(project)
 
 
 def test_unreadable_database_path(sqlite_project: ProjectDir, tmp_path: object) -> None:
@@ -121,15 +128,35 @@ def test_traceback_flag_shows_it(sqlite_project: ProjectDir) -> None:
     assert "Traceback" in result.err
 
 
-def test_rollback_to_an_unapplied_migration(sqlite_project: ProjectDir) -> None:
-    sqlite_project.model("user", USER)
-    sqlite_project.ok("make", "migration", "initial")
-    sqlite_project.ok("make", "migration", "later", "--empty")
-    sqlite_project.ok("migrate", "--to", "0001")
-    _failed(
-        sqlite_project.run("migrate", "--rollback", "--to", "0002"), "0002_later is not applied"
+def test_rollback_to_an_unapplied_migration(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.ok("make", "migration", "later", "--empty")
+    project.ok("migrate", "--to", "0001")
+    _failed(project.run("migrate", "--rollback", "--to", "0002"), "0002_later is not applied")
+    assert db.tracking(project.database) == [("0001_initial", 1)]
+
+
+def test_rollback_of_a_migration_without_down_changes_nothing(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.ok("make", "migration", "seed", "--empty")
+    path = project.migrations / "0002_seed.py"
+    text = path.read_text()
+    path.write_text(text[: text.index("def down")])
+    # Rolled back first, outside a transaction: it must not run before the refusal.
+    (project.migrations / "0003_outside.py").write_text(
+        "atomic = False\n\n\ndef up(conn):\n    conn.execute('CREATE TABLE extra (x INTEGER)')"
+        "\n\n\ndef down(conn):\n    conn.execute('DROP TABLE extra')\n"
     )
-    assert db.tracking(sqlite_project.database) == [("0001_initial", 1)]
+    project.ok("migrate")
+    _failed(project.run("migrate", "--rollback"), "0002_seed has no down(conn)", "Nothing was")
+    assert db.tracking(project.database) == [
+        ("0001_initial", 1),
+        ("0002_seed", 1),
+        ("0003_outside", 1),
+    ]
+    assert {"users", "extra"} <= db.tables(project.database)
 
 
 def test_make_without_what_is_wrong_usage(sqlite_project: ProjectDir) -> None:
@@ -137,25 +164,31 @@ def test_make_without_what_is_wrong_usage(sqlite_project: ProjectDir) -> None:
     assert result.code == 2 and "make migration NAME" in result.err
 
 
-def test_dangling_foreign_key_names_the_batch_and_claims_nothing(
-    sqlite_project: ProjectDir,
-) -> None:
-    sqlite_project.model("user", USER)
-    sqlite_project.ok("make", "migration", "initial")
-    sqlite_project.ok("migrate")
-    sqlite_project.model(
+def test_dangling_foreign_key_names_the_batch_and_claims_nothing(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.ok("migrate")
+    project.model(
         "user", USER + "\n\nclass Post(Model):\n    author_id = Field.ForeignKey('User')\n"
     )
-    sqlite_project.ok("make", "migration", "posts")
-    sqlite_project.ok("make", "migration", "orphan", "--empty")
-    path = sqlite_project.migrations / "0003_orphan.py"
-    path.write_text(
-        path.read_text().replace(
-            "    pass\n", '    conn.execute("INSERT INTO posts (author_id) VALUES (42)")\n', 1
+    project.ok("make", "migration", "posts")
+    project.ok("make", "migration", "orphan", "--empty")
+    path = project.migrations / "0003_orphan.py"
+    insert = "INSERT INTO posts (author_id) VALUES (42)"
+    path.write_text(path.read_text().replace("    pass\n", f'    conn.execute("{insert}")\n', 1))
+    result = project.run("migrate")
+    if project.dialect == "sqlite":
+        # SQLite checks foreign keys once, before COMMIT: the batch is named.
+        _failed(result, "foreign key", "0002_posts, 0003_orphan", "rolled back")
+    else:
+        # PostgreSQL refuses the INSERT itself: the migration and statement are named.
+        _failed(
+            result,
+            "foreign key",
+            "Migration 0003_orphan (up) failed",
+            f"Statement: {insert}",
+            "The batch was rolled back; nothing was changed.",
         )
-    )
-    result = sqlite_project.run("migrate")
-    _failed(result, "foreign key", "0002_posts, 0003_orphan")
     assert "Applied" not in result.out
-    assert db.tracking(sqlite_project.database) == [("0001_initial", 1)]
-    assert "posts" not in db.tables(sqlite_project.database)
+    assert db.tracking(project.database) == [("0001_initial", 1)]
+    assert "posts" not in db.tables(project.database)

@@ -310,19 +310,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return commands.dispatch(args, out)
     except KeyboardInterrupt:
-        out.error("Interrupted. A batch in progress was rolled back; nothing was changed.")
+        out.error(
+            "Interrupted. The transaction in progress was rolled back; migrations already "
+            "reported as applied (or rolled back) stay so: `schemashift migrate --status` "
+            "shows where things stand."
+        )
         return 1
     except Exception as exc:
         from schemashift.errors import SchemashiftError
+        from schemashift.url import redact
 
         if args.traceback:
             raise
+        # Drivers and settings may quote a URL or conninfo in their text: mask every
+        # password, whatever the message's origin.
         if isinstance(exc, SchemashiftError):
-            out.error(str(exc))
+            out.error(redact(str(exc)))
         else:
             out.error(
-                f"schemashift failed unexpectedly: {type(exc).__name__}: {exc}. Run the "
-                "command again with --traceback to see where, and report it."
+                f"schemashift failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}. "
+                "Run the command again with --traceback to see where, and report it."
             )
         return 1
 

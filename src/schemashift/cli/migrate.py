@@ -69,6 +69,7 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
 
 def _status(project: Project, out: Output, *, as_json: bool) -> int:
     rows = executor.status(project)
+    _warn_unreadable(project, {r.name for r in rows if not r.applied}, out)
     if as_json:
         import json
 
@@ -118,6 +119,19 @@ def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Out
             out.warn(clash_message(kept[0], others[0]))
 
 
+def _warn_unreadable(project: Project, pending: set[str], out: Output) -> None:
+    """A pending file that migrate would refuse (a syntax error, a NUL byte) is named in
+    a warning; the report itself still shows it as pending."""
+    from schemashift.errors import MigrationFileError
+
+    for f in project.files:
+        if f.name in pending:
+            try:
+                f.check_source()
+            except MigrationFileError as exc:
+                out.warn(exc.message)
+
+
 def _summary(result: executor.RunResult, rollback: bool) -> str:
     n = len(result.names)
     noun = "migration" if n == 1 else "migrations"
@@ -148,11 +162,10 @@ def _run(args: argparse.Namespace, project: Project, out: Output, *, rollback: b
     )
     reporter.close()
     if not result.names:
-        out.line(
-            "Nothing to roll back."
-            if rollback
-            else "Nothing to migrate: every migration is applied."
-        )
+        if rollback:
+            out.line("Nothing to roll back.")
+        else:
+            out.line(result.note or "Nothing to migrate: every migration is applied.")
         return 0
     out.line(_summary(result, rollback))
     return 0

@@ -20,7 +20,9 @@ from schemashift.migrations.history import replay_sources
 from schemashift.schema.codec import table_from_literal, table_to_literal
 from schemashift.schema.values import Schema
 
-_VERSION = 1
+#: 2: files are parsed whole, so a cached file is known to be valid Python; schemas
+#: cached by version 1 only saw the operations list and are replayed again.
+_VERSION = 2
 
 
 def cache_dir() -> Path:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import MigrationFileError
 
+if TYPE_CHECKING:
+    import ast
+
 FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.py$")
 NAME_RE = re.compile(r"^[a-z0-9_]+$")
+#: The longest NAME of ``make migration``: ``NNNN_NAME.py`` (and the ``.NNNN_NAME.py.tmp``
+#: it is first written as) then stays well within the 255 bytes that a file name may have
+#: on ext4, XFS, APFS, NTFS and most other file systems, even past migration 9999.
+MAX_NAME_LENGTH = 200
 
 
 class MigrationFile(NamedTuple):
@@ -32,6 +39,11 @@ class MigrationFile(NamedTuple):
     def checksum(self) -> str:
         """Lowercase hex SHA-256 of the bytes with CRLF turned into LF."""
         return checksum_of(self.read_bytes())
+
+    def check_source(self) -> None:
+        """Refuse a file that Python cannot parse (a syntax error, a NUL byte), naming
+        the line; nothing of it runs."""
+        parse_source(self, self.read_bytes())
 
 
 # The built-in SHA-256 avoids loading OpenSSL through hashlib, which costs more than the
@@ -86,12 +98,53 @@ def scan_migrations(folder: Path) -> list[MigrationFile]:
 
 
 def check_name(name: str) -> None:
-    """Refuse a migration NAME that is not ``[a-z0-9_]+``."""
+    """Refuse a migration NAME that is not ``[a-z0-9_]+`` or is too long for a file name."""
     if not NAME_RE.match(name):
         raise MigrationFileError(
             f"Migration name {name!r} is not allowed: use only lowercase letters, digits "
             "and underscores, e.g. add_phone_to_users."
         )
+    if len(name) > MAX_NAME_LENGTH:
+        raise MigrationFileError(
+            f"Migration name {name[:20]}... is {len(name)} characters long; the limit is "
+            f"{MAX_NAME_LENGTH}, so that its file name stays within the 255 bytes file "
+            "systems allow. Give a shorter name."
+        )
+
+
+def source_error(file: MigrationFile, exc: SyntaxError) -> MigrationFileError:
+    """The error for a migration file that Python cannot parse, naming file and line."""
+    where = f", line {exc.lineno}" if exc.lineno else ""
+    return MigrationFileError(
+        f"Migration file {file.path}{where}: syntax error ({exc.msg}). Fix the file; "
+        "nothing was changed."
+    )
+
+
+def check_nul(file: MigrationFile, data: bytes) -> None:
+    """Refuse a file holding a NUL byte, which Python source cannot contain, naming the
+    line it is on (Python itself names none)."""
+    at = data.find(b"\0")
+    if at < 0:
+        return
+    line = data.count(b"\n", 0, at) + 1
+    raise MigrationFileError(
+        f"Migration file {file.path}, line {line}: the file holds a NUL byte, which Python "
+        "source cannot contain (a bad merge or a binary editor may have written it). Remove "
+        "it; nothing was changed."
+    )
+
+
+def parse_source(file: MigrationFile, data: bytes | str) -> ast.Module:
+    """The syntax tree of a migration file, without running any of it. A NUL byte or a
+    syntax error is a :class:`MigrationFileError` naming the file and the line."""
+    import ast
+
+    check_nul(file, data if isinstance(data, bytes) else data.encode("utf-8", "replace"))
+    try:
+        return ast.parse(data, filename=str(file.path))
+    except SyntaxError as exc:
+        raise source_error(file, exc) from exc
 
 
 def resolve(token: str, names: list[str]) -> str:

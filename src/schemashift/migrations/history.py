@@ -1,8 +1,9 @@
 """Replaying migration files to the schema they produce, without importing them.
 
-Each generated file ends with ``operations = [...]``, a list of plain literals. Only that
-tail is parsed (with :mod:`ast`), so replaying thousands of files stays fast and no
-migration code runs.
+Each generated file ends with ``operations = [...]``, a list of plain literals. The file is
+parsed (with :mod:`ast`, which runs no code) and only that list is evaluated, so replaying
+thousands of files stays fast, no migration code runs, and a file Python could not run
+(a syntax error, a NUL byte) is refused here already, naming its line.
 """
 
 from __future__ import annotations
@@ -12,32 +13,36 @@ from collections.abc import Sequence
 
 from schemashift.diff.operations import Operation, OperationError
 from schemashift.errors import MigrationFileError
-from schemashift.migrations.files import MigrationFile
+from schemashift.migrations.files import MigrationFile, parse_source
 from schemashift.schema.codec import CodecError, operation_from_literal
 from schemashift.schema.values import Schema
 
-MARKER = "\noperations = "
+NAME = "operations"
 
 
-def operations_in(source: str, file: MigrationFile) -> list[Operation]:
-    """The operations a migration file declares (none for hand-written files)."""
-    at = source.rfind(MARKER)
-    if at < 0:
+def operations_in(source: str | bytes, file: MigrationFile) -> list[Operation]:
+    """The operations a migration file declares (none for hand-written files). The whole
+    file must be valid Python."""
+    tree = parse_source(file, source)
+    assigned = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == NAME for t in node.targets)
+    ]
+    if not assigned:
         return []
-    line = source.count("\n", 0, at) + 2
-    tail = source[at + 1 :]
+    node = assigned[-1]
     try:
-        tree = ast.parse(tail, filename=str(file.path))
-        node = tree.body[0]
-        if len(tree.body) != 1 or not isinstance(node, ast.Assign):
+        if node is not tree.body[-1]:
             raise ValueError("operations must be the last statement of the file")
         literals = ast.literal_eval(node.value)
         if not isinstance(literals, list):
             raise ValueError("operations must be a list")
         return [operation_from_literal(lit) for lit in literals]
-    except (SyntaxError, ValueError, CodecError) as exc:
+    except (ValueError, TypeError, CodecError) as exc:
         raise MigrationFileError(
-            f"{file.path}, line {line}: the operations list cannot be read ({exc}). "
+            f"{file.path}, line {node.lineno}: the operations list cannot be read ({exc}). "
             "Restore it as generated, or remove it if the file is hand-written."
         ) from exc
 
@@ -52,8 +57,7 @@ def replay_sources(
 ) -> Schema:
     """:func:`replay` of files whose bytes are already read."""
     for file, data in zip(files, sources, strict=True):
-        source = data.decode("utf-8", errors="replace")
-        for op in operations_in(source, file):
+        for op in operations_in(data, file):
             try:
                 schema = op.apply(schema)
             except OperationError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from schemashift.errors import (
     DatabaseError,
@@ -16,11 +16,11 @@ from schemashift.errors import (
 )
 from schemashift.migrations.files import MigrationFile, list_migrations, resolve
 from schemashift.runtime.connection import MigrationConnection
-from schemashift.runtime.loader import LoadedMigration, load
+from schemashift.runtime.loader import LoadedMigration, load, raising_line
 from schemashift.runtime.recorder import AppliedRecord, Recorder
 
 if TYPE_CHECKING:
-    from schemashift.dialects.base import DBConnection
+    from schemashift.dialects.base import Cursor, DBConnection
     from schemashift.runtime.project import Project
 
 
@@ -60,6 +60,8 @@ class RunResult:
         self.adopted: str | None = None
         #: Applied files that were missing here, written back from the database.
         self.restored: list[str] = []
+        #: Why nothing ran although migrations are pending (``--to`` an applied one).
+        self.note: str | None = None
 
     def __repr__(self) -> str:
         return f"RunResult(names={self.names!r}, batch={self.batch!r})"
@@ -132,9 +134,11 @@ def connection(project: Project, *, create: bool) -> Iterator[DBConnection | Non
         conn.lock_timeout = statement_timeout
     try:
         yield conn
-    except BaseException:
+    except BaseException as exc:
         conn.close()
-        dialect.remove_created(conn)
+        # A run that committed part of its batch before failing keeps the file it made.
+        if not getattr(exc, "changed_database", False):
+            dialect.remove_created(conn)
         raise
     else:
         conn.close()
@@ -192,9 +196,9 @@ def select_pending(
     pending = [f for f in files if f.name not in done]
     if to is not None:
         target = resolve(to, [f.name for f in files])
-        if target in done:
-            return []
         number = next(f.number for f in files if f.name == target)
+        # An applied target still lets a pending file numbered below it (merged from
+        # another branch) be applied: the run goes up to and including the target.
         pending = [f for f in pending if f.number <= number]
     if step is not None:
         pending = pending[:step]
@@ -203,6 +207,30 @@ def select_pending(
 
 #: ``--rollback --to`` values meaning "before the first migration" (``zero`` as Django).
 ZERO = ("0", "0000", "zero")
+
+
+def target_reached(
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord], to: str
+) -> str:
+    """Why ``migrate --to`` has nothing to do: its target is applied. Says what is pending
+    after it, and how to go back to it when later migrations are applied."""
+    target = resolve(to, [f.name for f in files])
+    number = next(f.number for f in files if f.name == target)
+    done = {r.name for r in applied}
+    later_applied = [r.name for r in sorted(applied, key=lambda r: r.number) if r.number > number]
+    later_pending = [f.name for f in files if f.name not in done and f.number > number]
+    text = f"Nothing to migrate up to {target}: it is applied"
+    if later_applied:
+        text += f", and so are later migrations ({', '.join(later_applied)})"
+    text += "."
+    if later_pending:
+        text += (
+            f" Pending after it: {', '.join(later_pending)} (run `schemashift migrate` to "
+            "apply them)."
+        )
+    if later_applied:
+        text += f" To go back to {target}, run `schemashift migrate --rollback --to {target}`."
+    return text
 
 
 def select_rollback(
@@ -224,29 +252,77 @@ def select_rollback(
     return [r for r in newest_first if r.batch == last]
 
 
-def _run_one(mig: LoadedMigration, direction: str, conn: MigrationConnection) -> int:
+class _Watched(MigrationConnection):
+    """The ``conn`` a migration receives, noting which of its statements took effect and
+    which one raised, so that a failure names the right statement (or the line of
+    Python that raised) and says what a migration outside a transaction left done."""
+
+    def __init__(self, db: DBConnection | None, dialect: str, *, dry_run: bool = False) -> None:
+        super().__init__(db, dialect, dry_run=dry_run)
+        self.succeeded: list[str] = []
+        self.failed: tuple[str, BaseException] | None = None
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+        try:
+            cursor = super().execute(sql, params)
+        except Exception as exc:
+            self.failed = (sql, exc)
+            raise
+        self.succeeded.append(sql)
+        return cursor
+
+
+def _run_one(mig: LoadedMigration, direction: str, conn: _Watched) -> int:
+    """Run one migration's ``up`` or ``down``. A failure is a MigrationFailed that says
+    what failed, but not yet what the batch left behind: the caller adds that."""
     start = time.perf_counter()
     func = mig.up if direction == "up" else mig.down
-    if func is None:
-        raise MigrationFailed(
-            f"Migration {mig.file.name} has no down(conn) function, so it cannot be rolled "
-            "back. Add one, or use --fake to forget it without running SQL. Nothing was changed."
-        )
+    assert func is not None, "migrations without down() are refused before running"
     try:
         func(conn)
-    except SchemashiftError as exc:
-        raise MigrationFailed(
-            f"Migration {mig.file.name} ({direction}) failed: {exc.message} The batch was "
-            "rolled back; nothing was changed.",
-            details=f"Statement: {conn.last_statement}" if conn.last_statement else exc.details,
-        ) from exc
     except Exception as exc:
+        name = mig.file.name
+        if conn.failed is not None and conn.failed[1] is exc:
+            # A statement raised: the database's own message, and the statement.
+            raise MigrationFailed(
+                f"Migration {name} ({direction}) failed: {_described(exc)}",
+                details=f"Statement: {conn.failed[0]}",
+            ) from exc
+        # Python code raised (the migration's own, or a check of schemashift's that it
+        # called): the exception and the line of the file, not the last statement run.
+        own = exc.details if isinstance(exc, SchemashiftError) else None
+        line = raising_line(mig.file, exc)
+        if line is None:
+            raise MigrationFailed(
+                f"Migration {name} ({direction}) failed: {_described(exc)}", own
+            ) from exc
+        number, text = line
+        where = f"{mig.file.path}, line {number}: {text}"
         raise MigrationFailed(
-            f"Migration {mig.file.name} ({direction}) failed: {type(exc).__name__}: {exc}. "
-            "The batch was rolled back; nothing was changed.",
-            details=f"Statement: {conn.last_statement}" if conn.last_statement else None,
+            f"Migration {name} ({direction}) failed at line {number}: {_described(exc)}",
+            details=where if own is None else f"{where}\n{own}",
         ) from exc
     return _ms(start)
+
+
+def _described(exc: BaseException) -> str:
+    """``Type: message.`` of an exception raised by a driver or by Python code (the
+    message of schemashift's own errors stands alone)."""
+    if isinstance(exc, SchemashiftError):
+        return exc.message
+    said = str(exc).strip()
+    text = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _refuse_without_down(migs: Sequence[LoadedMigration]) -> None:
+    for mig in migs:
+        if mig.down is None:
+            raise MigrationFailed(
+                f"Migration {mig.file.name} has no down(conn) function, so it cannot be "
+                "rolled back. Add one, or use --fake to forget it without running SQL. "
+                "Nothing was changed."
+            )
 
 
 def _segments(migs: Sequence[LoadedMigration]) -> list[list[LoadedMigration]]:
@@ -258,6 +334,75 @@ def _segments(migs: Sequence[LoadedMigration]) -> list[list[LoadedMigration]]:
         else:
             out.append([mig])
     return out
+
+
+class _Failure(NamedTuple):
+    """Where a run stopped: what earlier transactions committed, the migration that was
+    running, and which of its statements took effect outside a transaction."""
+
+    direction: str
+    batch: int
+    committed: list[str]
+    not_done: list[str]
+    running: str | None
+    atomic: bool
+    took_effect: list[str]
+
+    @property
+    def changed_database(self) -> bool:
+        return bool(self.committed or self.took_effect)
+
+
+def _outcome(failure: _Failure) -> tuple[str, str | None]:
+    """What the failed run left behind, for the user: sentences for the message, and
+    the statements that took effect (for the details)."""
+    running = failure.running
+    if not failure.changed_database:
+        if failure.atomic:
+            return "The batch was rolled back; nothing was changed.", None
+        return (
+            f"Nothing was changed: {running} runs outside a transaction (atomic = False) "
+            "and none of its statements took effect.",
+            None,
+        )
+    up = failure.direction == "up"
+    if failure.atomic:
+        sentences = [
+            "Its transaction was rolled back, but earlier parts of the batch had been committed."
+        ]
+    elif failure.took_effect:
+        state = "partly applied and not recorded" if up else "partly rolled back and still recorded"
+        sentences = [
+            f"{running} runs outside a transaction (atomic = False) and "
+            f"{len(failure.took_effect)} of its statements had already taken effect (listed "
+            f"below): it is {state}."
+        ]
+    else:
+        sentences = [
+            f"{running} runs outside a transaction (atomic = False) and none of its "
+            "statements took effect."
+        ]
+    names = ", ".join(failure.committed)
+    if not failure.committed:
+        sentences.append("Nothing else of the batch was committed.")
+    elif up:
+        sentences.append(f"Applied (batch {failure.batch}): {names}.")
+    else:
+        sentences.append(f"Rolled back: {names}.")
+    if failure.not_done:
+        sentences.append(
+            f"{'Not applied' if up else 'Still applied'}: {', '.join(failure.not_done)}."
+        )
+    command = "schemashift migrate" + ("" if up else " --rollback")
+    if failure.took_effect:
+        sentences.append(
+            f"Undo those statements (or make {running} safe to run again), then run "
+            f"`{command}` again."
+        )
+    else:
+        sentences.append(f"Fix the failure, then run `{command}` again.")
+    took = "".join(f"\n  {sql}" for sql in failure.took_effect)
+    return " ".join(sentences), f"Took effect from {running}:{took}" if took else None
 
 
 def _execute(
@@ -274,23 +419,28 @@ def _execute(
     recorder = Recorder(conn, dialect)
     total = len(migs)
     index = 0
+    if direction == "down" and not fake:
+        _refuse_without_down(migs)
+    # Names of the migrations whose transaction (or non-atomic run) has committed.
+    committed: list[str] = []
     for segment in _segments(migs):
-        atomic = segment[0].atomic
-        if not atomic and not fake:
+        atomic = segment[0].atomic or fake
+        if not atomic:
             reporter.info(
                 f"{segment[0].file.name} runs outside the batch transaction (atomic = False)."
             )
-        scope = dialect.batch(conn) if atomic or fake else dialect.outside_batch(conn)
+        scope = dialect.batch(conn) if atomic else dialect.outside_batch(conn)
         # Reported once the segment has committed: a migration is not "applied" while a
         # later one in the same transaction can still roll it back.
         done: list[tuple[str, int, bool]] = []
+        mconn: _Watched | None = None
         try:
             with scope:
                 recorder.ensure()
                 for mig in segment:
                     index += 1
                     reporter.starting(mig.file.name, direction, total, index)
-                    mconn = MigrationConnection(conn, dialect.name)
+                    mconn = _Watched(conn, dialect.name)
                     skip = fake or mig.file.name == adopted
                     ms = 0 if skip else _run_one(mig, direction, mconn)
                     if direction == "up":
@@ -298,22 +448,60 @@ def _execute(
                     else:
                         recorder.forget(mig.file.name)
                     done.append((mig.file.name, ms, skip))
-        except DatabaseError as exc:
-            names = ", ".join(m.file.name for m in segment)
-            raise DatabaseError(
-                f"{exc.message} Migrations in the failed batch: {names}.", exc.details
-            ) from exc
+        except (MigrationFailed, DatabaseError) as exc:
+            took_effect = mconn.succeeded if mconn is not None and not atomic else []
+            # A partly run migration is neither applied nor not applied: it is named apart.
+            not_done = migs[len(committed) + (1 if took_effect else 0) :]
+            failure = _Failure(
+                direction,
+                batch,
+                committed,
+                [m.file.name for m in not_done],
+                None if atomic else segment[0].file.name,
+                atomic,
+                took_effect,
+            )
+            raise _with_outcome(exc, failure, [m.file.name for m in segment]) from (
+                exc.__cause__ if isinstance(exc, MigrationFailed) else exc
+            )
+        committed.extend(name for name, _, _ in done)
         for name, ms, skip in done:
             reporter.finished(name, direction, ms, skip)
+
+
+def _with_outcome(
+    exc: MigrationFailed | DatabaseError, failure: _Failure, segment: list[str]
+) -> SchemashiftError:
+    """``exc`` completed with what the failed run left behind."""
+    outcome, took = _outcome(failure)
+    details = "\n".join(d for d in (exc.details, took) if d) or None
+    error: SchemashiftError
+    if isinstance(exc, MigrationFailed):
+        error = MigrationFailed(f"{exc.message} {outcome}", details)
+    elif failure.changed_database:
+        error = DatabaseError(f"{exc.message} {outcome}", details)
+    else:
+        error = DatabaseError(
+            f"{exc.message} Migrations in the failed batch: {', '.join(segment)}.", details
+        )
+    error.changed_database = failure.changed_database
+    return error
 
 
 def _dry_run(
     project: Project, migs: Sequence[LoadedMigration], direction: str, reporter: Reporter
 ) -> dict[str, list[str]]:
+    if direction == "down":
+        _refuse_without_down(migs)
     statements: dict[str, list[str]] = {}
     for mig in migs:
-        mconn = MigrationConnection(None, project.dialect.name, dry_run=True)
-        _run_one(mig, direction, mconn)
+        mconn = _Watched(None, project.dialect.name, dry_run=True)
+        try:
+            _run_one(mig, direction, mconn)
+        except MigrationFailed as exc:
+            raise MigrationFailed(
+                f"{exc.message} This was a dry run; nothing was changed.", exc.details
+            ) from exc.__cause__
         reporter.statements(mig.file.name, direction, mconn.statements)
         statements[mig.file.name] = mconn.statements
     return statements
@@ -361,6 +549,8 @@ def apply_pending(
     _refuse_if_tampered(files, applied)
     pending = select_pending(files, applied, step=step, to=to)
     if not pending:
+        if to is not None:
+            result.note = target_reached(files, applied, to)
         return result
     highest = max((r.number for r in applied), default=0)
     for f in pending:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from schemashift.errors import MigrationFileError
-from schemashift.migrations.files import MigrationFile
+from schemashift.migrations.files import MigrationFile, check_nul, source_error
 
 
 class LoadedMigration(NamedTuple):
@@ -30,6 +30,7 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
 
     if data is None:
         data = file.read_bytes()
+    check_nul(file, data)
     # The operations literal at the end is data for replay; up() and down() never use it,
     # and compiling it can cost more than the rest of a large file.
     at = data.rfind(b"\noperations = ")
@@ -37,10 +38,7 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     try:
         code = compile(source, str(file.path), "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise MigrationFileError(
-            f"Migration file {file.path}, line {exc.lineno}: syntax error ({exc.msg}). Fix the "
-            "file; nothing was changed."
-        ) from exc
+        raise source_error(file, exc) from exc
     namespace: dict[str, Any] = {
         "__name__": f"schemashift_migration_{file.name}",
         "__file__": str(file.path),
@@ -48,9 +46,11 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     try:
         exec(code, namespace)
     except Exception as exc:
+        line = raising_line(file, exc)
+        where = f", line {line[0]}" if line else ""
         raise MigrationFileError(
-            f"Migration file {file.path} fails to load: {type(exc).__name__}: {exc}. Fix the "
-            "file; nothing was changed."
+            f"Migration file {file.path}{where} fails to load: {type(exc).__name__}: {exc}. Fix "
+            "the file; nothing was changed."
         ) from exc
     up = namespace.get("up")
     if not callable(up):
@@ -65,3 +65,23 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     return LoadedMigration(
         file, up, down if callable(down) else None, atomic, checksum_of(data), data
     )
+
+
+def raising_line(file: MigrationFile, exc: BaseException) -> tuple[int, str] | None:
+    """The line of ``file`` (number and text) where ``exc`` was raised, or from where the
+    code that raised it was called; None when no frame of the traceback is in the file."""
+    filename = str(file.path)
+    number = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            number = tb.tb_lineno
+        tb = tb.tb_next
+    if number is None:
+        return None
+    try:
+        lines = file.read_bytes().decode("utf-8", errors="replace").splitlines()
+    except MigrationFileError:
+        lines = []
+    text = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return number, text
