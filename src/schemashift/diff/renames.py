@@ -105,12 +105,6 @@ def _by_identity(members: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     return {identity: found[0] for identity, found in names.items() if len(found) == 1}
 
 
-def _moved_elsewhere(identity: str | None, owners: Mapping[str, str]) -> bool:
-    """True when ``identity`` is known on the other side: the member went somewhere else
-    (already warned about), so it is no candidate for a possible rename."""
-    return identity is not None and identity in owners
-
-
 def _blocked(what: str, old: str, new: str, clash: str, where: str, kind: str) -> str:
     return (
         f"{what} moved from {kind} {old} to {kind} {new}, but {kind} {clash} {where}: "
@@ -149,6 +143,7 @@ def _table_renames(
     # class is a rename, asked of no one.
     old_tables = _by_identity((t.name, t.model) for t in current.tables.values())
     new_tables = _by_identity((t.name, t.model) for t in target.tables.values())
+    warned: set[str] = set()
     for model in sorted(set(old_tables) & set(new_tables)):
         old, new = old_tables[model], new_tables[model]
         if old == new or old in renames or new in taken:
@@ -163,16 +158,9 @@ def _table_renames(
             else (old, "is still in the models")
         )
         warnings.append(_blocked(f"model {model}", old, new, clash, where, "table"))
-    left = [
-        old
-        for old in dropped
-        if old not in renames and not _moved_elsewhere(current.tables[old].model, new_tables)
-    ]
-    fresh = [
-        new
-        for new in added
-        if new not in taken and not _moved_elsewhere(target.tables[new].model, old_tables)
-    ]
+        warned.update((old, new))
+    left = [old for old in dropped if old not in renames and old not in warned]
+    fresh = [new for new in added if new not in taken and new not in warned]
     asked: set[tuple[str, str]] = set()
     if ask is not None:
         for old in left:
@@ -260,6 +248,7 @@ def _column_renames(
         old_columns = _by_identity((c.name, c.attribute) for c in before.columns)
         new_columns = _by_identity((c.name, c.attribute) for c in after.columns)
     owner = after.model or table
+    warned: set[str] = set()
     for attribute in sorted(set(old_columns) & set(new_columns)):
         old, new = old_columns[attribute], new_columns[attribute]
         if old == new or old in renames or new in taken:
@@ -283,14 +272,9 @@ def _column_renames(
                 "column",
             )
         )
-    left = [
-        c
-        for c in dropped
-        if c.name not in renames and not _moved_elsewhere(c.attribute, new_columns)
-    ]
-    fresh = [
-        c for c in added if c.name not in taken and not _moved_elsewhere(c.attribute, old_columns)
-    ]
+        warned.update((old, new))
+    left = [c for c in dropped if c.name not in renames and c.name not in warned]
+    fresh = [c for c in added if c.name not in taken and c.name not in warned]
     asked: set[tuple[str, str]] = set()
     if ask is not None:
         for old_col in left:
