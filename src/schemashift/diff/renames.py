@@ -105,6 +105,29 @@ def _by_identity(members: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     return {identity: found[0] for identity, found in names.items() if len(found) == 1}
 
 
+#: How many added names a possible-rename warning lists before "and N more".
+_LISTED = 5
+
+
+def _possible_rename(dropped: str, kind: str, prefix: str, added: list[str], option: str) -> str:
+    """The warning for a dropped member and the added ones it may have been renamed to:
+    one line per dropped member, however many were added."""
+    if len(added) == 1:
+        what = f"{kind} {added[0]}" if kind == "table" else f"{prefix}{added[0]}"
+        return (
+            f"{dropped} was dropped and {what} added: if this was a rename, run make "
+            f"migration again with {option}={added[0]}"
+        )
+    shown = ", ".join(added[:_LISTED])
+    more = f" and {len(added) - _LISTED} more" if len(added) > _LISTED else ""
+    listed = ", ".join(f"{prefix}{name}" for name in added[:_LISTED])
+    return (
+        f"{dropped} was dropped and {kind}s {listed}{more} added: if it was renamed to one "
+        f"of them, run make migration again with {option}=NEW, NEW being its new name "
+        f"({shown}{more})"
+    )
+
+
 def _blocked(what: str, old: str, new: str, clash: str, where: str, kind: str) -> str:
     return (
         f"{what} moved from {kind} {old} to {kind} {new}, but {kind} {clash} {where}: "
@@ -175,24 +198,23 @@ def _table_renames(
     for old in left:
         if old in renames:
             continue
-        for new in fresh:
-            if new in taken or (old, new) in asked:
-                continue
+        candidates = [new for new in fresh if new not in taken and (old, new) not in asked]
+        if candidates:
             warnings.append(
-                f"table {old} was dropped and table {new} added: if this was a rename, "
-                f"run make migration again with --rename-table {old}={new}"
+                _possible_rename(f"table {old}", "table", "", candidates, f"--rename-table {old}")
             )
     return sorted(renames.items())
 
 
-def _same_owner(before: Table, after: Table, current: Schema, target: Schema) -> bool:
+def _same_owner(
+    before: Table, after: Table, old_models: set[str | None], new_models: set[str | None]
+) -> bool:
     """True when the attributes recorded on ``before``'s columns belong to the model
     that declares ``after``: the same class, a class renamed (the old one is gone from
-    the models and the new one is new), or a table whose class is not known."""
+    the models, ``new_models``, and the new one is new, not in ``old_models``), or a
+    table whose class is not known."""
     if before.model is None or after.model is None or before.model == after.model:
         return True
-    old_models = {t.model for t in current.tables.values()}
-    new_models = {t.model for t in target.tables.values()}
     return before.model not in new_models and after.model not in old_models
 
 
@@ -290,13 +312,13 @@ def _column_renames(
     for old_col in left:
         if old_col.name in renames:
             continue
-        for new_col in fresh:
-            old, new = old_col.name, new_col.name
-            if new in taken or (old, new) in asked:
-                continue
+        old = old_col.name
+        candidates = [c.name for c in fresh if c.name not in taken and (old, c.name) not in asked]
+        if candidates:
             warnings.append(
-                f"{table}.{old} was dropped and {table}.{new} added: if this was a "
-                f"rename, run make migration again with --rename {table}.{old}={new}"
+                _possible_rename(
+                    f"{table}.{old}", "column", f"{table}.", candidates, f"--rename {table}.{old}"
+                )
             )
     order = {c.name: i for i, c in enumerate(before.columns)}
     return [(table, old, renames[old]) for old in sorted(renames, key=order.__getitem__)]
@@ -321,6 +343,8 @@ def plan_renames(
     tables = _table_renames(current, target, hints, ask, warnings)
     renamed = apply_all(current, [RenameTable(old, new) for old, new in tables])
     old_names = {new: old for old, new in tables}
+    old_models = {t.model for t in current.tables.values()}
+    new_models = {t.model for t in target.tables.values()}
     columns: list[tuple[str, str, str]] = []
     for name in sorted(target.tables):
         before = renamed.table(name)
@@ -336,7 +360,7 @@ def plan_renames(
                 hints,
                 ask,
                 warnings,
-                same_owner=_same_owner(before, after, current, target),
+                same_owner=_same_owner(before, after, old_models, new_models),
             )
         )
     return RenamePlan(tuple(tables), tuple(columns), tuple(warnings))
