@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -484,9 +485,7 @@ def _build_table(d: _Declared, models: _Models) -> Table:
 def _identify(declared: list[_Declared]) -> None:
     """Name each model as its table records it: the class name, which survives moving
     the class to another module; the module too when two models share a class name."""
-    counts: dict[str, int] = {}
-    for d in declared:
-        counts[d.label] = counts.get(d.label, 0) + 1
+    counts = Counter(d.label for d in declared)
     for d in declared:
         shared = counts[d.label] > 1
         d.identity = f"{d.model.__module__}.{d.model.__qualname__}" if shared else d.label
