@@ -608,7 +608,14 @@ def test_renames_are_asked_in_a_fixed_order() -> None:
         RenameTable("users", "members"),
         RenameColumn("things", "phone", "email"),
     )
-    assert result.warnings == ()
+    # Pairs of different kinds are not asked about, but still warned of.
+    assert result.warnings == (
+        "things.fax was dropped and things.m added: if this was a rename, run make "
+        "migration again with --rename things.fax=m",
+        "things.n was dropped and columns things.mobile, things.m added: if it was renamed "
+        "to one of them, run make migration again with --rename things.n=NEW, NEW being "
+        "its new name (mobile, m)",
+    )
     assert DropColumn("things", col("fax", "text")) in result.operations
 
 
@@ -621,6 +628,286 @@ def test_tables_with_different_columns_are_not_asked_about() -> None:
 
     diff(schema(USERS), schema(table("members")), ask=ask)
     assert asked == []
+
+
+# -- renames known from identity ---------------------------------------------------------
+
+
+def owned(t: Table, model: str | None, **attributes: str) -> Table:
+    """``t`` declared by ``model``, its columns by the attributes given (column name ->
+    attribute); other columns by an attribute of their own name, except ``id``."""
+    cols = tuple(
+        replace(c, attribute=attributes.get(c.name, None if c.name == "id" else c.name))
+        for c in t.columns
+    )
+    return t.with_(columns=cols, model=model)
+
+
+def never(question: str) -> bool:
+    raise AssertionError(f"asked {question!r}")
+
+
+def test_identity_is_no_part_of_a_definition() -> None:
+    plain = table("dogs", col("age"))
+    known = owned(plain, "Dog", age="years")
+    assert plain == known and hash(plain) == hash(known)
+    assert diff(schema(plain), schema(known)) == DiffResult()
+    assert diff(schema(known), schema(owned(plain, "Hound", age="age"))) == DiffResult()
+
+
+def test_new_table_name_of_the_same_model_is_a_rename_without_a_question() -> None:
+    dogs = owned(table("dogs", col("name", "text"), col("age")), "Dog")
+    hounds = owned(table("hounds", col("name", "text"), col("age"), col("x")), "Dog")
+    result = diff(schema(dogs), schema(hounds), ask=never)
+    check_result(schema(dogs), schema(hounds), result)
+    assert result.operations == (
+        RenameTable("dogs", "hounds"),
+        AddColumn("hounds", col("x")),
+    )
+    assert result.warnings == ()
+
+
+def test_new_column_name_of_the_same_attribute_is_a_rename_without_a_question() -> None:
+    before = owned(table("dogs", col("age"), col("name", "text")), "Dog")
+    after = owned(
+        table("dogs", col("years", "biginteger"), col("name", "text")), "Dog", years="age"
+    )
+    result = diff(schema(before), schema(after), ask=never)
+    check_result(schema(before), schema(after), result)
+    assert result.operations == (
+        RenameColumn("dogs", "age", "years"),
+        AlterColumn("dogs", col("years"), col("years", "biginteger")),
+    )
+    assert result.warnings == ()
+
+
+def test_table_and_column_renamed_by_identity_at_once() -> None:
+    users = owned(table("users", col("phone", "text")), "User")
+    posts = owned(
+        table(
+            "posts",
+            col("author", "biginteger", nullable=False),
+            indexes=[Index("idx_posts_author", ("author",))],
+            fks=[fk("posts", "author", "users")],
+        ),
+        "Post",
+    )
+    members = owned(table("members", col("mobile", "text")), "User", mobile="phone")
+    posts_after = owned(
+        table(
+            "posts",
+            col("author_id", "biginteger", nullable=False),
+            indexes=[Index("idx_posts_author_id", ("author_id",))],
+            fks=[fk("posts", "author_id", "members")],
+        ),
+        "Post",
+        author_id="author",
+    )
+    a, b = schema(users, posts), schema(members, posts_after)
+    result = diff(a, b, ask=never)
+    check_result(a, b, result)
+    assert result.operations[:3] == (
+        RenameTable("users", "members"),
+        RenameColumn("members", "phone", "mobile"),
+        RenameColumn("posts", "author", "author_id"),
+    )
+    assert not any(isinstance(op, (DropColumn, DropTable)) for op in result.operations)
+    assert result.warnings == ()
+
+
+def test_a_hint_wins_over_identity() -> None:
+    before = owned(table("t", col("a"), col("b")), "T")
+    after = owned(table("t", col("c"), col("d")), "T", d="a", c="b")
+    result = diff(schema(before), schema(after), hints=RenameHints(columns={("t", "c"): "a"}))
+    check_result(schema(before), schema(after), result)
+    # Identity would rename b to c, which the hint took: b is dropped, d added.
+    assert result.operations == (
+        RenameColumn("t", "a", "c"),
+        DropColumn("t", col("b")),
+        AddColumn("t", col("d")),
+    )
+    assert result.warnings == (
+        "t.b was dropped and t.d added: if this was a rename, run make migration again "
+        "with --rename t.b=d",
+    )
+
+
+def test_class_renamed_with_its_table_is_not_guessed() -> None:
+    dogs = owned(table("dogs", col("age")), "Dog")
+    hounds = owned(table("hounds", col("age")), "Hound")
+    result = diff(schema(dogs), schema(hounds))
+    assert [type(op) for op in result.operations] == [CreateTable, DropTable]
+    assert result.warnings == (
+        "table dogs was dropped and table hounds added: if this was a rename, run make "
+        "migration again with --rename-table dogs=hounds",
+    )
+
+
+def test_class_renamed_keeping_its_table_still_knows_its_attributes() -> None:
+    before = owned(table("dogs", col("age")), "Dog")
+    after = owned(table("dogs", col("years")), "Hound", years="age")
+    assert diff(schema(before), schema(after), ask=never).operations == (
+        RenameColumn("dogs", "age", "years"),
+    )
+
+
+def test_swapped_table_names_are_changed_by_name_with_a_warning() -> None:
+    cats = owned(table("cats", col("lives")), "Cat")
+    dogs = owned(table("dogs", col("name", "text")), "Dog")
+    a = schema(cats, dogs)
+    b = schema(
+        owned(table("dogs", col("lives")), "Cat"), owned(table("cats", col("name", "text")), "Dog")
+    )
+    result = diff(a, b, ask=never)
+    check_result(a, b, result)
+    assert not any(isinstance(op, (RenameTable, RenameColumn)) for op in result.operations)
+    assert result.warnings[:2] == (
+        "model Cat moved from table cats to table dogs, but table dogs still exists in the "
+        "migrations: this is written as changes to each table by name, not as a rename. To "
+        "keep the data with it, make the change in two migrations, the first giving one of "
+        "them a name no other table uses",
+        "model Dog moved from table dogs to table cats, but table cats still exists in the "
+        "migrations: this is written as changes to each table by name, not as a rename. To "
+        "keep the data with it, make the change in two migrations, the first giving one of "
+        "them a name no other table uses",
+    )
+
+
+def test_swapped_and_chained_columns_are_changed_by_name_with_a_warning() -> None:
+    before = owned(table("t", col("a"), col("b"), col("c")), "T", a="x", b="y", c="z")
+    after = owned(table("t", col("b"), col("a"), col("d")), "T", b="x", a="y", d="z")
+    result = diff(schema(before), schema(after))
+    check_result(schema(before), schema(after), result)
+    assert result.operations == (RenameColumn("t", "c", "d"),)
+    assert [w.split(",")[0] for w in result.warnings] == [
+        "field T.x moved from column t.a to column t.b",
+        "field T.y moved from column t.b to column t.a",
+    ]
+    chained = owned(table("t", col("b"), col("c"), col("d")), "T", b="x", c="y", d="z")
+    result = diff(schema(before), schema(chained))
+    check_result(schema(before), schema(chained), result)
+    assert not any(isinstance(op, RenameColumn) for op in result.operations)
+    assert "but column t.b still exists in the migrations" in result.warnings[0]
+    assert "but column t.c still exists in the migrations" in result.warnings[1]
+
+
+def test_a_table_name_freed_by_a_drop_is_not_taken_by_identity() -> None:
+    a = schema(owned(table("old", col("x")), "A"), owned(table("new", col("y")), None))
+    b = schema(owned(table("new", col("x")), "A"))
+    result = diff(a, b)
+    check_result(a, b, result)
+    assert not any(isinstance(op, RenameTable) for op in result.operations)
+    assert result.warnings[:1] == (
+        "model A moved from table old to table new, but table new still exists in the "
+        "migrations: this is written as changes to each table by name, not as a rename. To "
+        "keep the data with it, make the change in two migrations, the first giving one of "
+        "them a name no other table uses",
+    )
+
+
+def test_unknown_or_shared_identities_tell_nothing() -> None:
+    a = schema(owned(table("a", col("x")), None), owned(table("b", col("y")), "M"))
+    b = schema(owned(table("c", col("x")), "M"), owned(table("d", col("y")), "M"))
+    result = diff(a, b)
+    check_result(a, b, result)
+    assert not any(isinstance(op, RenameTable) for op in result.operations)
+    before = table("t", col("a"), col("b"))
+    after = owned(table("t", col("c"), col("b")), "T", c="a")
+    # Columns made by files that recorded no attribute.
+    assert diff(schema(before), schema(after)).operations == (
+        DropColumn("t", col("a")),
+        AddColumn("t", col("c")),
+    )
+    # An attribute that two columns claim.
+    shared = diff(schema(owned(before, "T")), schema(owned(after, "T", c="a", b="a")))
+    assert RenameColumn("t", "a", "c") not in shared.operations
+
+
+def test_columns_of_another_model_are_not_matched_by_attribute() -> None:
+    # Table t changes hands from model A to model B, both still in the models: A's
+    # attributes say nothing about B's columns.
+    a = schema(owned(table("t", col("a")), "A", a="x"), owned(table("u"), "B"))
+    b = schema(owned(table("t", col("b")), "B", b="x"), owned(table("u"), "A"))
+    result = diff(a, b)
+    assert not any(isinstance(op, RenameColumn) for op in result.operations)
+    assert "t.a was dropped and t.b added" in " ".join(result.warnings)
+
+
+def test_every_drop_and_add_is_warned_of_whatever_the_kinds() -> None:
+    a = schema(table("users", col("phone", "text")), table("teams", col("label", "text")))
+    b = schema(table("users", col("mobile")), table("groups", col("size")))
+    result = diff(a, b)
+    assert result.warnings == (
+        "table teams was dropped and table groups added: if this was a rename, run make "
+        "migration again with --rename-table teams=groups",
+        "users.phone was dropped and users.mobile added: if this was a rename, run make "
+        "migration again with --rename users.phone=mobile",
+    )
+    asked: list[str] = []
+    result = diff(a, b, ask=lambda q: bool(asked.append(q)))
+    assert asked == []
+    assert len(result.warnings) == 2
+
+
+def test_one_warning_per_dropped_member_however_many_were_added() -> None:
+    added = [f"t{i}" for i in range(8)]
+    a = schema(table("old", col("a")))
+    b = schema(*(table(name, col(name)) for name in added))
+    assert diff(a, b).warnings == (
+        "table old was dropped and tables t0, t1, t2, t3, t4 and 3 more added: if it was "
+        "renamed to one of them, run make migration again with --rename-table old=NEW, NEW "
+        "being its new name (t0, t1, t2, t3, t4 and 3 more)",
+    )
+
+
+def test_a_pair_answered_no_is_not_warned_of_but_a_later_yes_is_kept() -> None:
+    a = schema(table("t", col("a", "text")))
+    b = schema(table("t", col("b"), col("c", "text")))
+    result = diff(a, b, ask=lambda q: True)
+    assert result.operations[0] == RenameColumn("t", "a", "c")
+    assert result.warnings == ()
+    result = diff(a, b, ask=lambda q: False)
+    assert result.warnings == (
+        "t.a was dropped and t.b added: if this was a rename, run make migration again "
+        "with --rename t.a=b",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"kind": "integer"},
+        {"nullable": False},
+        {"default": "1"},
+        {"unique": True},
+        {"primary_key": True},
+        {"autoincrement": False},
+        {"max_length": 10},
+        {"max_digits": 12},
+        {"decimal_places": 3},
+        {"choices": ("a",)},
+    ],
+)
+def test_an_altered_column_line_names_what_changes(change: dict[str, Any]) -> None:
+    before = Column("pk", "biginteger", nullable=True, autoincrement=True)
+    line = AlterColumn("dogs", before, replace(before, **change)).describe()
+    assert line == f"~ alter column dogs.pk ({', '.join(change)})"
+
+
+def test_the_implicit_id_renamed_says_what_changes() -> None:
+    after = owned(
+        table("dogs").with_(
+            columns=(Column("pk", "biginteger", nullable=False, primary_key=True),)
+        ),
+        "Dog",
+        pk="pk",
+    )
+    result = diff(
+        schema(table("dogs")), schema(after), hints=RenameHints(columns={("dogs", "pk"): "id"})
+    )
+    lines = [op.describe() for op in result.operations]
+    assert lines[0] == "~ rename column dogs.id to pk"
+    assert all(not line.endswith("()") for line in lines), lines
 
 
 def test_cli_renames_merge_over_model_hints() -> None:
@@ -789,3 +1076,39 @@ def test_operations_in_any_order_are_made_valid(
     rnd.shuffle(shuffled)
     reordered = order_operations(shuffled)
     assert canonical(strict_apply(a, reordered)) == canonical(b)
+
+
+MODELS = ("A", "B", "C", None)
+ATTRIBUTES = ("p", "q", "r", None)
+
+
+@st.composite
+def identified(draw: st.DrawFn, s: Schema) -> Schema:
+    """``s`` with models and attributes drawn from a few, so that they often repeat."""
+    return Schema.of(
+        t.with_(
+            model=draw(st.sampled_from(MODELS)),
+            columns=tuple(
+                replace(c, attribute=draw(st.sampled_from(ATTRIBUTES))) for c in t.columns
+            ),
+        )
+        for t in s.tables.values()
+    )
+
+
+@settings(deadline=None)
+@given(st.data(), schema_pairs(), st.randoms(use_true_random=False), hint_maps)
+def test_identities_keep_the_guarantee(
+    data: st.DataObject, pair: tuple[Schema, Schema], rnd: random.Random, hints: RenameHints
+) -> None:
+    a, b = data.draw(identified(pair[0])), data.draw(identified(pair[1]))
+    result = diff(a, b, fill=zero)
+    check_result(a, b, result)
+    assert diff(a, b, fill=zero) == result
+    check_result(a, b, diff(a, b, fill=zero, hints=hints, ask=lambda q: rnd.random() < 0.5))
+    renamed = {op.old for op in result.operations if isinstance(op, RenameTable)}
+    for op in result.operations:
+        if isinstance(op, RenameTable):
+            before, after = a.tables[op.old], b.tables[op.new]
+            assert before.model is not None and before.model == after.model
+    assert renamed <= set(a.tables) - set(b.tables)

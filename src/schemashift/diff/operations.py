@@ -319,6 +319,22 @@ def narrowing_reasons(before: Column, after: Column, fill: str | None = None) ->
     return tuple(reasons)
 
 
+#: What an altered column's change line names, in this order: every part of a column's
+#: definition but its name (a rename is an operation of its own).
+_DESCRIBED = (
+    "kind",
+    "nullable",
+    "default",
+    "unique",
+    "max_length",
+    "max_digits",
+    "decimal_places",
+    "choices",
+    "primary_key",
+    "autoincrement",
+)
+
+
 @dataclass(frozen=True)
 class AlterColumn(Operation):
     """Change a column's definition in place. ``fill`` is a one-off SQL value for
@@ -348,22 +364,8 @@ class AlterColumn(Operation):
         return bool(narrowing_reasons(self.before, self.after, self.fill))
 
     def describe(self) -> str:
-        changed = [
-            f
-            for f in (
-                "kind",
-                "nullable",
-                "default",
-                "unique",
-                "max_length",
-                "max_digits",
-                "decimal_places",
-                "choices",
-                "primary_key",
-            )
-            if getattr(self.before, f) != getattr(self.after, f)
-        ]
-        return f"~ alter column {self.table}.{self.after.name} ({', '.join(changed)})"
+        changed = [f for f in _DESCRIBED if getattr(self.before, f) != getattr(self.after, f)]
+        return f"~ alter column {self.table}.{self.after.name} ({', '.join(changed) or 'nothing'})"
 
     def warnings(self) -> tuple[str, ...]:
         return tuple(

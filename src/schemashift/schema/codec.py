@@ -4,6 +4,10 @@ Generated migration files carry their operations as a literal list (``operations
 [...]``) so that schemashift can replay history with :func:`ast.literal_eval`, never
 importing the file. Only dicts, lists, strings, ints and booleans appear; attributes
 equal to their defaults are left out to keep files short.
+
+A table's ``model`` and a column's ``attribute`` (their identities in the models) are
+written when known; literals from files written before they existed simply lack them,
+and read back as unknown.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ def table_from_literal(lit: Literal) -> Table:
         indexes=tuple(index_from_literal(i) for i in lit.get("indexes", ())),
         foreign_keys=tuple(ForeignKey(**fk) for fk in lit.get("foreign_keys", ())),
         checks=tuple(Check(**c) for c in lit.get("checks", ())),
+        model=lit.get("model"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,8 @@ class _Declared:
     columns: dict[str, str]  # attribute -> column name
     key: str | None  # attribute of the primary key field, None for the implicit id
     resolving_key: bool = field(default=False)
+    #: What the table records as its model (see :func:`_identify`).
+    identity: str | None = None
 
     @property
     def label(self) -> str:
@@ -313,6 +316,7 @@ def _column(d: _Declared, attr: str, f: decl.Field, models: _Models) -> Column:
         ) from None
     return Column(
         name=d.columns[attr],
+        attribute=attr,
         kind=info.kind,
         nullable=nullable,
         default=default,
@@ -481,7 +485,17 @@ def _build_table(d: _Declared, models: _Models) -> Table:
         indexes=_unique_by_name(d.at(), "indexes", [*field_indexes, *declared]),
         foreign_keys=tuple(foreign_keys),
         checks=_unique_by_name(d.at(), "checks", _declared_checks(d, known)),
+        model=d.identity,
     )
+
+
+def _identify(declared: list[_Declared]) -> None:
+    """Name each model as its table records it: the class name, which survives moving
+    the class to another module; the module too when two models share a class name."""
+    counts = Counter(d.label for d in declared)
+    for d in declared:
+        shared = counts[d.label] > 1
+        d.identity = f"{d.model.__module__}.{d.model.__qualname__}" if shared else d.label
 
 
 def _check_table_names(declared: list[_Declared]) -> None:
@@ -575,6 +589,7 @@ def schema_from_models(
     :class:`~schemashift.errors.ModelError` for anything that cannot become a schema.
     """
     declared = [_declare(m) for m in _concrete(models)]
+    _identify(declared)
     _check_table_names(declared)
     models_by_name = _Models(declared)
     tables = [_build_table(d, models_by_name) for d in declared]

@@ -34,7 +34,13 @@ ON_DELETE_ACTIONS: tuple[str, ...] = ("CASCADE", "SET NULL", "RESTRICT", "NO ACT
 
 @dataclass(frozen=True)
 class Column:
-    """One column. ``default`` is an SQL expression (already rendered from a literal)."""
+    """One column. ``default`` is an SQL expression (already rendered from a literal).
+
+    ``attribute`` is the model field's attribute name, where known: the column's identity
+    in the models, so that a changed ``db_column`` is a rename. It is not part of the
+    column's definition, so no comparison looks at it (two columns that differ only in it
+    are equal).
+    """
 
     name: str
     kind: str
@@ -47,6 +53,7 @@ class Column:
     max_digits: int | None = None
     decimal_places: int | None = None
     choices: tuple[str, ...] = ()
+    attribute: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -79,13 +86,19 @@ class Check:
 
 @dataclass(frozen=True)
 class Table:
-    """A table with its columns (in order), indexes, foreign keys and checks."""
+    """A table with its columns (in order), indexes, foreign keys and checks.
+
+    ``model`` names the model class that declares the table, where known: the table's
+    identity in the models, so that a changed ``__tablename__`` is a rename. Like
+    :attr:`Column.attribute`, no comparison looks at it.
+    """
 
     name: str
     columns: tuple[Column, ...]
     indexes: tuple[Index, ...] = ()
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
+    model: str | None = field(default=None, compare=False)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""
