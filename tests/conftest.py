@@ -75,3 +75,10 @@ def project(tmp_path: Path, db_url: str) -> ProjectDir:
 def sqlite_project(tmp_path: Path, sqlite_url: str) -> ProjectDir:
     """An empty project folder on SQLite only (for SQLite-specific behaviour)."""
     return ProjectDir(tmp_path / "proj", sqlite_url)
+
+
+@pytest.fixture
+def pg_project(tmp_path: Path) -> Iterator[ProjectDir]:
+    """An empty project folder on a fresh PostgreSQL database only."""
+    for url in database_url("postgresql", tmp_path):
+        yield ProjectDir(tmp_path / "proj", url)

@@ -12,7 +12,15 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from schemashift.dialects.base import DBConnection, Dialect, Step
-from schemashift.dialects.postgres import connection, introspect, lock, quoting, render, types
+from schemashift.dialects.postgres import (
+    connection,
+    introspect,
+    lock,
+    locks,
+    quoting,
+    render,
+    types,
+)
 from schemashift.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -49,7 +57,7 @@ class PostgresDialect(Dialect):
         return types.column_type(column)
 
     def render(self, operations: Sequence[Operation], before: Schema) -> list[Step]:
-        return render.render(operations, before)
+        return locks.annotate(render.render(operations, before))
 
     def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
         """A connection in autocommit mode. PostgreSQL databases are never created:
