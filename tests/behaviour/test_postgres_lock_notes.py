@@ -11,6 +11,7 @@ import ast
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,8 @@ def _up_statements(path: Path) -> tuple[list[str], list[bool]]:
 def _squawk(statements: list[str], folder: Path) -> list[dict[str, object]]:
     """squawk's findings of :data:`LOCK_RULES` over the statements as one transaction,
     each with the index of the statement it points at."""
-    squawk = shutil.which("squawk")
+    # Installed with the dev extra, next to the interpreter running the tests.
+    squawk = shutil.which("squawk", path=str(Path(sys.executable).parent)) or shutil.which("squawk")
     if squawk is None:
         pytest.fail("squawk is not installed: `pip install squawk-cli` (in the dev extra).")
     script = folder / "up.sql"

@@ -420,7 +420,7 @@ def test_alter_type_without_rewrite() -> None:
 def test_alter_type_with_rewrite_and_using() -> None:
     op = AlterColumn("posts", TITLE, replace(TITLE, kind="integer"))
     assert sql([op]) == ["ALTER TABLE posts ALTER COLUMN title TYPE INTEGER USING title::INTEGER"]
-    assert any("rewrites the table" in c for c in comments([op]))
+    assert any("rewrites every row" in c for c in comments([op]))
     assert alter(AGE, replace(AGE, kind="biginteger")) == [
         "ALTER TABLE users ALTER COLUMN age TYPE BIGINT"
     ]
