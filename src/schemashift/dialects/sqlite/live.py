@@ -68,9 +68,10 @@ class Rebuild:
         """The new table's name until it replaces the old one."""
         return TEMP_PREFIX + self.table
 
-    def refuse(self, problem: str) -> MigrationFailed:
-        """The error that stops this rebuild before it changes anything."""
-        return MigrationFailed(f"Cannot rebuild table {self.table}: {problem}.")
+
+def refused(table: str, problem: str) -> MigrationFailed:
+    """The error that stops the rebuild of ``table`` before it changes anything."""
+    return MigrationFailed(f"Cannot rebuild table {table}: {problem}.")
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,10 @@ def read_live(db: DBConnection, spec: Rebuild) -> LiveTable:
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (spec.table,)
     ).fetchone()
     if row is None or row[0] is None:
-        raise spec.refuse(
+        raise refused(
+            spec.table,
             "the database has no such table; run the migrations before this one, or "
-            "check the table name in this migration"
+            "check the table name in this migration",
         )
     sql: str = row[0]
     parts = elements(sql)
@@ -116,21 +118,24 @@ def check_columns(spec: Rebuild, live: LiveTable) -> None:
     generated = generated_columns(spec)
     for name in (*spec.change, *spec.add):
         if name.lower() not in generated:
-            raise spec.refuse(
-                f"column {name} is not in the migration's CREATE TABLE; make the two agree"
+            raise refused(
+                spec.table,
+                f"column {name} is not in the migration's CREATE TABLE; make the two agree",
             )
     for name in spec.change:
         if name.lower() not in live.hidden:
-            raise spec.refuse(
+            raise refused(
+                spec.table,
                 f"column {name}, which this migration changes, is not in the live table; "
                 "compare the database with the migration files (schemashift check) and "
-                "fix the migration"
+                "fix the migration",
             )
     for name in spec.add:
         if name.lower() in live.hidden:
-            raise spec.refuse(
+            raise refused(
+                spec.table,
                 f"it already has a column {name}, which this migration adds; compare the "
-                "database with the migration files (schemashift check) and fix the migration"
+                "database with the migration files (schemashift check) and fix the migration",
             )
 
 
@@ -202,10 +207,11 @@ def check_dependents(db: DBConnection, spec: Rebuild, live: LiveTable) -> None:
         users = dependents(db, spec, live, column)
         if users:
             them = "it" if len(users) == 1 else "them"
-            raise spec.refuse(
+            raise refused(
+                spec.table,
                 f"{', '.join(users)} {'uses' if len(users) == 1 else 'use'} column {column}, "
                 f"which this migration drops; drop or change {them} first (for example in "
-                "this migration, before the rebuild), then run migrate again"
+                "this migration, before the rebuild), then run migrate again",
             )
 
 
@@ -375,10 +381,11 @@ def rebuild_live(spec: Rebuild, db: DBConnection, run: Run) -> None:
         try:
             run(definition)
         except sqlite3.Error as exc:
-            raise spec.refuse(
+            raise refused(
+                spec.table,
                 f"the live table's definition with this migration's changes is not valid "
                 f"({exc}); compare the database with the migration files (schemashift "
-                "check) and fix the migration"
+                "check) and fix the migration",
             ) from exc
         run(copy_rows(db, spec, live))
         check_row_count(db, spec.table, spec.temp)
