@@ -410,6 +410,36 @@ def test_a_rebuild_keeps_table_constraints_it_does_not_change(conn: SQLiteConnec
         conn.execute("INSERT INTO people (name, email, age) VALUES ('ann', 'a@x', 20)")
 
 
+def test_keys_written_as_table_constraints_change_with_their_column(
+    conn: SQLiteConnection,
+) -> None:
+    # As other tools write them: every key a table constraint of its own.
+    conn.execute("CREATE TABLE owners (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE accounts (id INTEGER NOT NULL, email TEXT COLLATE NOCASE, owner_id INTEGER, "
+        "PRIMARY KEY (id), UNIQUE (email), FOREIGN KEY(owner_id) REFERENCES owners (id))"
+    )
+    conn.execute("INSERT INTO owners VALUES (1)")
+    conn.execute("INSERT INTO accounts VALUES (5, 'a@x', 1), (9, 'b@x', NULL)")
+    schema = DIALECT.introspect(conn)
+    accounts = schema.tables["accounts"]
+    key, email, _ = accounts.columns
+    change: list[Operation] = [
+        AlterColumn("accounts", key, replace(key, autoincrement=True)),
+        AlterColumn("accounts", email, replace(email, unique=False)),
+        DropForeignKey("accounts", accounts.foreign_keys[0]),
+    ]
+    after = migrate(conn, change, schema)
+    assert DIALECT.introspect(conn) == DIALECT.comparable(after)
+    assert conn.execute("SELECT * FROM accounts ORDER BY id").fetchall() == [
+        (5, "a@x", 1),
+        (9, "b@x", None),
+    ]
+    assert conn.execute("SELECT id FROM accounts WHERE email = 'A@X'").fetchall() == [(5,)]
+    restored = migrate(conn, reverse_all(change), after)
+    assert DIALECT.introspect(conn) == DIALECT.comparable(restored)
+
+
 def test_a_changed_column_keeps_its_collation(conn: SQLiteConnection) -> None:
     schema = live_people(conn)
     name = PEOPLE.columns[1]

@@ -223,11 +223,19 @@ def _names(names: Mapping[str, Any] | tuple[str, ...]) -> set[str]:
 
 
 def kept_elements(spec: Rebuild, live: LiveTable) -> list[Element]:
-    """The live columns and constraints this rebuild keeps exactly as they are."""
+    """The live columns and constraints this rebuild keeps exactly as they are. A
+    PRIMARY KEY, UNIQUE or FOREIGN KEY constraint on a single changed or dropped column
+    goes with the column: it is how that column's key, uniqueness or reference is
+    written, and the column's new definition says what they become."""
     replaced = _names(spec.change) | _names(spec.drop)
     dropped = [elements(f"CREATE TABLE t ({c})")[0] for c in spec.drop_constraints]
     columns = [e for e in live.columns if (e.column or "").lower() not in replaced]
-    constraints = [e for e in live.constraints if not any(_matches(e, d) for d in dropped)]
+    constraints = [
+        e
+        for e in live.constraints
+        if not any(_matches(e, d) for d in dropped)
+        and not (len(e.key_columns) == 1 and e.key_columns[0].lower() in replaced)
+    ]
     return columns + constraints
 
 

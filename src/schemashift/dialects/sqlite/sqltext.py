@@ -143,6 +143,27 @@ class Element:
         body = self.tokens[2:] if self.constraint_name is not None else self.tokens
         return self.column is None and bool(body) and body[0].is_word("PRIMARY")
 
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The columns of a PRIMARY KEY, UNIQUE or FOREIGN KEY table constraint (empty
+        for a column definition or a CHECK)."""
+        body = self.tokens[2:] if self.constraint_name is not None else self.tokens
+        if self.column is not None or not body or not body[0].is_word(*_KEY_WORDS):
+            return ()
+        opening = next((i for i, t in enumerate(body) if t.text == "("), None)
+        if opening is None:
+            return ()
+        inside = body[opening + 1 : closing(list(body), opening)]
+        # Each indexed column may carry COLLATE and ASC/DESC: its name comes first.
+        names, expect_name = [], True
+        for token in inside:
+            if token.text == ",":
+                expect_name = True
+            elif expect_name:
+                names.append(token.name or token.text)
+                expect_name = False
+        return tuple(names)
+
     def clause(self, word: str) -> str | None:
         """The text of ``<word> <next token>`` (``COLLATE NOCASE``) in this element."""
         for i, token in enumerate(self.tokens[:-1]):
@@ -157,6 +178,7 @@ class Element:
 
 
 _CONSTRAINT_WORDS = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+_KEY_WORDS = ("PRIMARY", "UNIQUE", "FOREIGN")
 
 
 def normalized(tokens: tuple[Token, ...] | list[Token]) -> tuple[tuple[str, str], ...]:
