@@ -172,7 +172,7 @@ def _described(kind: str, name: str) -> str:
     return f"{kind} {name}"
 
 
-def _own(element: Element, table: str) -> str:
+def _own(element: Element) -> str:
     if element.column is not None:
         return f"its column {element.column}"
     return f"its constraint {element.text}"
@@ -188,13 +188,13 @@ def dependents(db: DBConnection, spec: Rebuild, live: LiveTable, column: str) ->
         for (kind, name), sql in before.items():
             if name != spec.table and mentions(sql, spec.table) and mentions(sql, column):
                 found.append(_described(kind, name))
-        found.extend(_own(e, spec.table) for e in kept if mentions(e.text, column))
+        found.extend(_own(e) for e in kept if mentions(e.text, column))
         return found
     for (kind, name), sql in before.items():
         if name != spec.table and after.get((kind, name)) != sql:
             found.append(_described(kind, name))
     rewritten = {e.text for e in elements(after[("table", spec.table)])}
-    found.extend(_own(e, spec.table) for e in kept if e.text not in rewritten)
+    found.extend(_own(e) for e in kept if e.text not in rewritten)
     return found
 
 
@@ -373,8 +373,9 @@ def _savepoint(db: DBConnection, name: str) -> Iterator[None]:
 
 
 def rebuild_live(spec: Rebuild, db: DBConnection, run: Run) -> None:
-    """Rebuild ``spec.table`` in the database: check, then swap in the new table.
-    ``db`` reads; ``run`` executes the statements that change something."""
+    """Rebuild ``spec.table`` in the database: refuse what cannot be kept, then copy the
+    rows into the new table and swap it in. ``db`` reads and holds the savepoints;
+    ``run`` executes the statements that change something."""
     live = read_live(db, spec)
     check_columns(spec, live)
     check_dependents(db, spec, live)
@@ -399,8 +400,9 @@ def rebuild_live(spec: Rebuild, db: DBConnection, run: Run) -> None:
         check_row_count(db, spec.table, spec.temp)
         run(f"DROP TABLE {quote(spec.table)}")
         if counter is not None:
-            # A table without AUTOINCREMENT keeps its row too, so that a rollback to
-            # one with AUTOINCREMENT hands out no id twice.
+            # DROP TABLE leaves the row of a table without AUTOINCREMENT; the counter is
+            # put back below, even on such a table, so that a rollback to AUTOINCREMENT
+            # hands out no deleted id again.
             run(f"DELETE FROM sqlite_sequence WHERE name = {string_literal(spec.table)}")
         # Legacy mode leaves views and triggers that name the table untouched: they
         # read it again by name once the rename is done.
