@@ -35,6 +35,7 @@ from schemashift.dialects.sqlite.sqltext import (
     elements,
     mentions,
     options_text,
+    table_options,
     tokenize,
 )
 from schemashift.errors import MigrationFailed
@@ -288,13 +289,6 @@ def new_definition(spec: Rebuild, live: LiveTable) -> str:
 # --- the copy ---------------------------------------------------------------------------
 
 
-def _has_rowid(db: DBConnection, table: str) -> bool:
-    row = db.execute(
-        "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?", (table,)
-    ).fetchone()
-    return row is not None and not row[0]
-
-
 def copy_rows(db: DBConnection, spec: Rebuild, live: LiveTable) -> str:
     """INSERT ... SELECT copying every row into the new table: kept columns as they are,
     changed and added ones through their expressions, generated ones left to compute
@@ -316,7 +310,8 @@ def copy_rows(db: DBConnection, spec: Rebuild, live: LiveTable) -> str:
     alias = len(keys) == 1 and str(keys[0][1]).upper() == "INTEGER"
     taken = {str(row[0]).lower() for row in info} | set(live.hidden)
     free = next((n for n in _ROWID_NAMES if n not in taken), None)
-    rowids = _has_rowid(db, spec.table) and _has_rowid(db, spec.temp)
+    # The new table takes the live one's options: both have a rowid, or neither.
+    rowids = "WITHOUT" not in table_options(live.sql)
     if rowids and not alias and free is not None:
         pairs.insert(0, (free, free))
     if not pairs:
