@@ -99,7 +99,9 @@ class Recorder:
                 "was changed."
             )
         try:
-            rows = self.conn.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table}").fetchall()
+            rows = self.conn.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.table}"
+            ).fetchall()
         except Exception as exc:
             raise DatabaseError(
                 f"The tracking table {TRACKING_TABLE} is malformed ({exc}). It may have been "
