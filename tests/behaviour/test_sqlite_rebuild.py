@@ -364,6 +364,254 @@ def test_triggers_views_and_the_counter_survive(conn: SQLiteConnection) -> None:
     assert conn.execute("SELECT max(id) FROM notes").fetchone() == (12,)
 
 
+# --- what only the live table has ------------------------------------------------------------
+
+PEOPLE = Table(
+    "people",
+    (ID, Column("name", "text"), Column("email", "text"), Column("age", "integer")),
+    checks=(Check("adult", "age >= 18"),),
+)
+
+
+def live_people(conn: SQLiteConnection, columns: str = "", constraints: str = "") -> Schema:
+    """``people`` created by hand as PEOPLE plus extra ``columns`` and ``constraints``,
+    holding two rows."""
+    conn.execute(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT COLLATE NOCASE, "
+        f"email TEXT, age INTEGER{columns}, CONSTRAINT adult CHECK (age>=18){constraints})"
+    )
+    conn.execute("CREATE TABLE owners (id INTEGER PRIMARY KEY, label TEXT)")
+    conn.execute("INSERT INTO owners VALUES (1, 'o')")
+    conn.execute(
+        "INSERT INTO people (name, email, age) VALUES ('Ann', 'a@x', 30), ('Bob', NULL, 40)"
+    )
+    return Schema.of([PEOPLE])
+
+
+def people_sql(conn: SQLiteConnection) -> str:
+    return str(conn.execute("SELECT sql FROM sqlite_master WHERE name = 'people'").fetchone()[0])
+
+
+def test_a_rebuild_keeps_table_constraints_it_does_not_change(conn: SQLiteConnection) -> None:
+    schema = live_people(
+        conn, ", owner INTEGER", ", UNIQUE (name, email), FOREIGN KEY (owner) REFERENCES owners(id)"
+    )
+    conn.execute("UPDATE people SET owner = 1")
+    email = PEOPLE.columns[2]
+    migrate(conn, [AlterColumn("people", email, replace(email, default="'-'"))], schema)
+    sql = people_sql(conn)
+    assert "UNIQUE (name, email)" in sql and "FOREIGN KEY (owner) REFERENCES owners(id)" in sql
+    assert "email TEXT DEFAULT '-'" in sql
+    assert conn.execute("SELECT * FROM pragma_foreign_key_list('people')").fetchall() != []
+    assert conn.execute("SELECT id, name, email, owner FROM people").fetchall() == [
+        (1, "Ann", "a@x", 1),
+        (2, "Bob", None, 1),
+    ]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        conn.execute("INSERT INTO people (name, email, age) VALUES ('ann', 'a@x', 20)")
+
+
+def test_keys_written_as_table_constraints_change_with_their_column(
+    conn: SQLiteConnection,
+) -> None:
+    # As other tools write them: every key a table constraint of its own.
+    conn.execute("CREATE TABLE owners (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE accounts (id INTEGER NOT NULL, email TEXT COLLATE NOCASE, owner_id INTEGER, "
+        "PRIMARY KEY (id), UNIQUE (email), FOREIGN KEY(owner_id) REFERENCES owners (id))"
+    )
+    conn.execute("INSERT INTO owners VALUES (1)")
+    conn.execute("INSERT INTO accounts VALUES (5, 'a@x', 1), (9, 'b@x', NULL)")
+    schema = DIALECT.introspect(conn)
+    accounts = schema.tables["accounts"]
+    key, email, _ = accounts.columns
+    change: list[Operation] = [
+        AlterColumn("accounts", key, replace(key, autoincrement=True)),
+        AlterColumn("accounts", email, replace(email, unique=False)),
+        DropForeignKey("accounts", accounts.foreign_keys[0]),
+    ]
+    after = migrate(conn, change, schema)
+    assert DIALECT.introspect(conn) == DIALECT.comparable(after)
+    assert conn.execute("SELECT * FROM accounts ORDER BY id").fetchall() == [
+        (5, "a@x", 1),
+        (9, "b@x", None),
+    ]
+    assert conn.execute("SELECT id FROM accounts WHERE email = 'A@X'").fetchall() == [(5,)]
+    restored = migrate(conn, reverse_all(change), after)
+    assert DIALECT.introspect(conn) == DIALECT.comparable(restored)
+
+
+def test_a_changed_column_keeps_its_collation(conn: SQLiteConnection) -> None:
+    schema = live_people(conn)
+    name = PEOPLE.columns[1]
+    change: list[Operation] = [
+        AlterColumn("people", name, replace(name, nullable=False), fill="''"),
+        # Written "age>=18" in the live table: found by its name.
+        DropCheck("people", PEOPLE.checks[0]),
+    ]
+    migrate(conn, change, schema)
+    assert "name TEXT NOT NULL COLLATE NOCASE" in people_sql(conn)
+    assert "adult" not in people_sql(conn)
+    assert conn.execute("SELECT id FROM people WHERE name = 'ANN'").fetchall() == [(1,)]
+
+
+def test_rowids_survive_a_table_whose_key_is_not_the_rowid(conn: SQLiteConnection) -> None:
+    code = Column("code", "text", nullable=False, primary_key=True)
+    label = Column("label", "text")
+    schema = migrate(conn, [CreateTable(Table("tags", (code, label)))], Schema())
+    conn.execute("INSERT INTO tags (rowid, code, label) VALUES (10, 'a', 'x'), (20, 'b', 'y')")
+    migrate(conn, [AlterColumn("tags", label, replace(label, default="'z'"))], schema)
+    assert conn.execute("SELECT rowid, code FROM tags ORDER BY rowid").fetchall() == [
+        (10, "a"),
+        (20, "b"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "hand_made", "in_the_way"),
+    [
+        ((", low TEXT AS (lower(email))", ""), (), "its column low"),
+        (("", ", CHECK (email <> '')"), (), "its constraint CHECK (email <> '')"),
+        (("", ""), ("CREATE INDEX by_email ON people (email)",), "index by_email"),
+        (("", ""), ("CREATE VIEW mails AS SELECT p.email FROM people AS p",), "view mails"),
+        (
+            ("", ""),
+            ("CREATE TABLE mail (e TEXT REFERENCES people(email))",),
+            "a foreign key of table mail",
+        ),
+        (
+            ("", ""),
+            (
+                "CREATE TABLE log (e TEXT)",
+                "CREATE TRIGGER keep AFTER DELETE ON people BEGIN "
+                "INSERT INTO log VALUES (old.email); END",
+            ),
+            "trigger keep",
+        ),
+    ],
+)
+def test_a_dropped_column_that_something_uses_is_refused(
+    conn: SQLiteConnection, extra: tuple[str, str], hand_made: tuple[str, ...], in_the_way: str
+) -> None:
+    schema = live_people(conn, *extra)
+    for statement in hand_made:
+        conn.execute(statement)
+    before = conn.execute("SELECT * FROM sqlite_master ORDER BY name").fetchall()
+    rows = conn.execute("SELECT * FROM people ORDER BY id").fetchall()
+    email = PEOPLE.columns[2]
+    with pytest.raises(MigrationFailed) as caught:
+        migrate(
+            conn,
+            [
+                AlterColumn("people", PEOPLE.columns[1], replace(PEOPLE.columns[1], default="'x'")),
+                DropColumn("people", email),
+            ],
+            schema,
+        )
+    assert str(caught.value).startswith(
+        f"Cannot rebuild table people: {in_the_way} uses column email, which this migration "
+        "drops; drop or change it first"
+    )
+    assert conn.execute("SELECT * FROM sqlite_master ORDER BY name").fetchall() == before
+    assert conn.execute("SELECT * FROM people ORDER BY id").fetchall() == rows
+
+
+def test_a_broken_view_elsewhere_does_not_hide_what_uses_a_dropped_column(
+    conn: SQLiteConnection,
+) -> None:
+    schema = live_people(conn)
+    conn.execute("CREATE TABLE gone (x)")
+    conn.execute("CREATE VIEW broken AS SELECT x FROM gone")
+    conn.execute("CREATE VIEW mails AS SELECT email FROM people")
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    conn.execute("DROP TABLE gone")
+    conn.execute("PRAGMA legacy_alter_table = OFF")
+    age = PEOPLE.columns[3]
+    drop_email = [DropCheck("people", PEOPLE.checks[0]), DropColumn("people", PEOPLE.columns[2])]
+    with pytest.raises(MigrationFailed, match="view mails uses column email"):
+        migrate(conn, drop_email, schema)
+    after = migrate(
+        conn, [DropCheck("people", PEOPLE.checks[0]), DropColumn("people", age)], schema
+    )
+    assert "age" not in people_sql(conn)
+    assert conn.execute("SELECT email FROM mails ORDER BY email").fetchall() == [(None,), ("a@x",)]
+    assert after.tables["people"].column("age") is None
+
+
+def test_a_rebuild_refuses_changes_that_do_not_fit_the_live_table(
+    conn: SQLiteConnection,
+) -> None:
+    schema = live_people(conn)
+    conn.execute("ALTER TABLE people DROP COLUMN email")
+    email = PEOPLE.columns[2]
+    with pytest.raises(MigrationFailed, match="column email, which this migration changes, is not"):
+        migrate(conn, [AlterColumn("people", email, replace(email, default="'-'"))], schema)
+    conn.execute("ALTER TABLE people ADD COLUMN email TEXT")
+    conn.execute("ALTER TABLE people ADD COLUMN phone TEXT")
+    phone = Column("phone", "text", nullable=False)
+    with pytest.raises(MigrationFailed, match="already has a column phone"):
+        migrate(conn, [AddColumn("people", phone, fill="''")], schema)
+
+
+def test_a_rebuild_that_cannot_keep_the_live_table_refuses(conn: SQLiteConnection) -> None:
+    conn.execute("CREATE TABLE pairs (a INTEGER, b TEXT PRIMARY KEY)")
+    conn.execute("INSERT INTO pairs VALUES (1, 'x')")
+    a = Column("a", "integer")
+    schema = Schema.of([Table("pairs", (a, Column("b", "text")))])
+    with pytest.raises(MigrationFailed, match="Cannot rebuild table pairs: the live table's"):
+        migrate(
+            conn, [AlterColumn("pairs", a, replace(a, primary_key=True, nullable=False))], schema
+        )
+    assert conn.execute("SELECT * FROM pairs").fetchall() == [(1, "x")]
+    assert conn.execute("SELECT name FROM sqlite_master").fetchall() == [
+        ("pairs",),
+        ("sqlite_autoindex_pairs_1",),
+    ]
+
+
+def test_a_rebuild_outside_a_transaction_is_still_all_or_nothing(
+    conn: SQLiteConnection,
+) -> None:
+    schema = live_people(conn)
+    conn.execute("INSERT INTO people (name) VALUES (NULL)")
+    before = conn.execute("SELECT * FROM sqlite_master ORDER BY name").fetchall()
+    name = PEOPLE.columns[1]
+    body = render_body(
+        DIALECT.render([AlterColumn("people", name, replace(name, nullable=False))], schema)
+    )
+    namespace: dict[str, Any] = {}
+    exec(f"def up(conn):\n{body}\n", namespace)
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"), DIALECT.outside_batch(conn):
+        namespace["up"](MigrationConnection(conn, "sqlite"))
+    assert not conn.in_transaction
+    assert conn.execute("SELECT * FROM sqlite_master ORDER BY name").fetchall() == before
+
+
+def test_a_dry_run_shows_the_rebuild(conn: SQLiteConnection) -> None:
+    name = PEOPLE.columns[1]
+    body = render_body(
+        DIALECT.render(
+            [AlterColumn("people", name, replace(name, nullable=False), fill="''")],
+            Schema.of([PEOPLE]),
+        )
+    )
+    namespace: dict[str, Any] = {}
+    exec(f"def up(conn):\n{body}\n", namespace)
+    dry = MigrationConnection(None, "sqlite", dry_run=True)
+    namespace["up"](dry)
+    assert dry.statements[1].startswith("CREATE TABLE _schemashift_new_people (\n")
+    assert dry.statements[2] == (
+        "INSERT INTO _schemashift_new_people (id, name, email, age)\n"
+        "SELECT id, COALESCE(name, ''), email, age FROM people"
+    )
+    assert dry.statements[4:8] == [
+        "DROP TABLE people",
+        "PRAGMA legacy_alter_table = ON",
+        "ALTER TABLE _schemashift_new_people RENAME TO people",
+        "PRAGMA legacy_alter_table = OFF",
+    ]
+
+
 # --- exact reverse for every kind of operation ----------------------------------------------
 
 BLOG = Schema.of(

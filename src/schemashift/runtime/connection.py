@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from schemashift.errors import MigrationFailed
@@ -78,3 +78,41 @@ class MigrationConnection:
                 f"Table rebuild of {source} copied {counts[1]} rows instead of {counts[0]}; "
                 "nothing was changed."
             )
+
+    def rebuild_table(
+        self,
+        table: str,
+        create: str,
+        *,
+        change: Mapping[str, str] | None = None,
+        add: Mapping[str, str | None] | None = None,
+        drop: Sequence[str] = (),
+        drop_constraints: Sequence[str] = (),
+        add_constraints: Sequence[str] = (),
+    ) -> None:
+        """SQLite: rebuild ``table`` for changes that ALTER TABLE cannot make, starting
+        from the table as it is now. ``create`` is its CREATE TABLE as the migration files
+        describe it after the change; the definitions of the columns in ``change`` (each
+        with the expression giving its values from the old row) and ``add`` (each with the
+        value for existing rows, None for its default) come from it, ``drop`` lists the
+        dropped columns, and ``drop_constraints`` / ``add_constraints`` the table
+        constraints. Every other column, constraint, index, trigger and the AUTOINCREMENT
+        counter are kept as the live table has them; the rebuild refuses, changing
+        nothing, when a view, trigger, index or foreign key uses a dropped column."""
+        from schemashift.dialects.sqlite.live import Rebuild, planned, rebuild_live
+
+        spec = Rebuild(
+            table,
+            create,
+            dict(change or {}),
+            dict(add or {}),
+            tuple(drop),
+            tuple(drop_constraints),
+            tuple(add_constraints),
+        )
+        if self.dry_run or self._db is None:
+            self.statements.extend(planned(spec))
+            return
+        # A refusal names what is in the way; a statement run before it is no clue.
+        self.last_statement = None
+        rebuild_live(spec, self._db, self.execute)

@@ -95,12 +95,20 @@ def column_definition(
     return " ".join(parts)
 
 
-def create_table(table: Table, name: str | None = None) -> str:
-    """CREATE TABLE for ``table`` (under ``name`` if given), one line per column."""
-    lines = [column_definition(c, table, table.foreign_keys) for c in table.columns]
+def table_constraints(table: Table) -> list[str]:
+    """The table constraints written after the columns: a composite primary key, then
+    the CHECKs."""
+    lines = []
     if len(table.primary_key) > 1:
         lines.append(f"PRIMARY KEY ({', '.join(quote(c) for c in table.primary_key)})")
     lines.extend(f"CONSTRAINT {quote(c.name)} CHECK ({c.sql})" for c in table.checks)
+    return lines
+
+
+def create_table(table: Table, name: str | None = None) -> str:
+    """CREATE TABLE for ``table`` (under ``name`` if given), one line per column."""
+    lines = [column_definition(c, table, table.foreign_keys) for c in table.columns]
+    lines.extend(table_constraints(table))
     body = f",\n{INDENT}".join(lines)
     return f"CREATE TABLE {quote(name or table.name)} (\n{INDENT}{body}\n)"
 

@@ -9,12 +9,15 @@ rows once, not twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from schemashift.dialects.base import Comment, Step
 from schemashift.dialects.sqlite.ddl import create_table
 from schemashift.dialects.sqlite.inplace import in_place, inline_keys
 from schemashift.dialects.sqlite.rebuild import rebuild
 from schemashift.diff.operations import (
+    AddIndex,
+    AlterColumn,
     CreateTable,
     DropIndex,
     DropTable,
@@ -58,9 +61,9 @@ def runs(operations: Sequence[Operation]) -> list[list[Operation]]:
 
 def render_run(run: list[Operation], schema: Schema) -> list[Step]:
     """One run's steps. Dropped indexes go first (a column can then be dropped in
-    place); renames stay plain statements, so that SQLite carries them into triggers
-    and hand-made indexes, and split the run around them."""
-    ordered = sorted(run, key=lambda op: not isinstance(op, DropIndex))
+    place); renames stay plain statements, so that SQLite carries them into views,
+    triggers and hand-made indexes, and split the run around them."""
+    ordered = sorted(split_renames(run), key=lambda op: not isinstance(op, DropIndex))
     steps: list[Step] = []
     part: list[Operation] = []
     for op in ordered:
@@ -74,6 +77,18 @@ def render_run(run: list[Operation], schema: Schema) -> list[Step]:
             part.append(op)
     steps.extend(render_part(part, schema))
     return steps
+
+
+def split_renames(run: list[Operation]) -> list[Operation]:
+    """``run`` with each change of a column that also renames it made a RENAME COLUMN
+    followed by the change under the new name."""
+    out: list[Operation] = []
+    for op in run:
+        if isinstance(op, AlterColumn) and op.before.name != op.after.name:
+            out.append(RenameColumn(op.table, op.before.name, op.after.name))
+            op = replace(op, before=replace(op.before, name=op.after.name))
+        out.append(op)
+    return out
 
 
 def render_part(part: list[Operation], schema: Schema) -> list[Step]:
@@ -94,23 +109,35 @@ def render_part(part: list[Operation], schema: Schema) -> list[Step]:
 
 
 def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
-    """One rebuild of the table that ``part`` changes."""
+    """One rebuild of the table that ``part`` changes. Its index changes stay plain
+    statements around the rebuild, which keeps every index the live table has."""
     name = part[0].table_name
-    old = schema.table(name)
-    new = apply_all(schema, part).table(name)
-    assert old is not None and new is not None, f"rebuild of unknown table {name!r}"
+    dropped = [op for op in part if isinstance(op, DropIndex)]
+    added = [op for op in part if isinstance(op, AddIndex)]
+    rest = [op for op in part if not isinstance(op, (DropIndex, AddIndex))]
+    inline = inline_keys(part)
+    steps = [step for op in dropped for step in in_place(op, schema, inline) or []]
+    before = apply_all(schema, dropped)
+    after = apply_all(before, rest)
+    old, new = _table(before, name), _table(after, name)
     if _same_on_sqlite(old, new):
-        changes = "; ".join(op.describe()[2:] for op in part)
-        warnings: list[Step] = [Comment(f"WARNING: {w}") for op in part for w in op.warnings()]
-        note = Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same.")
-        return [*warnings, note]
-    return rebuild(old, new, part)
+        changes = "; ".join(op.describe()[2:] for op in rest)
+        steps.extend(Comment(f"WARNING: {w}") for op in rest for w in op.warnings())
+        steps.append(Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same."))
+    else:
+        steps.extend(rebuild(old, new, rest))
+    steps.extend(step for op in added for step in in_place(op, after, inline) or [])
+    return steps
+
+
+def _table(schema: Schema, name: str) -> Table:
+    table = schema.table(name)
+    assert table is not None, f"rebuild of unknown table {name!r}"
+    return table
 
 
 def _same_on_sqlite(old: Table, new: Table) -> bool:
     """Whether SQLite would store the very same table: a change of a Python-side kind or
     of max_length (Integer to BigInteger, String(255) to String(200)) alters no SQL here,
     and copying every row for it would be waste."""
-    return create_table(old) == create_table(new) and sorted(old.indexes, key=repr) == sorted(
-        new.indexes, key=repr
-    )
+    return create_table(old) == create_table(new)

@@ -114,3 +114,95 @@ def mentions(sql: str, name: str) -> bool:
     """Whether expression ``sql`` names the identifier ``name`` (case-insensitively)."""
     folded = name.lower()
     return any((t.name or "").lower() == folded for t in tokenize(sql) if t.kind != "string")
+
+
+@dataclass(frozen=True)
+class Element:
+    """One column definition or table constraint of a CREATE TABLE, with its exact text
+    and its tokens (whose positions count from the start of :attr:`text`)."""
+
+    text: str
+    tokens: tuple[Token, ...]
+
+    @property
+    def column(self) -> str | None:
+        """The column this element defines, or None for a table constraint."""
+        first = self.tokens[0]
+        return None if first.is_word(*_CONSTRAINT_WORDS) else first.name
+
+    @property
+    def constraint_name(self) -> str | None:
+        """The name given by ``CONSTRAINT name``, if any."""
+        if len(self.tokens) > 1 and self.tokens[0].is_word("CONSTRAINT"):
+            return self.tokens[1].name
+        return None
+
+    @property
+    def is_primary_key(self) -> bool:
+        """Whether this is a table-level PRIMARY KEY constraint."""
+        body = self.tokens[2:] if self.constraint_name is not None else self.tokens
+        return self.column is None and bool(body) and body[0].is_word("PRIMARY")
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The columns of a PRIMARY KEY, UNIQUE or FOREIGN KEY table constraint (empty
+        for a column definition or a CHECK)."""
+        body = self.tokens[2:] if self.constraint_name is not None else self.tokens
+        if self.column is not None or not body or not body[0].is_word(*_KEY_WORDS):
+            return ()
+        opening = next((i for i, t in enumerate(body) if t.text == "("), None)
+        if opening is None:
+            return ()
+        inside = body[opening + 1 : closing(list(body), opening)]
+        # Each indexed column may carry COLLATE and ASC/DESC: its name comes first.
+        names, expect_name = [], True
+        for token in inside:
+            if token.text == ",":
+                expect_name = True
+            elif expect_name:
+                names.append(token.name or token.text)
+                expect_name = False
+        return tuple(names)
+
+    def clause(self, word: str) -> str | None:
+        """The text of ``<word> <next token>`` (``COLLATE NOCASE``) in this element."""
+        for i, token in enumerate(self.tokens[:-1]):
+            if token.is_word(word):
+                return self.text[token.start : self.tokens[i + 1].end]
+        return None
+
+    def same_as(self, other: Element) -> bool:
+        """Whether both say the same thing, ignoring spacing, case of keywords and
+        quotes around names."""
+        return normalized(self.tokens) == normalized(other.tokens)
+
+
+_CONSTRAINT_WORDS = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN")
+_KEY_WORDS = ("PRIMARY", "UNIQUE", "FOREIGN")
+
+
+def normalized(tokens: tuple[Token, ...] | list[Token]) -> tuple[tuple[str, str], ...]:
+    """``tokens`` reduced for comparison: names folded to lower case and unquoted."""
+    out = []
+    for token in tokens:
+        name = token.name
+        out.append(("name", name.lower()) if name is not None else (token.kind, token.text))
+    return tuple(out)
+
+
+def elements(create_sql: str) -> list[Element]:
+    """The column definitions and table constraints of a CREATE TABLE statement, as
+    :class:`Element` values, in order."""
+    out = []
+    for tokens in table_elements(create_sql):
+        start = tokens[0].start
+        text = create_sql[start : tokens[-1].end]
+        out.append(Element(text, tuple(Token(t.kind, t.text, t.start - start) for t in tokens)))
+    return out
+
+
+def options_text(create_sql: str) -> str:
+    """The exact text after the closing parenthesis (`` STRICT``, `` WITHOUT ROWID``)."""
+    tokens = tokenize(create_sql)
+    start = next(i for i, t in enumerate(tokens) if t.text == "(")
+    return create_sql[tokens[closing(tokens, start)].end :]

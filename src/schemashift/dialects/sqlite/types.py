@@ -108,10 +108,11 @@ def copy_expression(before: Column, after: Column, expression: str) -> str:
 def placeholder(column: Column) -> str:
     """A value for existing rows of a new NOT NULL column that has neither a default nor
     a fill (a dropped column restored by ``down()``): the kind's zero value, or the row
-    number for a UNIQUE column, where one zero value would collide."""
+    number for a UNIQUE or primary key column, where one zero value would collide."""
     if column.kind == "enum" and column.choices:
         return "'" + column.choices[0].replace("'", "''") + "'"
     storage = _STORAGE.get(column.kind, "TEXT")
-    if column.unique:  # even a boolean: with more than two rows only distinct values fit
+    # Even a boolean: with more than two rows only distinct values fit.
+    if column.unique or column.primary_key:
         return "rowid" if storage in ("INTEGER", "REAL", "NUMERIC") else f"CAST(rowid AS {storage})"
     return {"INTEGER": "0", "REAL": "0.0", "NUMERIC": "0", "BLOB": "X''"}.get(storage, "''")
