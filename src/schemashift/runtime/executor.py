@@ -157,13 +157,16 @@ def integrity_problems(
 ) -> list[tuple[str, str]]:
     """``(name, "changed" | "missing")`` for each applied migration whose file was edited
     since it was applied, or is gone with no copy in the database (one with a copy is
-    written back, so it is no problem)."""
+    written back, so it is no problem) and no squash replacing it."""
+    from schemashift.migrations.squash import Squashes
+
     by_name = {f.name: f for f in files}
+    squashes = Squashes.of(files)
     problems = []
     for rec in applied:
         f = by_name.get(rec.name)
         if f is None:
-            if not rec.stored:
+            if not rec.stored and squashes.replaced_by(rec.name) is None:
                 problems.append((rec.name, "missing"))
         elif f.checksum() != rec.checksum:
             problems.append((rec.name, "changed"))
@@ -191,9 +194,14 @@ def select_pending(
     step: int | None = None,
     to: str | None = None,
 ) -> list[MigrationFile]:
-    """The pending files to apply, by number, limited by ``step`` or ``to``."""
+    """The pending files to apply, by number, limited by ``step`` or ``to``. A squash runs
+    instead of the migrations it replaces on a database that applied none of them."""
+    from schemashift.migrations.squash import Squashes
+
     done = {r.name for r in applied}
-    pending = [f for f in files if f.name not in done]
+    squashes = Squashes.of(files)
+    pending = squashes.to_run(files, done)
+    done = squashes.counted_applied(done)
     if to is not None:
         target = resolve(to, [f.name for f in files])
         number = next(f.number for f in files if f.name == target)
