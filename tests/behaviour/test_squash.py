@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from contextlib import ExitStack
 from pathlib import Path
@@ -134,3 +136,22 @@ def _fresh_url(project: ProjectDir, tmp_path: Path, stack: ExitStack) -> str:
     admin = admin_url()
     assert admin is not None
     return stack.enter_context(fresh_database(admin))
+
+
+def test_status_shows_what_a_squash_replaces_and_what_each_file_does(
+    sqlite_project: ProjectDir,
+) -> None:
+    _history(sqlite_project)
+    sqlite_project.ok("migrate")
+    sqlite_project.ok("squash", "0002")
+    lines = sqlite_project.ok("migrate", "--status", "-v").out.splitlines()
+    squash = next(line for line in lines if "0002_squashed_0001_0002" in line)
+    assert squash.startswith("[X] 0002_squashed_0001_0002 (replaces 0001_step_1 … 0002_step_2)")
+    assert "create table users" in squash
+    step3 = next(line for line in lines if line.startswith("[X] 0003_step_3"))
+    assert re.search(r"batch 1, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, \d+ ms  create table posts", step3)
+    payload = json.loads(sqlite_project.ok("migrate", "--status", "--json").out)
+    by_name = {m["name"]: m for m in payload["migrations"]}
+    assert by_name["0002_squashed_0001_0002"]["replaces"] == ["0001_step_1", "0002_step_2"]
+    assert isinstance(by_name["0003_step_3"]["duration_ms"], int)
+    assert by_name["0003_step_3"]["description"].startswith("create table posts")

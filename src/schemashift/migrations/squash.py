@@ -127,8 +127,6 @@ def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFil
     """The files a squash up to ``upto`` replaces: every file numbered up to it. A file
     without an operations list (hand-written) cannot be folded into SQL made from the
     operations, so it is refused by name."""
-    from schemashift.migrations.history import MARKER
-
     target = resolve(upto, [f.name for f in files])
     number = next(f.number for f in files if f.name == target)
     chosen = [f for f in files if f.number <= number]
@@ -138,9 +136,7 @@ def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFil
             f"{squashed} is itself a squash. Delete the migrations it replaces once every "
             "database has applied it, then squash again. Nothing was written."
         )
-    hand_written = [
-        f.name for f in chosen if MARKER not in f.read_bytes().decode("utf-8", errors="replace")
-    ]
+    hand_written = [f.name for f in chosen if b"\noperations = [" not in f.read_bytes()]
     if hand_written:
         raise MigrationFileError(
             f"{', '.join(hand_written)} {'is' if len(hand_written) == 1 else 'are'} "
