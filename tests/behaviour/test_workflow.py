@@ -73,6 +73,10 @@ def test_status_json_shape(project: ProjectDir) -> None:
         "checksum_ok": None,
         "file_missing": False,
         "from_database": False,
+        "duration_ms": None,
+        "replaces": [],
+        "replaced_by": None,
+        "description": "add column users.phone",
     }
 
 

@@ -17,6 +17,7 @@ _MODULES = {
     "evolve": "schemashift.cli.evolve",
     "diagram": "schemashift.cli.diagram",
     "rebase": "schemashift.cli.rebase",
+    "squash": "schemashift.cli.squash",
 }
 
 

@@ -17,6 +17,7 @@ EXAMPLES = {
     "check": "example: schemashift check --offline   (in CI, before merging)",
     "evolve": "example: schemashift evolve   (at application start-up)",
     "rebase": "examples: schemashift rebase   (after a merge) | schemashift rebase 0005_add_bio",
+    "squash": "example: schemashift squash 0040   (one file for 0001 to 0040)",
     "diagram": "examples: schemashift diagram > schema.mmd | "
     "schemashift diagram --format svg > schema.svg",
 }
@@ -114,6 +115,12 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Move the named pending migration files (or, from each pair sharing a number, the "
         "one not applied in the configured database) after the newest other file, once a "
         "replay shows the merged history still applies.",
+    ),
+    "squash": (
+        "write one migration equivalent to every migration up to NAME",
+        "Write NNNN_squashed_FIRST_LAST.py, equivalent to every migration up to NAME and "
+        "recording which it replaces: databases that applied them carry on, new databases "
+        "run the squash instead.",
     ),
     "diagram": (
         "draw the schema as an entity-relationship diagram",
@@ -230,6 +237,10 @@ def _rebase_arguments(rebase: argparse.ArgumentParser) -> None:
     )
 
 
+def _squash_arguments(squash: argparse.ArgumentParser) -> None:
+    squash.add_argument("name", metavar="NAME", help="the last migration to fold in")
+
+
 def _diagram_arguments(diagram: argparse.ArgumentParser) -> None:
     diagram.add_argument(
         "--format",
@@ -248,6 +259,7 @@ _ARGUMENTS = {
     "check": _check_arguments,
     "evolve": _evolve_arguments,
     "rebase": _rebase_arguments,
+    "squash": _squash_arguments,
     "diagram": _diagram_arguments,
 }
 _VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}

@@ -67,8 +67,31 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     return _run(args, project, out, rollback=args.rollback)
 
 
+def _descriptions(project: Project) -> dict[str, str]:
+    """One line per migration file saying what it changes (from its operations list,
+    read without importing the file); hand-written files say so."""
+    from schemashift.errors import MigrationFileError
+    from schemashift.migrations.history import operations_in
+
+    found = {}
+    for f in project.files:
+        try:
+            operations = operations_in(f.read_bytes(), f)
+        except MigrationFileError:
+            found[f.name] = "unreadable (see the warning)"
+            continue
+        if not operations:
+            found[f.name] = "hand-written (no operations list)"
+            continue
+        shown = "; ".join(op.describe()[2:] for op in operations[:3])
+        more = len(operations) - 3
+        found[f.name] = shown + (f"; and {more} more" if more > 0 else "")
+    return found
+
+
 def _status(project: Project, out: Output, *, as_json: bool) -> int:
     rows = executor.status(project)
+    described = _descriptions(project) if as_json or out.verbose else {}
     _warn_unreadable(project, {r.name for r in rows if not r.applied}, out)
     if as_json:
         import json
@@ -83,6 +106,10 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
                     "checksum_ok": r.checksum_ok,
                     "file_missing": r.file_missing,
                     "from_database": r.from_database,
+                    "duration_ms": r.duration_ms,
+                    "replaces": list(r.replaces),
+                    "replaced_by": r.replaced_by,
+                    "description": described.get(r.name),
                 }
                 for r in rows
             ]
@@ -99,7 +126,16 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
             note = " (missing file)"
         elif r.checksum_ok is False:
             note = " (changed)"
-        extra = f"  batch {r.batch}, {r.applied_at}" if out.verbose and r.applied else ""
+        if r.replaces:
+            note += f" (replaces {r.replaces[0]} … {r.replaces[-1]})"
+        elif r.replaced_by:
+            note += f" (applied as part of {r.replaced_by})"
+        extra = ""
+        if out.verbose and r.applied:
+            took = f", {r.duration_ms} ms" if r.duration_ms is not None else ""
+            extra = f"  batch {r.batch}, {r.applied_at}{took}"
+        if r.name in described:
+            extra += f"  {described[r.name]}"
         out.report(f"{mark} {r.name}{note}{extra}")
     _warn_clashes(project, rows, out)
     return 0

@@ -67,13 +67,21 @@ def list_migrations(folder: Path) -> list[MigrationFile]:
     ``.py`` files that look like migrations but are misnamed."""
     files = scan_migrations(folder)
     for a, b in itertools.pairwise(files):
-        if a.number == b.number:
+        if a.number == b.number and not _squash_pair(a, b):
             raise MigrationFileError(
                 f"Two migration files share the number {a.number:04d}: {a.path.name} and "
                 f"{b.path.name}. Renumber one of them with `schemashift rebase` (for example "
                 "after merging branches)."
             )
     return files
+
+
+def _squash_pair(a: MigrationFile, b: MigrationFile) -> bool:
+    """Whether one of two files sharing a number is a squash that replaces the other (a
+    squash takes the number of the last migration it replaces)."""
+    from schemashift.migrations.squash import replaces_in
+
+    return a.name in replaces_in(b) or b.name in replaces_in(a)
 
 
 def scan_migrations(folder: Path) -> list[MigrationFile]:

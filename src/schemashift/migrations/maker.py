@@ -75,8 +75,9 @@ def plan(
     """The replayed schema, the operations that bring it to the models, and warnings."""
     from schemashift.diff.differ import diff
     from schemashift.diff.renames import merge_cli_renames
+    from schemashift.migrations.squash import Squashes
 
-    current = replay_cached(project.files)
+    current = replay_cached(Squashes.of(project.files).effective(project.files))
     target, hints = target_schema(project, require=require_models and not current.tables)
     hints = merge_cli_renames(hints, renames, rename_tables)
     result = diff(current, target, hints=hints, ask=ask, fill=fill)

@@ -72,19 +72,25 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
     the database count as present (nothing is written)."""
     if offline:
         return model_changes(project)
+    from schemashift.migrations.squash import Squashes
+
     files = list_migrations(project.settings.migrations)
+    squashes = Squashes.of(files)
     with connection(project, create=False) as conn:
         applied = read_applied(project, conn)
-        done = {r.name for r in applied}
+        recorded = {r.name for r in applied}
+        done = squashes.counted_applied(recorded)
         copies = stored_copies(project, conn, files, applied) if conn is not None else []
         kept = {c.file.name: c.data for c in copies}
         clashing = clashes(files, applied)
         # A pending file sharing its number with an applied one has no place in history
         # until it is renumbered.
         unplaced = {other for _, other in clashing}
-        history = sorted(
-            [*(f for f in files if f.name not in unplaced), *(c.file for c in copies)],
-            key=lambda f: (f.number, f.name),
+        history = squashes.effective(
+            sorted(
+                [*(f for f in files if f.name not in unplaced), *(c.file for c in copies)],
+                key=lambda f: (f.number, f.name),
+            )
         )
         differences = model_changes(project, _replay(history, kept) if kept else None)
         for name, kind in integrity_problems(files, applied):
@@ -96,8 +102,7 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
                 )
         differences.extend(
             Difference("pending", f"{f.name} is not applied yet; run `schemashift migrate`")
-            for f in files
-            if f.name not in done
+            for f in squashes.to_run(files, recorded)
         )
         differences.extend(
             Difference("pending", clash_message(name, other)) for name, other in clashing

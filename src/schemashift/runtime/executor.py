@@ -79,6 +79,12 @@ class StatusRow(NamedTuple):
     #: The file is missing here, but the database keeps its text (written back by the
     #: next ``migrate`` or ``evolve``).
     from_database: bool = False
+    #: How long it took to apply (None for a pending one, or one counted as applied).
+    duration_ms: int | None = None
+    #: A squash: the migrations it replaces.
+    replaces: tuple[str, ...] = ()
+    #: The squash that replaces this migration, when the database ran the squash.
+    replaced_by: str | None = None
 
 
 def _ms(start: float) -> int:
@@ -95,25 +101,71 @@ def read_applied(project: Project, conn: DBConnection | None) -> list[AppliedRec
 def status_rows(
     files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
 ) -> list[StatusRow]:
-    """Files and records merged, by number."""
+    """Files and records merged, by number. A squash counts as applied on a database that
+    applied every migration it replaces, and those count as applied where the squash ran."""
+    from schemashift.migrations.squash import Squashes
+
     by_name = {r.name: r for r in applied}
+    squashes = Squashes.of(files)
+    counted = squashes.counted_applied(set(by_name))
     rows: list[StatusRow] = []
     names = {f.name: f for f in files}
     for f in files:
         rec = by_name.get(f.name)
-        if rec is None:
-            rows.append(StatusRow(f.name, False, None, None, None, False))
-        else:
+        replaces = squashes.replaces.get(f.name, ())
+        replaced_by = squashes.replaced_by(f.name)
+        if replaced_by is not None and replaced_by not in by_name:
+            replaced_by = None
+        if rec is not None:
+            ok = f.checksum() == rec.checksum
             rows.append(
                 StatusRow(
-                    f.name, True, rec.batch, rec.applied_at, f.checksum() == rec.checksum, False
+                    f.name,
+                    True,
+                    rec.batch,
+                    rec.applied_at,
+                    ok,
+                    False,
+                    False,
+                    rec.duration_ms,
+                    replaces,
                 )
             )
-    for rec in applied:
-        if rec.name not in names:
+        elif f.name in counted:
+            # Applied through the squash, or through every migration the squash replaces.
+            via = [by_name[n] for n in (*replaces, replaced_by or "") if n in by_name]
+            last = max(via, key=lambda r: (r.batch, r.number))
             rows.append(
-                StatusRow(rec.name, True, rec.batch, rec.applied_at, None, True, rec.stored)
+                StatusRow(
+                    f.name,
+                    True,
+                    last.batch,
+                    last.applied_at,
+                    None,
+                    False,
+                    False,
+                    None,
+                    replaces,
+                    replaced_by,
+                )
             )
+        else:
+            rows.append(StatusRow(f.name, False, None, None, None, False, False, None, replaces))
+    for rec in applied:
+        if rec.name in names or squashes.replaced_by(rec.name) is not None:
+            continue
+        rows.append(
+            StatusRow(
+                rec.name,
+                True,
+                rec.batch,
+                rec.applied_at,
+                None,
+                True,
+                rec.stored,
+                rec.duration_ms,
+            )
+        )
     rows.sort(key=lambda r: (int(r.name.split("_", 1)[0]), r.name))
     return rows
 
@@ -157,13 +209,16 @@ def integrity_problems(
 ) -> list[tuple[str, str]]:
     """``(name, "changed" | "missing")`` for each applied migration whose file was edited
     since it was applied, or is gone with no copy in the database (one with a copy is
-    written back, so it is no problem)."""
+    written back, so it is no problem) and no squash replacing it."""
+    from schemashift.migrations.squash import Squashes
+
     by_name = {f.name: f for f in files}
+    squashes = Squashes.of(files)
     problems = []
     for rec in applied:
         f = by_name.get(rec.name)
         if f is None:
-            if not rec.stored:
+            if not rec.stored and squashes.replaced_by(rec.name) is None:
                 problems.append((rec.name, "missing"))
         elif f.checksum() != rec.checksum:
             problems.append((rec.name, "changed"))
@@ -191,9 +246,14 @@ def select_pending(
     step: int | None = None,
     to: str | None = None,
 ) -> list[MigrationFile]:
-    """The pending files to apply, by number, limited by ``step`` or ``to``."""
+    """The pending files to apply, by number, limited by ``step`` or ``to``. A squash runs
+    instead of the migrations it replaces on a database that applied none of them."""
+    from schemashift.migrations.squash import Squashes
+
     done = {r.name for r in applied}
-    pending = [f for f in files if f.name not in done]
+    squashes = Squashes.of(files)
+    pending = squashes.to_run(files, done)
+    done = squashes.counted_applied(done)
     if to is not None:
         target = resolve(to, [f.name for f in files])
         number = next(f.number for f in files if f.name == target)

@@ -35,9 +35,17 @@ class StoredFile(NamedTuple):
 def kept_in_database(
     files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
 ) -> list[AppliedRecord]:
-    """The applied migrations whose file is missing but whose text the database keeps."""
+    """The applied migrations whose file is missing but whose text the database keeps
+    (not those a squash in the folder replaces: their files were deleted on purpose)."""
+    from schemashift.migrations.squash import Squashes
+
     present = {f.name for f in files}
-    return [r for r in applied if r.stored and r.name not in present]
+    squashes = Squashes.of(files)
+    return [
+        r
+        for r in applied
+        if r.stored and r.name not in present and squashes.replaced_by(r.name) is None
+    ]
 
 
 def ghost(record: AppliedRecord, folder: Path) -> MigrationFile:

@@ -1,0 +1,27 @@
+"""``schemashift squash NAME``: one file for every migration up to NAME."""
+
+from __future__ import annotations
+
+import argparse
+
+from schemashift.cli.output import Output
+from schemashift.runtime.project import Project
+
+
+def run(args: argparse.Namespace, project: Project, out: Output) -> int:
+    """Write the squashed file and say what it replaces."""
+    from schemashift.migrations.squash import write_squash
+
+    path, chosen = write_squash(project, args.name)
+    try:
+        shown = path.relative_to(project.settings.root)
+    except ValueError:
+        shown = path
+    out.line(
+        f"Created {shown} (replaces {len(chosen)} migrations: {chosen[0].name} … {chosen[-1].name})"
+    )
+    out.line(
+        "A database that applied them all counts it as applied; a new database runs it "
+        "instead of them. Delete the originals once every database has moved past them."
+    )
+    return 0

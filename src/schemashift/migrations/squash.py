@@ -1,0 +1,205 @@
+"""Squashing: one migration file equivalent to every migration up to a given one.
+
+The squashed file is named ``NNNN_squashed_FIRST_LAST.py`` with the number of the last
+migration it replaces, and declares ``replaces = [...]`` (as Django's ``replaces``). While
+the originals are still in the folder, a database that applied all of them counts the
+squash as applied, a new database runs the squash instead of them, and a database that
+applied some runs the rest of the originals. Once every database has moved past them,
+the originals can be deleted; the squash then stands alone.
+
+Nothing here imports a migration file: ``replaces`` is read from the file's text, like
+the operations list.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schemashift.errors import MigrationFileError
+from schemashift.migrations.files import MigrationFile, resolve
+
+if TYPE_CHECKING:
+    from schemashift.runtime.project import Project
+
+#: The name part that marks a squashed file; ``replaces`` is looked for only there.
+SQUASHED = re.compile(r"^\d{4,}_squashed_")
+_REPLACES = re.compile(r"^replaces = (\[[^\]]*\])$", re.MULTILINE)
+
+
+def is_squash(file: MigrationFile) -> bool:
+    """Whether ``file`` is a squashed migration (by its name)."""
+    return SQUASHED.match(file.name) is not None
+
+
+def replaces_in(file: MigrationFile) -> tuple[str, ...]:
+    """The migrations a squashed file replaces (empty for any other file)."""
+    if not is_squash(file):
+        return ()
+    text = file.read_bytes().decode("utf-8", errors="replace")
+    match = _REPLACES.search(text)
+    if match is None:
+        raise MigrationFileError(
+            f"{file.path}: a squashed migration must declare `replaces = [...]`, the names "
+            "of the migrations it replaces. Restore the line as generated."
+        )
+    try:
+        names = ast.literal_eval(match.group(1))
+    except (SyntaxError, ValueError) as exc:
+        raise MigrationFileError(
+            f"{file.path}: `replaces` cannot be read ({exc}). Restore it as generated."
+        ) from exc
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise MigrationFileError(f"{file.path}: `replaces` must be a list of migration names.")
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class Squashes:
+    """Which files replace which, for one folder."""
+
+    #: Squash name -> the names it replaces.
+    replaces: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, files: Sequence[MigrationFile]) -> Squashes:
+        """The squashes among ``files``."""
+        return cls({f.name: replaces_in(f) for f in files if is_squash(f)})
+
+    def replaced_by(self, name: str) -> str | None:
+        """The squash that replaces migration ``name``, if any."""
+        for squash, names in self.replaces.items():
+            if name in names:
+                return squash
+        return None
+
+    def effective(self, files: Sequence[MigrationFile]) -> list[MigrationFile]:
+        """The files whose operations make up the history: the originals while every one
+        of them is still there (the squash is their sum), else the squash."""
+        present = {f.name for f in files}
+        skip: set[str] = set()
+        for squash, names in self.replaces.items():
+            if all(n in present for n in names):
+                skip.add(squash)
+            else:
+                skip.update(names)
+        return [f for f in files if f.name not in skip]
+
+    def to_run(self, files: Sequence[MigrationFile], applied: set[str]) -> list[MigrationFile]:
+        """The files still to apply to a database that applied ``applied``: a squash
+        instead of its originals on a database that applied none of them; the rest of
+        the originals on one that applied some (the squash then counts as applied)."""
+        present = {f.name for f in files}
+        skip: set[str] = set()
+        for squash, names in self.replaces.items():
+            done = [n for n in names if n in applied]
+            if squash in applied or not done:
+                skip.update(names)
+                continue
+            skip.add(squash)
+            gone = [n for n in names if n not in applied and n not in present]
+            if gone:
+                raise MigrationFileError(
+                    f"This database applied only some of the migrations that {squash} "
+                    f"replaces, and {', '.join(gone)} {'is' if len(gone) == 1 else 'are'} "
+                    "no longer in the folder. Restore the missing files (from version "
+                    "control) so the rest can be applied; nothing was changed."
+                )
+        return [f for f in files if f.name not in applied and f.name not in skip]
+
+    def counted_applied(self, applied: set[str]) -> set[str]:
+        """``applied`` plus what it implies: a squash whose originals were all applied,
+        and the originals of an applied squash."""
+        out = set(applied)
+        for squash, names in self.replaces.items():
+            if squash in applied:
+                out.update(names)
+            elif names and all(n in applied for n in names):
+                out.add(squash)
+        return out
+
+
+def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFile]:
+    """The files a squash up to ``upto`` replaces: every file numbered up to it. A file
+    without an operations list (hand-written) cannot be folded into SQL made from the
+    operations, so it is refused by name."""
+    target = resolve(upto, [f.name for f in files])
+    number = next(f.number for f in files if f.name == target)
+    chosen = [f for f in files if f.number <= number]
+    if any(is_squash(f) for f in chosen):
+        squashed = next(f.name for f in chosen if is_squash(f))
+        raise MigrationFileError(
+            f"{squashed} is itself a squash. Delete the migrations it replaces once every "
+            "database has applied it, then squash again. Nothing was written."
+        )
+    hand_written = [f.name for f in chosen if b"\noperations = [" not in f.read_bytes()]
+    if hand_written:
+        raise MigrationFileError(
+            f"{', '.join(hand_written)} {'is' if len(hand_written) == 1 else 'are'} "
+            "hand-written (no operations list), so its effect cannot be written as SQL from "
+            "the operations. Squash up to the migration before it, or give it an operations "
+            "list. Nothing was written."
+        )
+    if len(chosen) < 2:
+        raise MigrationFileError(
+            f"Squashing up to {target} would replace a single file; give a later migration. "
+            "Nothing was written."
+        )
+    return chosen
+
+
+def squash_filename(chosen: Sequence[MigrationFile]) -> str:
+    """``0040_squashed_0001_0040.py``: the last number, then the range it replaces."""
+    first, last = chosen[0].number, chosen[-1].number
+    return f"{last:04d}_squashed_{first:04d}_{last:04d}.py"
+
+
+def with_replaces(text: str, names: Sequence[str]) -> str:
+    """A generated file's text with its ``replaces`` list after the docstring."""
+    listed = "[" + ", ".join(repr(n) for n in names) + "]"
+    block = (
+        "# This migration replaces the ones listed: a database that applied them all counts\n"
+        "# it as applied; a new database runs it instead of them. Delete them (and this\n"
+        "# note) once every database has moved past them.\n"
+        f"replaces = {listed}\n\n\n"
+    )
+    end = text.index('"""\n', 3) + 4
+    return text[:end] + "\n\n" + block + text[end:].lstrip("\n")
+
+
+def squash_path(folder: Path, chosen: Sequence[MigrationFile]) -> Path:
+    """Where the squash of ``chosen`` is written."""
+    return folder / squash_filename(chosen)
+
+
+def write_squash(project: Project, upto: str) -> tuple[Path, list[MigrationFile]]:
+    """Write the squash of every migration up to ``upto``; returns its path and the files
+    it replaces. Its operations replay to exactly the schema the originals produce."""
+    from schemashift.diff.differ import diff
+    from schemashift.diff.operations import apply_all, reverse_all
+    from schemashift.migrations.history import replay
+    from schemashift.migrations.writer import render_file, write_file
+    from schemashift.schema.values import Schema
+
+    files = project.files
+    chosen = squash_range(files, upto)
+    schema = replay(chosen)
+    operations = list(diff(Schema(), schema).operations)
+    if apply_all(Schema(), operations) != schema:
+        raise MigrationFileError(
+            f"The schema up to {chosen[-1].name} cannot be rebuilt from scratch as one "
+            "migration; nothing was written. Please report it."
+        )
+    filename = squash_filename(chosen)
+    if (project.settings.migrations / filename).exists():
+        raise MigrationFileError(f"{filename} exists already; nothing was written.")
+    dialect = project.dialect
+    up = dialect.render(operations, Schema())
+    down = dialect.render(reverse_all(operations), schema)
+    text = render_file(filename[5:-3], operations, up, down)
+    text = with_replaces(text, [f.name for f in chosen])
+    return write_file(project.settings.migrations, filename, text), chosen
