@@ -133,3 +133,34 @@ def test_check_ignores_tables_managed_by_hand(project: ProjectDir) -> None:
     pyproject = project.root / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + 'ignore_tables = ["audit_*"]\n')
     assert _causes(project) == (0, set())
+
+
+def test_check_json_names_table_column_and_migration(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.model("user", USER + "    bio = Field.Text()\n")
+    payload = json.loads(project.run("check", "--json").out)
+    assert payload["version"] == 1 and payload["ok"] is False
+    by_cause = {d["cause"]: d for d in payload["differences"]}
+    assert by_cause["pending"]["migration"] == "0001_initial"
+    assert by_cause["model_change"]["table"] == "users"
+    assert by_cause["model_change"]["column"] == "bio"
+    project.model("user", USER)
+    project.ok("migrate")
+    db.execute(project.database, "CREATE INDEX sneaky_idx ON users (name)")
+    drift = json.loads(project.run("check", "--json").out)["differences"]
+    assert [(d["cause"], d["table"], d["index"]) for d in drift] == [
+        ("database_drift", "users", "sneaky_idx")
+    ]
+
+
+def test_check_that_cannot_compare_exits_3(project: ProjectDir) -> None:
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    (project.migrations / "0001_other.py").write_text("def up(conn):\n    pass\n")
+    duplicate = project.run("check", "--offline")
+    assert duplicate.code == 3 and "share the number" in duplicate.err
+    (project.migrations / "0001_other.py").unlink()
+    unreachable = project.run("check", "--database", "postgresql://u:p@127.0.0.1:1/none")
+    assert unreachable.code == 3, unreachable.err
+    assert "p@" not in unreachable.err

@@ -1,4 +1,5 @@
-"""``schemashift check``: exit 0 only when models, files and database agree."""
+"""``schemashift check``: exit 0 only when models, files and database agree, 1 when they
+differ, 3 when they could not be compared (the error handler of the CLI gives that)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from schemashift.cli.output import Output
 from schemashift.runtime.check import check
 from schemashift.runtime.project import Project
 
+#: The version of ``check --json``'s format; it grows when a key changes meaning.
+JSON_VERSION = 1
+
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Print each difference with its cause; exit 1 when there is any."""
     differences = check(project, offline=args.offline)
     if args.json:
         payload = {
+            "version": JSON_VERSION,
             "ok": not differences,
-            "differences": [{"cause": d.cause, "detail": d.detail} for d in differences],
+            "differences": [d.fields() for d in differences],
         }
         out.report(json.dumps(payload, indent=2))
         return 0 if not differences else 1

@@ -343,7 +343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"schemashift failed unexpectedly: {type(exc).__name__}: {redact(str(exc))}. "
                 "Run the command again with --traceback to see where, and report it."
             )
-        return 1
+        # `check` tells CI "could not compare" apart from "differences found" (exit 1).
+        return 3 if args.command == "check" else 1
 
 
 def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

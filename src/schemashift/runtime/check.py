@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import replay_sources
-from schemashift.runtime.drift import describe_drift
+from schemashift.runtime.drift import drift
 from schemashift.runtime.executor import connection, integrity_problems, read_applied
 from schemashift.runtime.project import Project
 from schemashift.runtime.stored import clash_message, clashes, stored_copies
@@ -22,6 +22,34 @@ class Difference:
 
     cause: str
     detail: str
+    #: The table, column, index and migration it is about, where they apply.
+    table: str | None = None
+    column: str | None = None
+    index: str | None = None
+    migration: str | None = None
+
+    def fields(self) -> dict[str, str]:
+        """The JSON form: cause, detail and whichever of the others apply."""
+        found = {"cause": self.cause, "detail": self.detail}
+        for key in ("table", "column", "index", "migration"):
+            value = getattr(self, key)
+            if value is not None:
+                found[key] = value
+        return found
+
+
+def _column_of(op: object) -> str | None:
+    """The column an operation changes, if it changes one."""
+    column = getattr(op, "column", None)
+    if isinstance(column, str):
+        return column
+    if column is not None:
+        return str(getattr(column, "name", None))
+    after = getattr(op, "after", None)
+    if after is not None:
+        return str(after.name)
+    new = getattr(op, "new", None)
+    return new if isinstance(new, str) and hasattr(op, "table") else None
 
 
 def model_changes(project: Project, history: Schema | None = None) -> list[Difference]:
@@ -41,6 +69,8 @@ def model_changes(project: Project, history: Schema | None = None) -> list[Diffe
             "model_change",
             f"{op.describe()[2:]}: the models changed but no migration does this; run "
             "`schemashift make migration NAME`",
+            table=op.table_name,
+            column=_column_of(op),
         )
         for op in operations
     ]
@@ -95,24 +125,35 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
         differences = model_changes(project, _replay(history, kept) if kept else None)
         for name, kind in integrity_problems(files, applied):
             if kind == "changed":
-                differences.append(Difference("edited", f"{name} was edited after it was applied"))
+                text = f"{name} was edited after it was applied"
+                differences.append(Difference("edited", text, migration=name))
             else:
-                differences.append(
-                    Difference("missing_file", f"{name} is applied but its file is missing")
-                )
+                text = f"{name} is applied but its file is missing"
+                differences.append(Difference("missing_file", text, migration=name))
         differences.extend(
-            Difference("pending", f"{f.name} is not applied yet; run `schemashift migrate`")
+            Difference(
+                "pending",
+                f"{f.name} is not applied yet; run `schemashift migrate`",
+                migration=f.name,
+            )
             for f in squashes.to_run(files, recorded)
         )
         differences.extend(
-            Difference("pending", clash_message(name, other)) for name, other in clashing
+            Difference("pending", clash_message(name, other), migration=other)
+            for name, other in clashing
         )
         if conn is not None:
             dialect = project.dialect
             expected = dialect.comparable(_replay(history, kept, done))
             live = _without_ignored(dialect.introspect(conn), project.settings.ignore_tables)
             differences.extend(
-                Difference("database_drift", f"{line} (changed by hand?)")
-                for line in describe_drift(expected, live)
+                Difference(
+                    "database_drift",
+                    f"{d.text} (changed by hand?)",
+                    table=d.table,
+                    column=d.member if d.kind == "column" else None,
+                    index=d.member if d.kind == "index" else None,
+                )
+                for d in drift(expected, live)
             )
     return differences

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 from schemashift.schema.values import Schema, Table
 
@@ -16,17 +17,28 @@ def _members(table: Table) -> dict[str, dict[str, object]]:
     }
 
 
-def describe_drift(expected: Schema, live: Schema) -> list[str]:
-    """One sentence per difference, from the point of view of the live database. Both
-    schemas must be in the dialect's comparable form."""
-    out: list[str] = []
+class Drift(NamedTuple):
+    """One difference: the table, what in it (``kind`` ``column``, ``index``, ``foreign
+    key`` or ``check`` and its name; both None for the whole table), and a sentence."""
+
+    table: str
+    kind: str | None
+    member: str | None
+    text: str
+
+
+def drift(expected: Schema, live: Schema) -> list[Drift]:
+    """Every difference, from the point of view of the live database. Both schemas must
+    be in the dialect's comparable form."""
+    out: list[Drift] = []
     for name in sorted(set(expected.tables) | set(live.tables)):
         want, have = expected.table(name), live.table(name)
         if have is None:
-            out.append(f"table {name} is missing from the database")
+            out.append(Drift(name, None, None, f"table {name} is missing from the database"))
             continue
         if want is None:
-            out.append(f"table {name} exists in the database but not in the migrations")
+            text = f"table {name} exists in the database but not in the migrations"
+            out.append(Drift(name, None, None, text))
             continue
         if want == have:
             continue
@@ -34,13 +46,19 @@ def describe_drift(expected: Schema, live: Schema) -> list[str]:
         for kind in wanted:
             for member in sorted(set(wanted[kind]) | set(found[kind])):
                 a, b = wanted[kind].get(member), found[kind].get(member)
+                where = f"{kind} {name}.{member}"
                 if b is None:
-                    out.append(f"{kind} {name}.{member} is missing from the database")
+                    out.append(Drift(name, kind, member, f"{where} is missing from the database"))
                 elif a is None:
-                    out.append(f"{kind} {name}.{member} exists in the database only")
+                    out.append(Drift(name, kind, member, f"{where} exists in the database only"))
                 elif a != b:
-                    out.append(f"{kind} {name}.{member} differs: {_how(a, b)}")
+                    out.append(Drift(name, kind, member, f"{where} differs: {_how(a, b)}"))
     return out
+
+
+def describe_drift(expected: Schema, live: Schema) -> list[str]:
+    """One sentence per difference (see :func:`drift`)."""
+    return [d.text for d in drift(expected, live)]
 
 
 def _how(expected: object, found: object) -> str:
