@@ -164,3 +164,37 @@ def test_check_that_cannot_compare_exits_3(project: ProjectDir) -> None:
     unreachable = project.run("check", "--database", "postgresql://u:p@127.0.0.1:1/none")
     assert unreachable.code == 3, unreachable.err
     assert "p@" not in unreachable.err
+
+
+def test_evolve_on_postgresql_applies_nothing_that_takes_a_long_lock(
+    pg_project: ProjectDir,
+) -> None:
+    project = pg_project
+    project.model("user", USER)
+    project.ok("make", "migration", "initial")
+    project.ok("evolve")
+    project.model(
+        "user",
+        USER.replace('default="")', 'default="", index=True)')
+        + '    token = Field.Text(default=SQL("md5(random()::text)"))\n',
+    )
+    refused = project.run("evolve")
+    assert refused.code == 1, refused
+    assert "CREATE INDEX on users" in refused.err and "ADD COLUMN with a volatile" in refused.err
+    assert 'evolve_locks = "any"' in refused.err
+    assert project.files() == ["0001_initial.py"]
+    assert "token" not in db.columns(project.database, "users")
+    # A new table with its indexes is no one's yet: nothing waits for it.
+    project.model("user", USER + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n")
+    project.ok("evolve")
+    assert "tags" in db.tables(project.database)
+    (project.root / "pyproject.toml").write_text(
+        f'[tool.schemashift]\ndatabase = "{project.database}"\nevolve_locks = "any"\n'
+    )
+    project.model(
+        "user",
+        USER.replace('default="")', 'default="", index=True)')
+        + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n",
+    )
+    project.ok("evolve")
+    assert project.files()[-1] == "0003_auto_evolve.py"

@@ -19,6 +19,7 @@ from schemashift.runtime.project import Project
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection, Dialect
+    from schemashift.schema.values import Schema
 
 AUTO_NAME = "auto_evolve"
 
@@ -109,6 +110,21 @@ def duplicates(
     )
 
 
+def long_locks(dialect: Dialect, operations: Sequence[Operation], current: Schema) -> list[str]:
+    """The statements of ``operations`` that would make the application wait (a lock
+    note of the dialect, e.g. a plain CREATE INDEX on a PostgreSQL table in use): at
+    start-up, with no one reviewing, evolve applies none of them."""
+    from schemashift.dialects.base import Comment
+
+    return [
+        f"{step.text.removeprefix('NOTE: ')} At start-up evolve applies only changes that "
+        'take no long lock (evolve_locks = "safe"): run `schemashift make migration NAME` '
+        'and review it, or set evolve_locks = "any"'
+        for step in dialect.render(operations, current)
+        if isinstance(step, Comment) and step.text.startswith("NOTE: ")
+    ]
+
+
 def evolve(
     project: Project, *, lock_timeout: float | None = None, reporter: Reporter | None = None
 ) -> EvolveReport:
@@ -126,7 +142,7 @@ def evolve(
         report.applied.extend(first.names)
         report.restored.extend(first.restored)
         fresh = Project(project.settings)
-        _, operations, _ = plan(fresh, fill=placeholder_fill)
+        current, operations, _ = plan(fresh, fill=placeholder_fill)
         if not operations:
             return report
         dialect = project.dialect
@@ -134,6 +150,8 @@ def evolve(
             reason = refusal(op, operations) or duplicates(dialect, conn, op, operations)
             if reason is not None:
                 report.refused.append(f"{op.describe()[2:]}: {reason}")
+        if not report.refused and project.settings.evolve_locks != "any":
+            report.refused.extend(long_locks(dialect, operations, current))
         if report.refused:
             return report
         made = make_migration(fresh, AUTO_NAME)

@@ -256,11 +256,20 @@ def note(sql: str) -> str | None:
 
 def annotate(steps: Sequence[Step]) -> list[Step]:
     """``steps`` with a lock note above each statement that blocks the application,
-    unless the renderer already explained that statement in a note of its own."""
+    unless the renderer already explained that statement in a note of its own. A table
+    created by an earlier statement of the same steps is new and empty, and no one else
+    can see it before the batch commits: nothing done to it needs a note."""
     out: list[Step] = []
+    created: set[str] = set()
     for step in steps:
         if isinstance(step, Execute):
+            made = _CREATED.match(step.sql.strip())
+            if made is not None:
+                created.add(made.group("table"))
             text = note(step.sql)
+            match = _TABLE.search(step.sql.strip())
+            if match is not None and match.group("table") in created:
+                text = None
             explained = (
                 bool(out) and isinstance(out[-1], Comment) and out[-1].text.startswith("NOTE:")
             )
@@ -270,6 +279,14 @@ def annotate(steps: Sequence[Step]) -> list[Step]:
                 out.append(Comment(_unexplained(step.sql, text)))
         out.append(step)
     return out
+
+
+_CREATED = re.compile(rf"^CREATE TABLE (?:IF NOT EXISTS )?{_NAME}", re.IGNORECASE)
+_TABLE = re.compile(
+    rf"^(?:ALTER TABLE (?:ONLY )?|UPDATE |CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?"
+    rf"(?:IF NOT EXISTS )?\S+ ON ){_NAME}",
+    re.IGNORECASE,
+)
 
 
 def _unexplained(sql: str, text: str) -> str:
