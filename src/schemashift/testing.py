@@ -259,6 +259,18 @@ def schemashift_db(schemashift_template: _Template, tmp_path: Path) -> Iterator[
         schemashift_template.discard(db)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """While the plugin is on, an application under test that calls
+    ``schemashift.evolve()`` at start-up gets the pending migrations applied, but its
+    model changes are refused rather than written into the project's migrations folder."""
+    from schemashift.runtime.evolve import forbid_writing
+
+    forbid_writing(
+        "evolve writes no migration file while tests run (the schemashift pytest plugin "
+        "is on); run `schemashift make migration NAME` and commit the file"
+    )
+
+
 class Switch:
     """What the ``pytest11`` entry point registers: the ``schemashift`` ini setting,
     and nothing else until that setting (or ``-p schemashift.testing``) turns the plugin

@@ -190,3 +190,28 @@ def test_postgres_copies_a_template_database(tmp_path: Path) -> None:
             "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)
         ).fetchall()
     assert left == [], "test databases were left behind"
+
+
+def test_evolve_in_an_application_under_test_writes_no_file(sample: Path) -> None:
+    """An app that calls ``schemashift.evolve()`` at start-up, started by a test while the
+    models have a change with no migration yet: nothing lands in src/migrations."""
+    models = sample / "src" / "models" / "things.py"
+    original = models.read_text()
+    app_test = sample / "tests" / "test_app_start.py"
+    migrations = sample / "src" / "migrations"
+    before = sorted(p.name for p in migrations.iterdir())
+    models.write_text(original + "\n\nclass Extra(Model):\n    note = Field.Text()\n")
+    app_test.write_text(
+        "import schemashift\n\n\n"
+        "def test_app_start(schemashift_db):\n"
+        f"    report = schemashift.evolve(database=schemashift_db.url, project={str(sample)!r})\n"
+        "    assert report.written is None\n"
+        "    assert any('writes no migration file while tests run' in r for r in report.refused)\n"
+    )
+    try:
+        out = _passed(run_pytest(sample, "-p", "schemashift.testing", "-q", "-k", "app_start"))
+    finally:
+        models.write_text(original)
+        app_test.unlink()
+    assert "1 passed" in out
+    assert sorted(p.name for p in migrations.iterdir()) == before

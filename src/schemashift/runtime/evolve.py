@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 AUTO_NAME = "auto_evolve"
 
+#: Why evolve may not write migration files in this process (set by the pytest plugin:
+#: an application started by a test must never add files to the project), or None.
+_no_files: str | None = None
+
+
+def forbid_writing(reason: str) -> None:
+    """Make :func:`evolve` in this process refuse model changes instead of writing them
+    as a new migration file, saying ``reason``."""
+    global _no_files
+    _no_files = reason
+
 
 @dataclass
 class EvolveReport:
@@ -152,6 +163,8 @@ def evolve(
                 report.refused.append(f"{op.describe()[2:]}: {reason}")
         if not report.refused and project.settings.evolve_locks != "any":
             report.refused.extend(long_locks(dialect, operations, current))
+        if not report.refused and _no_files is not None:
+            report.refused.extend(f"{op.describe()[2:]}: {_no_files}" for op in operations)
         if report.refused:
             return report
         made = make_migration(fresh, AUTO_NAME)
