@@ -13,8 +13,12 @@ from collections.abc import Sequence
 from schemashift.dialects.base import Comment, Step
 from schemashift.dialects.sqlite.ddl import create_table
 from schemashift.dialects.sqlite.inplace import in_place, inline_keys
+from schemashift.dialects.sqlite.quoting import quote
 from schemashift.dialects.sqlite.rebuild import rebuild
+from schemashift.dialects.sqlite.types import value_change
+from schemashift.dialects.values import check_steps
 from schemashift.diff.operations import (
+    AlterColumn,
     CreateTable,
     DropIndex,
     DropTable,
@@ -104,7 +108,32 @@ def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
         warnings: list[Step] = [Comment(f"WARNING: {w}") for op in part for w in op.warnings()]
         note = Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same.")
         return [*warnings, note]
-    return rebuild(old, new, part)
+    return [*value_checks(old, part), *rebuild(old, new, part)]
+
+
+def value_checks(old: Table, part: list[Operation]) -> list[Step]:
+    """For each kind change in ``part`` that may change stored values (see the
+    conversion table in :mod:`schemashift.dialects.sqlite.types`): the warning, and a
+    check that refuses, before the rebuild starts, while a row of ``old`` holds a value
+    the copy would change."""
+    steps: list[Step] = []
+    for op in part:
+        if not isinstance(op, AlterColumn) or op.before.kind == op.after.kind:
+            continue
+        source = old.column(op.before.name)
+        change = value_change(source, op.after) if source is not None else None
+        if change is not None:
+            steps.extend(
+                check_steps(
+                    old.name,
+                    op.before.name,
+                    quote(op.before.name),
+                    op.before.kind,
+                    op.after.kind,
+                    change,
+                )
+            )
+    return steps
 
 
 def _same_on_sqlite(old: Table, new: Table) -> bool:
