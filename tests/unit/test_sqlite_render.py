@@ -12,6 +12,7 @@ from schemashift.dialects.sqlite import DIALECT
 from schemashift.dialects.sqlite.ddl import default_sql
 from schemashift.dialects.sqlite.introspect import comparable_column, stored_default
 from schemashift.dialects.sqlite.sqltext import mentions, table_elements
+from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import (
     AddCheck,
     AddColumn,
@@ -368,7 +369,7 @@ def test_indexes() -> None:
 
 
 def test_full_rebuild_body() -> None:
-    after = replace(AGE, kind="text")
+    after = replace(AGE, kind="decimal")
     body = render_body(steps([AlterColumn("users", AGE, after)]))
     assert body == (
         "    # Table users is rebuilt: SQLite's ALTER TABLE cannot make these changes.\n"
@@ -386,12 +387,12 @@ def test_full_rebuild_body() -> None:
         "    id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
         "    email TEXT NOT NULL UNIQUE,\n"
         "    name TEXT DEFAULT '',\n"
-        "    age TEXT,\n"
+        "    age NUMERIC,\n"
         "    status TEXT DEFAULT 'draft' CHECK (status IN ('draft', 'published')),\n"
         "    CONSTRAINT age_non_negative CHECK (age >= 0)\n"
         ')""" + conn.table_options("users"))\n'
         '    conn.execute("""INSERT INTO _schemashift_new_users (id, email, name, age, status)\n'
-        'SELECT id, email, name, CAST(age AS TEXT), status FROM users""")\n'
+        'SELECT id, email, name, age, status FROM users""")\n'
         "    conn.execute(\"DELETE FROM sqlite_sequence WHERE name = '_schemashift_new_users'\")\n"
         '    conn.execute("""INSERT INTO sqlite_sequence (name, seq)\n'
         "SELECT '_schemashift_new_users', seq FROM sqlite_sequence WHERE name = 'users'\"\"\")\n"
@@ -408,13 +409,13 @@ def test_full_rebuild_body() -> None:
 
 def test_rebuild_steps_in_order() -> None:
     kinds = [
-        type(s).__name__ for s in steps([AlterColumn("users", AGE, replace(AGE, kind="text"))])
+        type(s).__name__ for s in steps([AlterColumn("users", AGE, replace(AGE, kind="decimal"))])
     ]
     assert kinds == ["Comment"] + ["Code"] * 7 + ["Execute"] * 3 + ["Code"] + ["Execute"] * 5 + [
         "Code",
         "Code",
     ]
-    rendered = steps([AlterColumn("users", AGE, replace(AGE, kind="text"))])
+    rendered = steps([AlterColumn("users", AGE, replace(AGE, kind="decimal"))])
     code = [s.line for s in rendered if isinstance(s, Code)]
     assert code[len(CAPTURE)].startswith('conn.execute("""CREATE TABLE _schemashift_new_users (')
     assert code[len(CAPTURE)].endswith(')""" + conn.table_options("users"))')
@@ -426,11 +427,45 @@ def test_rebuild_steps_in_order() -> None:
     ]
 
 
-def test_alter_type_casts() -> None:
+def test_alter_type_copies_values_for_the_new_affinity_to_convert() -> None:
     after = replace(AGE, kind="float")
     assert sql([AlterColumn("users", AGE, after)]) == rebuild_of_users(
         USERS_DDL.format(name="_schemashift_new_users").replace("age INTEGER", "age REAL"),
-        users_insert(ALL_COLUMNS, "id, email, name, CAST(age AS REAL), status"),
+        users_insert(ALL_COLUMNS, "id, email, name, age, status"),
+    )
+
+
+def test_a_conversion_that_may_change_values_is_checked_before_the_rebuild() -> None:
+    rendered = steps([AlterColumn("users", AGE, replace(AGE, kind="float"))])
+    assert rendered[:4] == [
+        ValueFlag(
+            "WARNING: users.age: changing integer to float may change values: integers "
+            "beyond 2**53 are rounded to the nearest float",
+            "users.age",
+            True,
+        ),
+        Comment(
+            "migrate refuses while a row holds such a value, unless this file says\n"
+            'accept_value_changes = ["users.age"] (after checking the rows).'
+        ),
+        Code(
+            'conn.check_values("users", "age", '
+            "\"typeof(age) = 'integer' AND CAST(age AS REAL) <> age\")"
+        ),
+        Comment(rendered[3].text),
+    ]
+    assert rendered[3].text.startswith("Table users is rebuilt")  # type: ignore[union-attr]
+
+
+def test_a_float_becoming_text_keeps_its_digits() -> None:
+    price = Column("price", "float")
+    before = Schema({"t": Table("t", (ID, price))})
+    after = replace(price, kind="text")
+    insert = sql([AlterColumn("t", price, after)], before)[1]
+    assert insert == (
+        "INSERT INTO _schemashift_new_t (id, price)\nSELECT id, CASE WHEN typeof(price) = "
+        "'real' AND CAST(CAST(price AS TEXT) AS REAL) <> price THEN printf('%!.17g', price) "
+        "ELSE price END FROM t"
     )
 
 

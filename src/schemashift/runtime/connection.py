@@ -106,10 +106,10 @@ class MigrationConnection:
         shown = self._db.execute(
             f"SELECT {quoted_column} FROM {quoted_table} WHERE {where} LIMIT 5"
         ).fetchall()
-        samples = ", ".join(repr(row[0]) for row in shown)
-        rows = "row holds a value" if count == 1 else "rows hold values"
+        samples = ", ".join(repr(row[0]) for row in shown) + (", ..." if count > 5 else "")
+        rows = "1 row holds" if count == 1 else f"{count} rows hold"
         raise MigrationFailed(
-            f"{count} {rows} of {name} that the conversion would change (such as {samples}). "
-            f"Change those rows first, or, to accept the change, add "
+            f"{rows} a value of {name} that changing its type would change ({samples}). "
+            "Correct those rows first, or, once you have checked them, add "
             f'accept_value_changes = ["{name}"] to the migration file.'
         )

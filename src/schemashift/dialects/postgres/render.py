@@ -355,7 +355,8 @@ def _alter_column(op: ops.AlterColumn) -> list[Step]:
 
     change = value_change(before, after) if type_changes else None
     if change is not None:
-        steps.extend(check_steps(table, name, quote(name), before.kind, after.kind, change))
+        old, new = (before.kind, after.kind) if before.kind != after.kind else (old_type, new_type)
+        steps.extend(check_steps(table, name, quote(name), old, new, change))
     if was_unique and not is_unique:
         steps.append(_drop_constraint(table, unique_name(table, name)))
     if had_enum and enum_changes:
