@@ -72,8 +72,8 @@ def load(file: MigrationFile) -> LoadedMigration:
 
 def _accept_value_changes(data: bytes) -> object:
     """The literal assigned to ``accept_value_changes`` at module level, wherever it
-    stands in the file (a reviewer may add it after the operations list, which
-    :func:`load` does not run), or ``()``."""
+    stands in the file (even after the operations list, which :func:`load` does not
+    run), or ``()``."""
     if b"accept_value_changes" not in data:
         return ()
     import ast
