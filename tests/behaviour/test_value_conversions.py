@@ -345,6 +345,20 @@ def test_postgres_refuses_to_round_into_a_float(
     ]
 
 
+def test_postgres_converts_a_float_to_a_decimal_through_its_exact_text(
+    postgres_project: ProjectDir,
+) -> None:
+    project = postgres_project
+    change = walk(project, "float", "decimal", [1234567.8901234567, 0.5, None])
+    assert change.flagged
+    project.ok("migrate")
+    assert db.query(project.database, "SELECT v FROM items ORDER BY id") == [
+        (Decimal("1234567.8901234567"),),
+        (Decimal("0.5"),),
+        (None,),
+    ]
+
+
 # -- any values, on SQLite -------------------------------------------------------------------
 
 SQLITE_VALUES = st.one_of(

@@ -93,11 +93,11 @@ def using_clause(before: Column, after: Column) -> str | None:
     None when PostgreSQL converts the values on assignment."""
     b, a = before.kind, after.kind
     col = quote(after.name)
-    if a in _STRINGS or (b in _NUMBERS and a in _NUMBERS) or (b, a) in _TEMPORAL:
-        return None
     if b == "float" and a == "decimal":
         # float8 to numeric keeps only 15 digits; the text form keeps every one.
         return f"{col}::TEXT::{column_type(after)}"
+    if a in _STRINGS or (b in _NUMBERS and a in _NUMBERS) or (b, a) in _TEMPORAL:
+        return None
     if b in _NUMBERS and a == "boolean":
         return f"{col} <> 0"
     if b == "boolean" and a in _NUMBERS:
