@@ -94,14 +94,13 @@ def kind_of_declared(declared: str) -> tuple[str, int | None, int | None]:
 # converts a value on its way into a column only where the column's affinity can do so
 # without loss (https://www.sqlite.org/datatype3.html, section 3), so a rebuild copies
 # values as they are and lets the new column's affinity convert them, as sqlite-utils'
-# transform does; a blanket CAST would turn 'N/A' into 0. Only these conversions may
-# change a value:
+# transform does; a blanket CAST would turn 'N/A' into 0. By storage of the kinds:
 #
-#   from \ to           text        integer, numeric    float       binary
-#   text                 -           text (1)            text (1)    -
-#   integer, numeric     float (2)   -                   integer (3) -
-#   float                float (2)   -                   -           -
-#   binary               float (2)   text (1)            (1), (3)    -
+#   from \ to    text             numeric          float               binary
+#   text         keeps            may change (1)   may change (1)      keeps
+#   numeric      may change (2)   keeps            may change (3)      keeps
+#   float        may change (2)   keeps            keeps               keeps
+#   binary       may change (2)   may change (1)   may change (1, 3)   keeps
 #
 #   (1) text that reads as a number is stored as that number: it changes when the number
 #       reads back as other text ('007' and ' 7' become 7, '1e3' becomes 1000); any other
@@ -111,9 +110,9 @@ def kind_of_declared(declared: str) -> tuple[str, int | None, int | None]:
 #       large or very small magnitude.
 #   (3) an integer beyond 2**53 is rounded to the nearest float.
 #
-# "integer, numeric" are Integer, BigInteger, Decimal, Boolean, Date, DateTime and Time
-# (INTEGER and NUMERIC affinity store alike); "text" are String, Text, Enum, JSON, UUID.
-# A NULL is always kept.
+# "numeric" are Integer, BigInteger, Decimal, Boolean, Date, DateTime and Time (INTEGER
+# and NUMERIC affinity store alike); "text" are String, Text, Enum, JSON and UUID. A NULL
+# is always kept. docs/models.md shows the same table.
 
 
 def affinity(column: Column) -> str:
