@@ -481,19 +481,31 @@ def test_integer_to_float(project: ProjectDir) -> None:
     )
     made = change.make(NUMBERS.replace("count = Field.Integer()", "count = Field.Float()"))
     change.statements(
-        sqlite=["CAST(count AS REAL)", "count REAL"],
+        sqlite=["SELECT id, count, level", "count REAL"],
         postgresql=["ALTER TABLE readings ALTER COLUMN count TYPE DOUBLE PRECISION"],
     )
-    change.not_flagged(made)
+    if project.dialect == "sqlite":  # SQLite's integers are 64-bit
+        change.flagged(
+            made,
+            "readings.count: changing integer to float may change values: integers beyond "
+            "2**53 are rounded to the nearest float",
+        )
+    else:
+        change.not_flagged(made)
     change.migrate()
     values = rows(project, "SELECT count, level FROM readings ORDER BY id")
     assert values == [(3.0, 1), (None, 2)] and isinstance(values[0][0], float)
     run_sql(project, "UPDATE readings SET count = 2.5 WHERE level = 2")
+    if project.dialect == "postgresql":
+        assert "changing float to integer may change values: fractions are rounded" in change.down
+        refused = project.run("migrate", "--rollback")
+        assert refused.code == 1 and "readings.count" in refused.err and "2.5" in refused.err
+        run_sql(project, "UPDATE readings SET count = 2 WHERE level = 2")
     change.rollback()
     values = rows(project, "SELECT count FROM readings ORDER BY id")
     assert values[0] == (3,) and isinstance(values[0][0], int)
-    assert values[1][0] in (2, 3)  # rounded by the database's own cast
-    assert "changing float to integer converts every value" in change.down
+    # SQLite keeps 2.5 as it is in the INTEGER column, as its own ALTER would.
+    assert values[1][0] == (2.5 if project.dialect == "sqlite" else 2)
 
 
 TEXTS = """
@@ -533,8 +545,6 @@ def test_text_to_string_narrows(project: ProjectDir) -> None:
     )
     change.flagged(
         made,
-        "notes.body: changing text to string converts every value; values that do not "
-        "convert cleanly are changed or rejected",
         "notes.body: max_length None -> 5; longer values are rejected on PostgreSQL "
         "(SQLite keeps them as they are)",
     )
@@ -846,19 +856,34 @@ def test_decimal_precision_widened(project: ProjectDir) -> None:
     change.rollback()
     (value,), _ = rows(project, "SELECT price FROM products ORDER BY id")
     assert Decimal(str(value)) == Decimal("123456.78")
-    assert "smaller decimal precision rounds or rejects values" in change.down
+    if project.dialect == "postgresql":
+        assert (
+            "products.price: changing NUMERIC(12, 4) to NUMERIC(8, 2) may change values: "
+            "digits beyond scale 2 are rounded"
+        ) in change.down
 
 
 def test_decimal_precision_narrowed(project: ProjectDir) -> None:
     change = Change(project, PRICES, ["INSERT INTO products (price) VALUES (12.25)"])
     made = change.make(PRICES.replace("decimal_places=2", "decimal_places=1"))
-    change.flagged(made, "products.price: smaller decimal precision rounds or rejects values")
-    change.migrate()
-    (value,) = rows(project, "SELECT price FROM products")[0]
-    # PostgreSQL rounds to the new scale; SQLite's NUMERIC affinity keeps the value.
-    assert Decimal(str(value)) == (
-        Decimal("12.3") if project.dialect == "postgresql" else Decimal("12.25")
+    if project.dialect == "sqlite":
+        # SQLite's NUMERIC affinity keeps the value as it is.
+        change.not_flagged(made)
+        change.migrate()
+        assert rows(project, "SELECT price FROM products") == [(12.25,)]
+        change.rollback()
+        return
+    change.flagged(
+        made,
+        "products.price: changing NUMERIC(8, 2) to NUMERIC(8, 1) may change values: digits "
+        "beyond scale 1 are rounded",
     )
+    change.refuses_to_migrate("1 row holds a value of products.price", "12.25")
+    path = project.migrations / CHANGE
+    accept = 'accept_value_changes = ["products.price"]\n\n\ndef up(conn):'
+    path.write_text(path.read_text().replace("def up(conn):", accept, 1))
+    change.migrate()
+    assert rows(project, "SELECT price FROM products") == [(Decimal("12.3"),)]
     change.rollback()
 
 

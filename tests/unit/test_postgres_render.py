@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step
 from schemashift.dialects.postgres import DIALECT
 from schemashift.dialects.postgres.defaults import canonical_default
 from schemashift.dialects.postgres.quoting import fit_name, string_literal
 from schemashift.dialects.postgres.types import column_from_type
+from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import (
     AddCheck,
     AddColumn,
@@ -433,6 +434,40 @@ def test_alter_type_with_rewrite_and_using() -> None:
     ]
     assert alter(flag, replace(flag, kind="date")) == [
         "ALTER TABLE users ALTER COLUMN age TYPE DATE USING age::TEXT::DATE"
+    ]
+
+
+def test_a_conversion_that_may_change_values_is_checked_first() -> None:
+    big = Column("n", "biginteger")
+    rendered = DIALECT.render(
+        [AlterColumn("t", big, replace(big, kind="float"))],
+        Schema({"t": Table("t", (ID, big))}),
+    )
+    assert [s for s in rendered if not isinstance(s, Comment) or s.text.startswith("WARN")] == [
+        ValueFlag(
+            "WARNING: t.n: changing biginteger to float may change values: integers beyond "
+            "2**53 are rounded",
+            "t.n",
+            True,
+        ),
+        Code('conn.check_values("t", "n", "n::DOUBLE PRECISION::TEXT::NUMERIC <> n")'),
+        Execute("ALTER TABLE t ALTER COLUMN n TYPE DOUBLE PRECISION"),
+    ]
+
+
+def test_widening_conversions_are_not_flagged() -> None:
+    for kind in ("biginteger", "float", "decimal", "text"):
+        assert not [
+            c
+            for c in comments([AlterColumn("users", AGE, replace(AGE, kind=kind))])
+            if c.startswith("WARNING")
+        ]
+
+
+def test_a_float_becomes_a_decimal_through_its_exact_text() -> None:
+    ratio = Column("age", "float")
+    assert alter(ratio, replace(ratio, kind="decimal")) == [
+        "ALTER TABLE users ALTER COLUMN age TYPE NUMERIC USING age::TEXT::NUMERIC"
     ]
 
 

@@ -13,10 +13,6 @@ from dataclasses import dataclass, replace
 
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
-# Kinds ordered by what they can hold without loss, within families that convert.
-_NUMERIC_RANK = {"boolean": 0, "integer": 1, "biginteger": 2, "decimal": 3, "float": 4}
-_TEXTUAL = {"string", "text", "enum", "json", "uuid"}
-
 
 class OperationError(ValueError):
     """An operation does not fit the schema it is applied to (history is inconsistent)."""
@@ -273,19 +269,12 @@ class RenameColumn(Operation):
 
 def narrowing_reasons(before: Column, after: Column, fill: str | None = None) -> tuple[str, ...]:
     """Why changing ``before`` into ``after`` may lose or reject existing values (``fill``
-    is the one-off value for existing NULLs, if one was given)."""
+    is the one-off value for existing NULLs, if one was given). What a change of kind or
+    of decimal scale does to the values depends on the database: each dialect's
+    conversion table (``value_change`` in its ``types`` module) says, and its renderer
+    flags it next to the conversion."""
     reasons: list[str] = []
     where = after.name
-    if before.kind != after.kind:
-        b, a = before.kind, after.kind
-        widening = (
-            b in _NUMERIC_RANK and a in _NUMERIC_RANK and _NUMERIC_RANK[a] >= _NUMERIC_RANK[b]
-        ) or (a == "text" and b != "binary")
-        if not widening:
-            reasons.append(
-                f"{where}: changing {b} to {a} converts every value; values that do not "
-                f"convert cleanly are changed or rejected"
-            )
     if (
         after.max_length is not None
         and (before.max_length is None or after.max_length < before.max_length)
@@ -295,15 +284,6 @@ def narrowing_reasons(before: Column, after: Column, fill: str | None = None) ->
             f"{where}: max_length {before.max_length} -> {after.max_length}; longer values "
             "are rejected on PostgreSQL (SQLite keeps them as they are)"
         )
-    if (
-        after.kind == "decimal"
-        and before.kind == "decimal"
-        and (
-            (after.max_digits or 0) < (before.max_digits or 0)
-            or (after.decimal_places or 0) < (before.decimal_places or 0)
-        )
-    ):
-        reasons.append(f"{where}: smaller decimal precision rounds or rejects values")
     if after.choices and set(before.choices) - set(after.choices):
         gone = ", ".join(sorted(set(before.choices) - set(after.choices)))
         reasons.append(f"{where}: enum values removed ({gone}); rows holding them are rejected")

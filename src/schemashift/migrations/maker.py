@@ -26,11 +26,14 @@ class MakeResult:
     warnings: list[str] = field(default_factory=list)
     #: Operational notes of the rendered SQL (PostgreSQL: table rewrites, long locks).
     notes: list[str] = field(default_factory=list)
+    #: Conversions the dialect flags as possibly changing stored values.
+    value_changes: list[str] = field(default_factory=list)
 
     @property
     def destructive(self) -> list[str]:
-        """Warnings of the operations that can lose data."""
-        return [w for op in self.operations for w in op.warnings()]
+        """Warnings of the operations that can lose data, then the conversions that may
+        change stored values."""
+        return [w for op in self.operations for w in op.warnings()] + self.value_changes
 
 
 def placeholder_fill(table: str, column: str) -> str:
@@ -130,7 +133,14 @@ def make_migration(
         for s in up
         if isinstance(s, Comment) and s.text.startswith("NOTE: ")
     ]
-    return MakeResult(path, operations, warnings, notes)
+    return MakeResult(path, operations, warnings, notes, _value_changes(up))
+
+
+def _value_changes(up: Sequence[Step]) -> list[str]:
+    """The renderer's flags on conversions that may change or reject stored values."""
+    from schemashift.dialects.values import ValueFlag
+
+    return [s.text.removeprefix("WARNING: ") for s in up if isinstance(s, ValueFlag)]
 
 
 def _concurrent_steps(

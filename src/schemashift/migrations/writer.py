@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from schemashift.dialects.base import Comment, Step
+from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.migrations.body import render_body
 from schemashift.schema.codec import operation_to_literal
@@ -27,20 +28,31 @@ def _header(name: str, now: datetime) -> str:
     )
 
 
-def _down_note(operations: Sequence[Operation]) -> list[Step]:
+def _down_note(operations: Sequence[Operation], up_steps: Sequence[Step]) -> list[Step]:
     lost = [
         f"{op.table}.{op.column.name}" if isinstance(op, DropColumn) else op.table.name
         for op in operations
         if isinstance(op, (DropColumn, DropTable))
     ]
-    if not lost:
-        return []
-    return [
-        Comment(
-            "down() restores the structure of " + ", ".join(lost) + "; the data dropped "
-            "by up() cannot come back."
+    converted = list(
+        dict.fromkeys(s.column for s in up_steps if isinstance(s, ValueFlag) and s.changes_values)
+    )
+    notes: list[Step] = []
+    if lost:
+        notes.append(
+            Comment(
+                "down() restores the structure of " + ", ".join(lost) + "; the data dropped "
+                "by up() cannot come back."
+            )
         )
-    ]
+    if converted:
+        notes.append(
+            Comment(
+                "down() converts " + ", ".join(converted) + " back, but the old values of "
+                "rows whose values up() changed (accept_value_changes) cannot come back."
+            )
+        )
+    return notes
 
 
 def render_file(
@@ -56,7 +68,7 @@ def render_file(
     transaction, for ``CREATE INDEX CONCURRENTLY``)."""
     now = now or datetime.now(timezone.utc)
     up_body = render_body(up_steps)
-    down_body = render_body([*_down_note(operations), *down_steps])
+    down_body = render_body([*_down_note(operations, up_steps), *down_steps])
     # One operation per line: repr is fast and deterministic (dicts keep their order),
     # where pprint's layout costs more than the rest of a large migration.
     literals = "[\n" + "".join(f"    {operation_to_literal(op)!r},\n" for op in operations) + "]"

@@ -116,3 +116,38 @@ class MigrationConnection:
         # A refusal names what is in the way; a statement run before it is no clue.
         self.last_statement = None
         rebuild_live(spec, self._db, self.execute)
+
+    #: ``table.column`` names whose conversions may change stored values: the migration
+    #: file's ``accept_value_changes``, set by the loader.
+    accepted_value_changes: frozenset[str] = frozenset()
+
+    def check_values(self, table: str, column: str, unkept: str) -> None:
+        """Raise, before a conversion that may change stored values, when rows of
+        ``table`` hold a non-NULL ``column`` value for which the SQL condition ``unkept``
+        holds (a value the conversion would not keep), unless the migration file lists
+        ``table.column`` in ``accept_value_changes``. Names are given unquoted."""
+        name = f"{table}.{column}"
+        if name in self.accepted_value_changes:
+            return
+        quoted_table = '"' + table.replace('"', '""') + '"'
+        quoted_column = '"' + column.replace('"', '""') + '"'
+        where = f"{quoted_column} IS NOT NULL AND ({unkept})"
+        if self.dry_run or self._db is None:
+            self.statements.append(
+                f"-- check: no row of {table} has {column} values where {unkept}"
+            )
+            return
+        self.last_statement = f"SELECT count(*) FROM {quoted_table} WHERE {where}"
+        count = self._db.execute(self.last_statement).fetchone()[0]
+        if not count:
+            return
+        shown = self._db.execute(
+            f"SELECT {quoted_column} FROM {quoted_table} WHERE {where} LIMIT 5"
+        ).fetchall()
+        samples = ", ".join(repr(row[0]) for row in shown) + (", ..." if count > 5 else "")
+        rows = "1 row holds" if count == 1 else f"{count} rows hold"
+        raise MigrationFailed(
+            f"{rows} a value of {name} that changing its type would change ({samples}). "
+            "Correct those rows first, or, once you have checked them, add "
+            f'accept_value_changes = ["{name}"] to the migration file.'
+        )

@@ -20,6 +20,8 @@ class LoadedMigration(NamedTuple):
     #: The bytes that were loaded, kept with the record so that a host without the file
     #: can write it back.
     source: bytes | None = None
+    #: ``table.column`` names whose conversions may change stored values (SPEC §4).
+    accept_value_changes: frozenset[str] = frozenset()
 
 
 def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
@@ -62,9 +64,60 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     atomic = namespace.get("atomic", True)
     if not isinstance(atomic, bool):
         raise MigrationFileError(f"Migration file {file.path}: atomic must be True or False.")
+    accepted = _accepted(file, _accept_value_changes(data))
     return LoadedMigration(
-        file, up, down if callable(down) else None, atomic, checksum_of(data), data
+        file,
+        _accepting(up, accepted),
+        _accepting(down, accepted) if callable(down) else None,
+        atomic,
+        checksum_of(data),
+        data,
+        accepted,
     )
+
+
+def _accept_value_changes(data: bytes) -> object:
+    """The literal assigned to ``accept_value_changes`` at module level, wherever it
+    stands in the file (even after the operations list, which :func:`load` does not
+    run), or ``()``."""
+    if b"accept_value_changes" not in data:
+        return ()
+    import ast
+
+    for node in ast.parse(data).body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "accept_value_changes" for t in targets):
+            assert isinstance(node, ast.Assign)
+            try:
+                return ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return ()
+
+
+def _accepted(file: MigrationFile, value: object) -> frozenset[str]:
+    """The file's ``accept_value_changes``: a list of ``"table.column"`` strings."""
+    if isinstance(value, (list, tuple)) and all(
+        isinstance(name, str) and "." in name for name in value
+    ):
+        return frozenset(value)
+    raise MigrationFileError(
+        f"Migration file {file.path}: accept_value_changes must be a list of "
+        '"table.column" strings, such as ["users.age"]. Fix the file; nothing was changed.'
+    )
+
+
+def _accepting(func: Callable[[Any], Any], accepted: frozenset[str]) -> Callable[[Any], Any]:
+    """``func`` telling the connection, before it runs, which conversions the file
+    accepts (the connection's ``check_values`` then lets them change values)."""
+    if not accepted:
+        return func
+
+    def run(conn: Any) -> Any:
+        conn.accepted_value_changes = accepted
+        return func(conn)
+
+    return run
 
 
 def raising_line(file: MigrationFile, exc: BaseException) -> tuple[int, str] | None:

@@ -17,7 +17,13 @@ from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
 from schemashift.dialects.postgres.quoting import quote, string_literal
-from schemashift.dialects.postgres.types import column_type, rewrites_table, using_clause
+from schemashift.dialects.postgres.types import (
+    column_type,
+    rewrites_table,
+    using_clause,
+    value_change,
+)
+from schemashift.dialects.values import check_steps
 from schemashift.diff import operations as ops
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -347,6 +353,10 @@ def _alter_column(op: ops.AlterColumn) -> list[Step]:
     was_unique = before.unique and not before.primary_key
     is_unique = after.unique and not after.primary_key
 
+    change = value_change(before, after) if type_changes else None
+    if change is not None:
+        old, new = (before.kind, after.kind) if before.kind != after.kind else (old_type, new_type)
+        steps.extend(check_steps(table, name, quote(name), old, new, change))
     if was_unique and not is_unique:
         steps.append(_drop_constraint(table, unique_name(table, name)))
     if had_enum and enum_changes:

@@ -14,7 +14,10 @@ from dataclasses import replace
 from schemashift.dialects.base import Comment, Step
 from schemashift.dialects.sqlite.ddl import create_table
 from schemashift.dialects.sqlite.inplace import in_place, inline_keys
+from schemashift.dialects.sqlite.quoting import quote
 from schemashift.dialects.sqlite.rebuild import rebuild
+from schemashift.dialects.sqlite.types import value_change
+from schemashift.dialects.values import check_steps
 from schemashift.diff.operations import (
     AddIndex,
     AlterColumn,
@@ -125,6 +128,7 @@ def rebuild_part(part: list[Operation], schema: Schema) -> list[Step]:
         steps.extend(Comment(f"WARNING: {w}") for op in rest for w in op.warnings())
         steps.append(Comment(f"Nothing to run on SQLite ({changes}): the table's SQL is the same."))
     else:
+        steps.extend(value_checks(old, rest))
         steps.extend(rebuild(old, new, rest))
     steps.extend(step for op in added for step in in_place(op, after, inline) or [])
     return steps
@@ -134,6 +138,31 @@ def _table(schema: Schema, name: str) -> Table:
     table = schema.table(name)
     assert table is not None, f"rebuild of unknown table {name!r}"
     return table
+
+
+def value_checks(old: Table, part: list[Operation]) -> list[Step]:
+    """For each kind change in ``part`` that may change stored values (see the
+    conversion table in :mod:`schemashift.dialects.sqlite.types`): the warning, and a
+    check that refuses, before the rebuild starts, while a row of ``old`` holds a value
+    the copy would change."""
+    steps: list[Step] = []
+    for op in part:
+        if not isinstance(op, AlterColumn) or op.before.kind == op.after.kind:
+            continue
+        source = old.column(op.before.name)
+        change = value_change(source, op.after) if source is not None else None
+        if change is not None:
+            steps.extend(
+                check_steps(
+                    old.name,
+                    op.before.name,
+                    quote(op.before.name),
+                    op.before.kind,
+                    op.after.kind,
+                    change,
+                )
+            )
+    return steps
 
 
 def _same_on_sqlite(old: Table, new: Table) -> bool:

@@ -1,0 +1,71 @@
+"""Kind changes that may change stored values: how a dialect says so in a migration file.
+
+Each dialect keeps its own conversion table (``value_change`` in its ``types`` module):
+for a kind change, None when every value comes through unchanged, otherwise a
+:class:`ValueChange` saying what may change and, where the rows can tell, an SQL test
+for a row whose value would not survive. The renderer turns it into a warning comment
+and a ``conn.check_values(...)`` call that runs just before the conversion, so that
+``migrate`` refuses while such rows exist, unless the file lists the column in
+``accept_value_changes``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from schemashift.dialects.base import Code, Comment, Step, sql_literal
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """What a kind change may do to stored values.
+
+    ``what`` completes "changing integer to float ..." for humans; ``unkept`` builds,
+    from the quoted column name, an SQL condition true for a non-NULL value that the
+    conversion would change (None when no row can be singled out: the conversion then
+    fails on such a value instead of changing it)."""
+
+    what: str
+    unkept: Callable[[str], str] | None = None
+
+
+@dataclass(frozen=True)
+class ValueFlag(Comment):
+    """The warning comment on a conversion, knowing its column (``table.column``) and
+    whether it may change values (rather than only fail on them), for the file's
+    ``down()`` note and ``make migration``'s output."""
+
+    column: str = ""
+    changes_values: bool = False
+
+
+def flag(table: str, column: str, before: str, after: str, change: ValueChange) -> str:
+    """The warning line: ``users.age: changing integer to float may change values...``."""
+    return f"{table}.{column}: changing {before} to {after} {change.what}"
+
+
+def check_steps(
+    table: str, column: str, quoted_column: str, before: str, after: str, change: ValueChange
+) -> list[Step]:
+    """The warning comment and, when the rows can tell, the runtime check that refuses
+    while a row holds a value the conversion would change."""
+    name = f"{table}.{column}"
+    text = "WARNING: " + flag(table, column, before, after, change)
+    steps: list[Step] = [ValueFlag(text, name, change.unkept is not None)]
+    if change.unkept is None:
+        return steps
+    steps.append(
+        Comment(
+            f"migrate refuses while a row holds such a value, unless this file says\n"
+            f"accept_value_changes = [{json.dumps(name)}] (after checking the rows)."
+        )
+    )
+    steps.append(
+        Code(
+            f"conn.check_values({sql_literal(table)}, {sql_literal(column)}, "
+            f"{sql_literal(change.unkept(quoted_column))})"
+        )
+    )
+    return steps
