@@ -172,8 +172,33 @@ def _quick_check(db: SQLiteConnection, table: str) -> None:
 
 
 def _orphans(db: SQLiteConnection) -> Counter[Orphan]:
-    rows = db.raw.execute("PRAGMA foreign_key_check").fetchall()
+    try:
+        rows = db.raw.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "foreign key mismatch" not in str(exc):
+            raise
+        rows = _orphans_by_table(db)
     return Counter((table, rowid, parent) for table, rowid, parent, _fkid in rows)
+
+
+def _orphans_by_table(db: SQLiteConnection) -> list[tuple[str, int | None, str, int]]:
+    """``PRAGMA foreign_key_check`` table by table: one foreign key that names no key of
+    its parent ("foreign key mismatch", a hand-made schema) makes SQLite refuse the check
+    of the whole database; the other tables are still checked."""
+    names = [
+        row[0]
+        for row in db.raw.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    rows: list[tuple[str, int | None, str, int]] = []
+    for name in names:
+        try:
+            rows.extend(db.raw.execute("SELECT * FROM pragma_foreign_key_check(?)", (name,)))
+        except sqlite3.OperationalError as exc:
+            if "foreign key mismatch" not in str(exc):
+                raise
+    return rows
 
 
 def _described(orphans: Counter[Orphan], limit: int) -> list[str]:
