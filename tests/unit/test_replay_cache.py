@@ -82,3 +82,32 @@ def test_make_migration_sees_an_edit_behind_the_cache(history: ProjectDir) -> No
     made = schemashift.make_migration("again", project=history.root)
     assert made.path is not None
     assert [op.describe() for op in made.operations] == ["+ add column users.c3"]
+
+
+def test_a_warm_run_replays_only_what_was_added(
+    history: ProjectDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is really used: a warm run parses no file, and after one new file it
+    parses that file alone."""
+    from schemashift.migrations import cache
+
+    replayed: list[list[str]] = []
+    real = cache.replay_sources
+
+    def counting(files, sources, schema):  # type: ignore[no-untyped-def]
+        replayed.append([f.name for f in files])
+        return real(files, sources, schema)
+
+    monkeypatch.setattr(cache, "replay_sources", counting)
+    _cache_file(history.migrations).unlink()
+    files = list_migrations(history.migrations)
+    cold = replay_cached(files)
+    assert replayed == [[f.name for f in files]]
+    assert replay_cached(files) == cold
+    assert len(replayed) == 1
+    history.model("user", USER + "    extra = Field.Text()\n")
+    schemashift.make_migration("step_extra", project=history.root)
+    replayed.clear()
+    grown = list_migrations(history.migrations)
+    assert replay_cached(grown) == replay(grown)
+    assert replayed == [["0005_step_extra"]]
