@@ -308,7 +308,10 @@ class Change:
         TEXT on SQLite)."""
         self.project.ok("migrate")
         result = self.project.run("check", "--json")
-        assert (result.code, json.loads(result.out)) == (0, {"ok": True, "differences": []})
+        assert (result.code, json.loads(result.out)) == (
+            0,
+            {"version": 1, "ok": True, "differences": []},
+        )
         self.after = schema_of(self.project)
         assert (self.after != self.before) is visible
 
