@@ -18,6 +18,7 @@ _MODULES = {
     "diagram": "schemashift.cli.diagram",
     "rebase": "schemashift.cli.rebase",
     "squash": "schemashift.cli.squash",
+    "show": "schemashift.cli.show",
 }
 
 

@@ -18,6 +18,7 @@ EXAMPLES = {
     "evolve": "example: schemashift evolve   (at application start-up)",
     "rebase": "examples: schemashift rebase   (after a merge) | schemashift rebase 0005_add_bio",
     "squash": "example: schemashift squash 0040   (one file for 0001 to 0040)",
+    "show": "examples: schemashift show 0003 | schemashift show 0003_add_bio --down",
     "diagram": "examples: schemashift diagram > schema.mmd | "
     "schemashift diagram --format svg > schema.svg",
 }
@@ -116,6 +117,11 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "one not applied in the configured database) after the newest other file, once a "
         "replay shows the merged history still applies.",
     ),
+    "show": (
+        "print the SQL one migration runs",
+        "Print the SQL that migration NAME runs on the configured database (--down: its "
+        "down()), from its file or, when the file is missing, the copy the database keeps.",
+    ),
     "squash": (
         "write one migration equivalent to every migration up to NAME",
         "Write NNNN_squashed_FIRST_LAST.py, equivalent to every migration up to NAME and "
@@ -181,6 +187,17 @@ def _migrate_arguments(migrate: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="accept edited or missing applied files as they are now (NAME: only that one)",
     )
+    mode.add_argument(
+        "--sql",
+        action="store_true",
+        help="print the whole SQL script migrate would run (BEGIN ... COMMIT), change nothing",
+    )
+    migrate.add_argument(
+        "--from",
+        dest="start",
+        metavar="NAME",
+        help="with --sql: take NAME as the last applied migration (0: none); no database",
+    )
     migrate.add_argument("--json", action="store_true", help="with --status: print JSON")
     migrate.add_argument(
         "--step", type=_positive_int, metavar="N", help="apply (or roll back) only N migrations"
@@ -237,6 +254,11 @@ def _rebase_arguments(rebase: argparse.ArgumentParser) -> None:
     )
 
 
+def _show_arguments(show: argparse.ArgumentParser) -> None:
+    show.add_argument("name", metavar="NAME", help="the migration (full name or number)")
+    show.add_argument("--down", action="store_true", help="the SQL of its down() instead")
+
+
 def _squash_arguments(squash: argparse.ArgumentParser) -> None:
     squash.add_argument("name", metavar="NAME", help="the last migration to fold in")
 
@@ -260,6 +282,7 @@ _ARGUMENTS = {
     "evolve": _evolve_arguments,
     "rebase": _rebase_arguments,
     "squash": _squash_arguments,
+    "show": _show_arguments,
     "diagram": _diagram_arguments,
 }
 _VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}
@@ -363,6 +386,13 @@ def _check_migrate_flags(parser: argparse.ArgumentParser, args: argparse.Namespa
             parser.error(f"{flag} cannot be used with {mode}")
     if args.step is not None and args.to is not None:
         parser.error("--step and --to cannot be used together")
+    if args.start is not None and not args.sql:
+        parser.error("--from goes with --sql (the last applied migration of the script)")
+    if args.sql:
+        extra = [f for f in ("step", "lock_timeout") if getattr(args, f) is not None]
+        extra += [f for f in ("fake", "dry_run", "all") if getattr(args, f)]
+        if extra:
+            parser.error(f"--{extra[0].replace('_', '-')} cannot be used with --sql")
     if args.all:
         if not args.rollback:
             parser.error("--all goes with --rollback (roll back every applied migration)")

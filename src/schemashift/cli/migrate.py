@@ -62,6 +62,11 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Dispatch to the mode the flags ask for."""
     if args.status:
         return _status(project, out, as_json=args.json)
+    if args.sql:
+        from schemashift.runtime.script import migrate_script
+
+        out.raw(migrate_script(project, start=args.start, to=args.to))
+        return 0
     if args.repair is not None:
         return _repair(project, out, name=args.repair or None, yes=args.yes)
     return _run(args, project, out, rollback=args.rollback)

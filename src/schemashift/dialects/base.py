@@ -100,6 +100,11 @@ class Dialect(ABC):
     max_identifier_length: int
     #: The driver's placeholder, for the tracking table's queries.
     placeholder: str
+    #: SQL for the tracking table's ``applied_at`` now (UTC), in its stored form.
+    now_sql: str
+    #: Statements a script applied by hand runs first, for what ``batch`` sets up on a
+    #: connection (``migrate --sql``).
+    script_preamble: tuple[str, ...] = ()
 
     @abstractmethod
     def quote(self, identifier: str) -> str:

@@ -52,6 +52,33 @@ def _format_time(value: Any) -> str:
     return str(value)
 
 
+def setup_statements(dialect: Dialect, table: str, meta: str) -> list[str]:
+    """The statements that create the tracking and meta tables when they are missing (the
+    layout they create is 1; :meth:`Recorder.ensure` then upgrades it)."""
+    return [
+        *dialect.tracking_table_sql(table),
+        f"CREATE TABLE IF NOT EXISTS {meta} (key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)",
+        # A tracking table without a version row predates the meta table: layout 1.
+        f"INSERT INTO {meta} (key, value) SELECT 'tracking_version', '1' "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {meta} WHERE key = 'tracking_version')",
+    ]
+
+
+def record_statement(dialect: Dialect, table: str, name: str, checksum: str, *, first: bool) -> str:
+    """An INSERT of the tracking row of ``name``, with its values written in, for a script
+    applied by hand: the first migration of the script opens a new batch, the others join
+    it. The row keeps no copy of the file (as a record of layout 1)."""
+    batch = (
+        f"(SELECT COALESCE(MAX(batch), 0) + 1 FROM {table})"
+        if first
+        else f"(SELECT MAX(batch) FROM {table})"
+    )
+    return (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ("
+        f"'{name}', {batch}, {dialect.now_sql}, '{checksum}', 0)"
+    )
+
+
 class Recorder:
     """Reads and writes the tracking table through one connection."""
 
@@ -70,17 +97,8 @@ class Recorder:
         """Create the tracking and meta tables if they are missing and upgrade an older
         layout in place (inside the batch transaction, so a failed batch leaves the
         tables as they were)."""
-        for sql in self.dialect.tracking_table_sql(self.table):
+        for sql in setup_statements(self.dialect, self.table, self.meta):
             self.conn.execute(sql)
-        self.conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.meta} "
-            "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        # A tracking table without a version row predates the meta table: layout 1.
-        self.conn.execute(
-            f"INSERT INTO {self.meta} (key, value) SELECT 'tracking_version', '1' "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {self.meta} WHERE key = 'tracking_version')"
-        )
         version = self._known_version()
         for target in range(version + 1, TRACKING_VERSION + 1):
             for sql in _UPGRADES[target]:

@@ -46,6 +46,7 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "%s"
+    now_sql = "now()"
 
     def __init__(self, lock_timeout: str | None = DEFAULT_LOCK_TIMEOUT) -> None:
         self.lock_timeout = lock_timeout

@@ -22,6 +22,9 @@ class SQLiteDialect(Dialect):
     name = "sqlite"
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "?"
+    now_sql = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
+    # As a batch does: a table rebuild must not cascade into the rows that refer to it.
+    script_preamble = ("PRAGMA foreign_keys = OFF;",)
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)

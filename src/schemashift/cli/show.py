@@ -1,0 +1,16 @@
+"""``schemashift show NAME [--down]``: the SQL one migration runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from schemashift.cli.output import Output
+from schemashift.runtime.project import Project
+
+
+def run(args: argparse.Namespace, project: Project, out: Output) -> int:
+    """Print the statements of NAME's up() (or down()) for the configured database."""
+    from schemashift.runtime.script import show
+
+    out.raw(show(project, args.name, down=args.down))
+    return 0
