@@ -5,25 +5,12 @@ from __future__ import annotations
 import json
 
 from tests.support import db
+from tests.support.histories import PHONE, USER, applied_two
 from tests.support.project import ProjectDir
-
-USER = """
-class User(Model):
-    email = Field.String(max_length=255, unique=True, nullable=False)
-"""
-PHONE = '    phone = Field.String(max_length=30, default="")\n'
-
-
-def _applied_two(project: ProjectDir) -> None:
-    project.model("user", USER)
-    project.ok("make", "migration", "initial")
-    project.model("user", USER + PHONE)
-    project.ok("make", "migration", "add_phone")
-    project.ok("migrate")
 
 
 def test_crlf_only_change_is_not_a_change(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     path = project.migrations / "0001_initial.py"
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     status = project.ok("migrate", "--status")
@@ -33,7 +20,7 @@ def test_crlf_only_change_is_not_a_change(project: ProjectDir) -> None:
 
 
 def test_one_byte_edit_is_a_change_and_blocks_migrate(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     path = project.migrations / "0001_initial.py"
     path.write_text(path.read_text().replace("Apply changes.", "Apply changes!"))
     assert "[X] 0001_initial (changed)" in project.ok("migrate", "--status").out
@@ -54,7 +41,7 @@ def test_one_byte_edit_is_a_change_and_blocks_migrate(project: ProjectDir) -> No
 
 
 def test_missing_applied_file_without_a_copy_in_the_database(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     # As recorded before the tracking table kept the files' text.
     db.execute(project.database, "UPDATE _schemashift_migrations SET source = NULL")
     (project.migrations / "0002_add_phone.py").unlink()

@@ -11,21 +11,8 @@ import sys
 from pathlib import Path
 
 from tests.support import db
+from tests.support.histories import applied_two
 from tests.support.project import ProjectDir
-
-USER = """
-class User(Model):
-    email = Field.String(max_length=255, unique=True, nullable=False)
-"""
-PHONE = '    phone = Field.String(max_length=30, default="")\n'
-
-
-def _applied_two(project: ProjectDir) -> None:
-    project.model("user", USER)
-    project.ok("make", "migration", "initial")
-    project.model("user", USER + PHONE)
-    project.ok("make", "migration", "add_phone")
-    project.ok("migrate")
 
 
 def _checksums(project: ProjectDir) -> dict[str, str]:
@@ -43,7 +30,7 @@ def _edit(project: ProjectDir, filename: str) -> None:
 
 
 def test_repair_refuses_a_missing_or_empty_folder(tmp_path: Path, project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     # Records as kept before the files' text was, so nothing can be written back.
     db.execute(project.database, "UPDATE _schemashift_migrations SET source = NULL")
     before = _checksums(project)
@@ -61,7 +48,7 @@ def test_repair_refuses_a_missing_or_empty_folder(tmp_path: Path, project: Proje
 
 
 def test_repair_refuses_to_forget_every_applied_record(tmp_path: Path, project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     # Records as kept before the files' text was: nothing can be written back.
     db.execute(project.database, "UPDATE _schemashift_migrations SET source = NULL")
     other = tmp_path / "other_project_migrations"
@@ -73,7 +60,7 @@ def test_repair_refuses_to_forget_every_applied_record(tmp_path: Path, project: 
 
 
 def test_repair_off_a_terminal_needs_yes(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     before = _checksums(project)
     _edit(project, "0001_initial.py")
     refused = project.run("migrate", "--repair")
@@ -92,7 +79,7 @@ def test_repair_off_a_terminal_needs_yes(project: ProjectDir) -> None:
 
 
 def test_repair_name_repairs_only_that_one(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     before = _checksums(project)
     _edit(project, "0001_initial.py")
     _edit(project, "0002_add_phone.py")
@@ -105,7 +92,7 @@ def test_repair_name_repairs_only_that_one(project: ProjectDir) -> None:
 
 
 def test_repair_asks_on_a_terminal(project: ProjectDir) -> None:
-    _applied_two(project)
+    applied_two(project)
     before = _checksums(project)
     _edit(project, "0001_initial.py")
     assert _on_a_terminal(project, "n\n") == 1
