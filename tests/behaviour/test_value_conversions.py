@@ -50,7 +50,20 @@ FIELDS = {
 
 # Rows for a column of each kind. SQLite keeps any value in any column (the text 'N/A' in
 # an INTEGER column stays text), so its rows mix storage classes; PostgreSQL's are typed.
-STRINGS = ["Cleo", " ", "7.5", "007", " 7", "12abc", "N/A", "7", "0.30000000000000004", ""]
+STRINGS = [
+    "Cleo",
+    " ",
+    "7.5",
+    "007",
+    " 7",
+    "12abc",
+    "N/A",
+    "7",
+    "0.30000000000000004",
+    "",
+    "0.0",
+    "1e3",
+]
 SQLITE_ROWS: dict[str, list[Any]] = {
     "string": [*STRINGS, "9007199254740993", "Grüße", None],
     "text": [*STRINGS, "1e3", None],

@@ -146,9 +146,12 @@ def _text_changes(column: str, into_float: bool) -> str:
     """A text value that the new column's affinity stores as a number that does not
     read back as the same text (or, for a float column, as the same number)."""
     number = f"CAST({column} AS NUMERIC)"
+    # A number stored as an integer reads back in one form only ('0.0' becomes 0, which
+    # reads '0'); a float may read back in its shortest form or with all its digits.
     changes = (
-        f"CAST({number} AS TEXT) <> {column} AND printf('%!.16g', {number}) <> {column}"
-        f" AND printf('%!.17g', {number}) <> {column}"
+        f"CAST({number} AS TEXT) <> {column} AND (typeof({number}) = 'integer'"
+        f" OR (printf('%!.16g', {number}) <> {column}"
+        f" AND printf('%!.17g', {number}) <> {column}))"
     )
     if into_float:
         changes = f"({changes} OR CAST({number} AS REAL) <> {number})"
