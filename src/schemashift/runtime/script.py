@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schemashift.errors import MigrationFileError
-from schemashift.migrations.files import MigrationFile, list_migrations, resolve
+from schemashift.migrations.files import list_migrations, resolve
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.runtime.loader import LoadedMigration, load
 from schemashift.runtime.project import Project
@@ -57,21 +57,16 @@ def show(project: Project, name: str, *, down: bool = False) -> str:
     ``down()``), from its file or, when the file is missing, from the copy the database
     keeps."""
     files = project.files
-    names = [f.name for f in files]
     try:
-        target = resolve(name, names)
-        mig = load(next(f for f in files if f.name == target))
-        origin = ""
+        target = resolve(name, [f.name for f in files])
     except MigrationFileError:
-        from pathlib import Path
+        from schemashift.runtime.stored import applied_copy
 
-        from schemashift.runtime.stored import applied_source
-
-        data = applied_source(project, name)
-        target = resolve(name, [name]) if name in names else _stored_name(project, name)
-        ghost = MigrationFile(target, int(target.split("_", 1)[0]), Path(f"{target}.py"))
-        mig = load(ghost, data)
+        kept, data = applied_copy(project, name)
+        target, mig = kept.name, load(kept, data)
         origin = " (its file is missing here: from the copy the database keeps)"
+    else:
+        mig, origin = load(next(f for f in files if f.name == target)), ""
     direction = "down" if down else "up"
     found = statements(project, mig, direction)
     header = [f"-- {target} {direction}(){origin}, {project.dialect.name}"]
@@ -79,13 +74,6 @@ def show(project: Project, name: str, *, down: bool = False) -> str:
         header.append("-- atomic = False: these statements run outside a transaction")
     body = [_terminated(s) for s in found] or ["-- (no SQL)"]
     return "\n".join([*header, *_rebuild_note(found), *body]) + "\n"
-
-
-def _stored_name(project: Project, name: str) -> str:
-    from schemashift.runtime.executor import connection, read_applied
-
-    with connection(project, create=False) as conn:
-        return resolve(name, [r.name for r in read_applied(project, conn)])
 
 
 def migrate_script(project: Project, *, start: str | None = None, to: str | None = None) -> str:

@@ -138,14 +138,16 @@ def _write_exactly(path: Path, data: bytes) -> None:
         ) from exc
 
 
-def applied_source(project: Project, name: str) -> bytes:
-    """The text of the applied migration ``name`` (full name or number) as the database
-    keeps it, for inspecting a migration whose file may be gone. Never writes anything."""
+def applied_copy(project: Project, name: str) -> tuple[MigrationFile, bytes]:
+    """The applied migration ``name`` (full name or number) as the database keeps it: the
+    file it stands for and its text, for inspecting a migration whose file may be gone.
+    Never writes anything."""
     from schemashift.runtime.executor import connection, read_applied
 
     with connection(project, create=False) as conn:
         applied = read_applied(project, conn)
         target = resolve(name, [r.name for r in applied])
+        record = next(r for r in applied if r.name == target)
         assert conn is not None  # resolve found a record, so the database exists
         data = Recorder(conn, project.dialect).source(target)
     if data is None:
@@ -153,4 +155,4 @@ def applied_source(project: Project, name: str) -> bytes:
             f"The database keeps no copy of {target}: it was applied before schemashift "
             "kept the files' text. Restore its file from version control."
         )
-    return data
+    return ghost(record, project.settings.migrations), data
