@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from schemashift.diff.operations import (
+    AddColumn,
+    AlterColumn,
+    DropColumn,
+    Operation,
+    RenameColumn,
+)
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import replay_sources
 from schemashift.runtime.drift import drift
@@ -38,18 +45,15 @@ class Difference:
         return found
 
 
-def _column_of(op: object) -> str | None:
+def _column_of(op: Operation) -> str | None:
     """The column an operation changes, if it changes one."""
-    column = getattr(op, "column", None)
-    if isinstance(column, str):
-        return column
-    if column is not None:
-        return str(getattr(column, "name", None))
-    after = getattr(op, "after", None)
-    if after is not None:
-        return str(after.name)
-    new = getattr(op, "new", None)
-    return new if isinstance(new, str) and hasattr(op, "table") else None
+    if isinstance(op, (AddColumn, DropColumn)):
+        return op.column.name
+    if isinstance(op, AlterColumn):
+        return op.after.name
+    if isinstance(op, RenameColumn):
+        return op.new
+    return None
 
 
 def model_changes(project: Project, history: Schema | None = None) -> list[Difference]:
