@@ -148,22 +148,28 @@ def _what(table: str, part: str) -> str:
     return f"column {table}.{part}"
 
 
+def _changes(file: MigrationFile) -> set[tuple[str, str]]:
+    """Everything ``file``'s operations change (see :func:`_touched`)."""
+    found: set[tuple[str, str]] = set()
+    for op in operations_in(file.read_bytes(), file):
+        found |= _touched(op)
+    return found
+
+
 def conflicts(files: Sequence[MigrationFile], moves: Sequence[Move]) -> list[str]:
     """Where a moved file changes what a file of the other branch changes: those are the
     files numbered at or after the moved one's old number that stay where they are."""
     moving = {m.file for m in moves}
+    first = min(m.file.number for m in moves)
+    # Each file is read and parsed once, however many files move.
+    theirs = {f: _changes(f) for f in files if f not in moving and f.number >= first}
     found = []
     for move in moves:
-        mine: set[tuple[str, str]] = set()
-        for op in operations_in(move.file.read_bytes().decode("utf-8", "replace"), move.file):
-            mine |= _touched(op)
-        for other in files:
-            if other in moving or other.number < move.file.number:
+        mine = _changes(move.file)
+        for other, changed in theirs.items():
+            if other.number < move.file.number:
                 continue
-            theirs: set[tuple[str, str]] = set()
-            for op in operations_in(other.read_bytes().decode("utf-8", "replace"), other):
-                theirs |= _touched(op)
-            clash = _overlap(mine, theirs)
+            clash = _overlap(mine, changed)
             if clash is not None:
                 found.append(
                     f"{move.file.path.name} and {other.path.name} both change {_what(*clash)}"
