@@ -136,7 +136,9 @@ def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFil
             f"{squashed} is itself a squash. Delete the migrations it replaces once every "
             "database has applied it, then squash again. Nothing was written."
         )
-    hand_written = [f.name for f in chosen if b"\noperations = [" not in f.read_bytes()]
+    from schemashift.migrations.history import operations_in
+
+    hand_written = [f.name for f in chosen if not operations_in(f.read_bytes(), f)]
     if hand_written:
         raise MigrationFileError(
             f"{', '.join(hand_written)} {'is' if len(hand_written) == 1 else 'are'} "
