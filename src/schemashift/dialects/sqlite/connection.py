@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -142,9 +143,15 @@ def _open_file(
 def _ensure_file(path: Path, create: bool) -> Identity | None:
     """Make sure the file exists; its identity if this call created it. ``O_EXCL`` makes
     the creator unique when several first runs start at once."""
-    if path.is_file():
-        return None
-    if path.exists():
+    # One stat, not is_file() then exists(): another first run may create the file
+    # between two calls, which would read as "exists but is not a file".
+    try:
+        mode: int | None = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None:
+        if stat.S_ISREG(mode):
+            return None
         raise DatabaseError(f"SQLite database path {path} is not a file; point the URL at a file.")
     if not create:
         raise DatabaseError(
