@@ -128,6 +128,65 @@ def test_hand_written_migrations_are_refused_by_name(sqlite_project: ProjectDir)
     assert len(sqlite_project.files()) == 3
 
 
+FILL = '''
+def up(conn):
+    """Apply changes."""
+    conn.execute("INSERT INTO users (email, name) VALUES ('kept@example.com', 'Kept')")
+
+
+def down(conn):
+    """Revert changes."""
+    conn.execute("DELETE FROM users WHERE email = 'kept@example.com'")
+'''
+
+
+def test_a_hand_written_migration_kept_as_a_step_of_its_own(
+    project: ProjectDir, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        project.model("app", V1)
+        project.ok("make", "migration", "step_1")
+        project.model("app", V2)
+        project.ok("make", "migration", "step_2")
+        project.ok("make", "migration", "fill", "--empty")
+        (project.migrations / "0003_fill.py").write_text(FILL)
+        project.model("app", V3)
+        project.ok("make", "migration", "step_4")
+        project.model("app", V4)
+        project.ok("make", "migration", "step_5")
+        project.ok("migrate")
+        old_schema = _structure(project.database)
+
+        made = project.ok("squash", "0005", "--keep-hand-written").out
+        assert "0002_squashed_0001_0002.py" in made and "0005_squashed_0004_0005.py" in made
+        assert "Kept 0003_fill" in made
+        assert "replaces = ['0004_step_4', '0005_step_5']" in project.read(
+            "0005_squashed_0004_0005.py"
+        )
+        assert "OK" in project.ok("check").out
+
+        fresh = ProjectDir(tmp_path / "fresh", _fresh_url(project, tmp_path, stack))
+        shutil.rmtree(fresh.migrations, ignore_errors=True)
+        shutil.copytree(project.migrations, fresh.migrations)
+        fresh.model("app", V4)
+        fresh.ok("migrate")
+        assert [name for name, _batch in db.tracking(fresh.database)] == [
+            "0002_squashed_0001_0002",
+            "0003_fill",
+            "0005_squashed_0004_0005",
+        ]
+        assert _structure(fresh.database) == old_schema
+        assert db.query(fresh.database, "SELECT email, name FROM users") == [
+            ("kept@example.com", "Kept")
+        ]
+        for name in ("0001_step_1", "0002_step_2", "0004_step_4", "0005_step_5"):
+            (fresh.migrations / f"{name}.py").unlink()
+        assert "OK" in fresh.ok("check").out
+        assert "OK" in fresh.ok("check", "--offline").out
+        fresh.ok("migrate", "--rollback", "--all")
+        assert _user_tables(fresh.database) == set()
+
+
 def _fresh_url(project: ProjectDir, tmp_path: Path, stack: ExitStack) -> str:
     if project.dialect == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"

@@ -261,6 +261,11 @@ def _show_arguments(show: argparse.ArgumentParser) -> None:
 
 def _squash_arguments(squash: argparse.ArgumentParser) -> None:
     squash.add_argument("name", metavar="NAME", help="the last migration to fold in")
+    squash.add_argument(
+        "--keep-hand-written",
+        action="store_true",
+        help="keep hand-written migrations in the range as steps of their own",
+    )
 
 
 def _diagram_arguments(diagram: argparse.ArgumentParser) -> None:

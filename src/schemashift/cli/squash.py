@@ -12,14 +12,18 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Write the squashed file and say what it replaces."""
     from schemashift.migrations.squash import write_squash
 
-    path, chosen = write_squash(project, args.name)
-    try:
-        shown = path.relative_to(project.settings.root)
-    except ValueError:
-        shown = path
-    out.line(
-        f"Created {shown} (replaces {len(chosen)} migrations: {chosen[0].name} … {chosen[-1].name})"
-    )
+    written, kept = write_squash(project, args.name, keep_hand_written=args.keep_hand_written)
+    for path, chosen in written:
+        try:
+            shown = path.relative_to(project.settings.root)
+        except ValueError:
+            shown = path
+        out.line(
+            f"Created {shown} (replaces {len(chosen)} migrations: "
+            f"{chosen[0].name} … {chosen[-1].name})"
+        )
+    for file in kept:
+        out.line(f"Kept {file.name} as a step of its own (hand-written).")
     out.line(
         "A database that applied them all counts it as applied; a new database runs it "
         "instead of them. Delete the originals once every database has moved past them."

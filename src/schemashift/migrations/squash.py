@@ -123,10 +123,22 @@ class Squashes:
         return out
 
 
-def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFile]:
-    """The files a squash up to ``upto`` replaces: every file numbered up to it. A file
-    without an operations list (hand-written) cannot be folded into SQL made from the
-    operations, so it is refused by name."""
+@dataclass(frozen=True)
+class SquashPlan:
+    """What a squash up to a migration writes: one squash per run of consecutive
+    generated files (``parts``), with the hand-written files it keeps between them."""
+
+    parts: tuple[tuple[MigrationFile, ...], ...]
+    kept: tuple[MigrationFile, ...]
+
+
+def plan_squash(
+    files: Sequence[MigrationFile], upto: str, *, keep_hand_written: bool = False
+) -> SquashPlan:
+    """The squash of every file numbered up to ``upto``. A file without an operations
+    list (hand-written) cannot be folded into SQL made from the operations: it is refused
+    by name, or, with ``keep_hand_written``, kept as a step of its own between the
+    squashes of the runs before and after it."""
     target = resolve(upto, [f.name for f in files])
     number = next(f.number for f in files if f.name == target)
     chosen = [f for f in files if f.number <= number]
@@ -138,20 +150,28 @@ def squash_range(files: Sequence[MigrationFile], upto: str) -> list[MigrationFil
         )
     from schemashift.migrations.history import operations_in
 
-    hand_written = [f.name for f in chosen if not operations_in(f.read_bytes(), f)]
-    if hand_written:
+    hand_written = [f for f in chosen if not operations_in(f.read_bytes(), f)]
+    if hand_written and not keep_hand_written:
+        names = ", ".join(f.name for f in hand_written)
         raise MigrationFileError(
-            f"{', '.join(hand_written)} {'is' if len(hand_written) == 1 else 'are'} "
-            "hand-written (no operations list), so its effect cannot be written as SQL from "
-            "the operations. Squash up to the migration before it, or give it an operations "
-            "list. Nothing was written."
+            f"{names} {'is' if len(hand_written) == 1 else 'are'} hand-written (no "
+            "operations list), so its effect cannot be written as SQL from the operations. "
+            "Squash up to the migration before it, or pass --keep-hand-written to keep it as "
+            "a step of its own. Nothing was written."
         )
-    if len(chosen) < 2:
+    runs: list[list[MigrationFile]] = [[]]
+    for file in chosen:
+        if file in hand_written:
+            runs.append([])
+        else:
+            runs[-1].append(file)
+    parts = tuple(tuple(run) for run in runs if len(run) >= 2)
+    if not parts:
         raise MigrationFileError(
-            f"Squashing up to {target} would replace a single file; give a later migration. "
-            "Nothing was written."
+            f"Squashing up to {target} would replace no two consecutive generated files; "
+            "give a later migration. Nothing was written."
         )
-    return chosen
+    return SquashPlan(parts, tuple(hand_written))
 
 
 def squash_filename(chosen: Sequence[MigrationFile]) -> str:
@@ -173,35 +193,47 @@ def with_replaces(text: str, names: Sequence[str]) -> str:
     return text[:end] + "\n\n" + block + text[end:].lstrip("\n")
 
 
-def squash_path(folder: Path, chosen: Sequence[MigrationFile]) -> Path:
-    """Where the squash of ``chosen`` is written."""
-    return folder / squash_filename(chosen)
+def write_squash(
+    project: Project, upto: str, *, keep_hand_written: bool = False
+) -> tuple[list[tuple[Path, tuple[MigrationFile, ...]]], tuple[MigrationFile, ...]]:
+    """Write the squashes of every migration up to ``upto``: each written path with the
+    files it replaces, and the hand-written files kept between them. Each squash's
+    operations replay to exactly the schema its originals produce."""
+    from schemashift.migrations.writer import write_file
+
+    files = project.files
+    plan = plan_squash(files, upto, keep_hand_written=keep_hand_written)
+    texts = [(squash_filename(part), _squash_text(project, files, part)) for part in plan.parts]
+    for filename, _ in texts:
+        if (project.settings.migrations / filename).exists():
+            raise MigrationFileError(f"{filename} exists already; nothing was written.")
+    written = [
+        (write_file(project.settings.migrations, filename, text), part)
+        for (filename, text), part in zip(texts, plan.parts, strict=True)
+    ]
+    return written, plan.kept
 
 
-def write_squash(project: Project, upto: str) -> tuple[Path, list[MigrationFile]]:
-    """Write the squash of every migration up to ``upto``; returns its path and the files
-    it replaces. Its operations replay to exactly the schema the originals produce."""
+def _squash_text(
+    project: Project, files: Sequence[MigrationFile], part: Sequence[MigrationFile]
+) -> str:
+    """The text of the squash of ``part``: the change from the schema the files before it
+    replay to, to the schema after it."""
     from schemashift.diff.differ import diff
     from schemashift.diff.operations import apply_all, reverse_all
     from schemashift.migrations.history import replay
-    from schemashift.migrations.writer import render_file, write_file
-    from schemashift.schema.values import Schema
+    from schemashift.migrations.writer import render_file
 
-    files = project.files
-    chosen = squash_range(files, upto)
-    schema = replay(chosen)
-    operations = list(diff(Schema(), schema).operations)
-    if apply_all(Schema(), operations) != schema:
+    before = replay(files[: files.index(part[0])])
+    after = replay(part, before)
+    operations = list(diff(before, after).operations)
+    if apply_all(before, operations) != after:
         raise MigrationFileError(
-            f"The schema up to {chosen[-1].name} cannot be rebuilt from scratch as one "
+            f"The schema change of {part[0].name} … {part[-1].name} cannot be written as one "
             "migration; nothing was written. Please report it."
         )
-    filename = squash_filename(chosen)
-    if (project.settings.migrations / filename).exists():
-        raise MigrationFileError(f"{filename} exists already; nothing was written.")
     dialect = project.dialect
-    up = dialect.render(operations, Schema())
-    down = dialect.render(reverse_all(operations), schema)
-    text = render_file(filename[5:-3], operations, up, down)
-    text = with_replaces(text, [f.name for f in chosen])
-    return write_file(project.settings.migrations, filename, text), chosen
+    up = dialect.render(operations, before)
+    down = dialect.render(reverse_all(operations), after)
+    filename = squash_filename(part)
+    return with_replaces(render_file(filename[5:-3], operations, up, down), [f.name for f in part])
