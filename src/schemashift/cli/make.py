@@ -32,6 +32,7 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         ask=ask,
         fill=fill,
         concurrently=args.concurrently,
+        online=args.online,
     )
     for warning in result.warnings:
         out.warn(warning)
@@ -48,9 +49,10 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
             f"Created {_shown(project, result.path)} (empty template for a hand-written migration)"
         )
         return 0
-    out.line(f"Created {_shown(project, result.path)}")
-    for op in result.operations:
-        out.line(f"  {op.describe()}")
+    for written in result.written:
+        out.line(f"Created {_shown(project, written.path)}")
+        for line in written.lines:
+            out.line(f"  {line}")
     for warning in result.destructive:
         out.warn(f"data loss: {warning}")
     for note in result.notes:
