@@ -174,6 +174,29 @@ def test_the_online_setting_applies_to_every_migration(pg_project: ProjectDir) -
     pg_project.ok("make", "migration", "age_index")
     text = pg_project.read("0002_age_index.py")
     assert "atomic = False" in text and "CREATE INDEX CONCURRENTLY IF NOT EXISTS" in text
+    assert pg_project.files() == ["0001_initial.py", "0002_age_index.py"]
+    pg_project.ok("migrate")
+    # A check alone: its validation must not share the first file's transaction, and no
+    # atomic = False file stands between them, so the validation runs outside any.
+    checked = BEFORE.replace("Field.Integer()", "Field.Integer(index=True)").replace(
+        "class User(Model):",
+        'class User(Model):\n    __checks__ = [Check("age >= 0", name="adult")]',
+    )
+    pg_project.model("app", checked)
+    pg_project.ok("make", "migration", "adult")
+    assert pg_project.files()[2:] == ["0003_adult.py", "0004_adult_validate.py"]
+    assert "atomic = False" not in pg_project.read("0003_adult.py")
+    assert "NOT VALID" in pg_project.read("0003_adult.py")
+    assert "atomic = False" in pg_project.read("0004_adult_validate.py")
+    pg_project.ok("migrate")
+    assert db.query(
+        pg_project.database, "SELECT convalidated FROM pg_constraint WHERE conname = 'adult'"
+    ) == [(True,)]
+    # evolve writes no online forms: it applies only what needs none.
+    pg_project.model("app", checked.replace("    age =", "    bio = Field.Text()\n    age ="))
+    evolved = pg_project.ok("evolve")
+    assert "0005_auto_evolve" in evolved.out, evolved
+    pg_project.ok("check")
 
 
 def test_online_on_sqlite(sqlite_project: ProjectDir) -> None:

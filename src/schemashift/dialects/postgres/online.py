@@ -93,23 +93,17 @@ def phases(operations: Sequence[ops.Operation], before: Schema) -> list[Phase]:
     _refuse(operations)
     plan = _split(operations)
     result: list[Phase] = []
-    schema = before
-
     main = Phase("", atomic=True, operations=plan.main)
-    main.up = locks.annotate(_render_main(plan.main, schema, plan))
-    after_main = ops.apply_all(schema, plan.main)
+    main.up = locks.annotate(_render_main(plan.main, before))
+    after_main = ops.apply_all(before, plan.main)
     main.down = locks.annotate(render.render(ops.reverse_all(plan.main), after_main))
     main.lines = [op.describe() for op in plan.main]
     result.append(main)
-    schema = after_main
 
     fill = _backfill_phase(plan)
     result.append(fill)
-    schema = ops.apply_all(schema, fill.operations)
-
-    index = _index_phase(plan, schema)
+    index = _index_phase(plan)
     result.append(index)
-    schema = ops.apply_all(schema, index.operations)
 
     # Consecutive atomic migrations share the batch transaction: the validations get a
     # transaction of their own only behind a file that runs outside it, and otherwise
@@ -257,7 +251,7 @@ def _enum_changes(before: Column, after: Column) -> bool:
 # --- rendering --------------------------------------------------------------------------
 
 
-def _render_main(operations: Sequence[ops.Operation], before: Schema, plan: _Plan) -> list[Step]:
+def _render_main(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
     """The main file: the ordinary renderer's statements, but new foreign keys and
     checks (a model's, an enum's) ``NOT VALID`` and without their validation."""
     steps: list[Step] = []
@@ -357,7 +351,7 @@ def _backfill_phase(plan: _Plan) -> Phase:
     return phase
 
 
-def _index_phase(plan: _Plan, before: Schema) -> Phase:
+def _index_phase(plan: _Plan) -> Phase:
     phase = Phase("index", atomic=False, operations=list(plan.index))
     for op in plan.index:
         phase.up.extend(_index_up(op))
