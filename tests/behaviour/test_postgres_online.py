@@ -165,6 +165,49 @@ def test_online_files_pass_squawk_migrate_and_roll_back(pg_project: ProjectDir) 
     project.ok("check")
 
 
+ITEM_BEFORE = """
+class Item(Model):
+    old = Field.Integer(index=True)
+    nick = Field.String(max_length=20, index=True)
+    status = Field.Enum(["a", "b"], default="a")
+"""
+
+# A dropped indexed column, a dropped index, an enum with a new value, a new UNIQUE
+# column, a new NOT NULL column with a volatile default.
+ITEM_AFTER = """
+class Item(Model):
+    nick = Field.String(max_length=20)
+    status = Field.Enum(["a", "b", "c"], default="a")
+    code = Field.String(max_length=40, unique=True)
+    luck = Field.Float(default=SQL("random()"), nullable=False)
+"""
+
+
+def test_more_online_forms(pg_project: ProjectDir) -> None:
+    project = pg_project
+    project.model("app", ITEM_BEFORE)
+    project.ok("make", "migration", "initial")
+    project.ok("migrate")
+    for i in range(20):
+        db.execute(project.database, "INSERT INTO items (old, nick) VALUES (?, ?)", (i, f"n{i}"))
+    project.model("app", ITEM_AFTER)
+    project.ok("make", "migration", "change", "--online")
+    files = [project.migrations / n for n in project.files()[1:]]
+    assert len(files) == 4
+    script = _script(files)
+    assert "DROP INDEX CONCURRENTLY IF EXISTS idx_items_nick" in script
+    assert "idx_items_old" not in script  # dropped with its column
+    assert "CHECK (status IN ('a', 'b', 'c')) NOT VALID" in script
+    assert _squawk(script, project.root) == []
+    project.ok("migrate")
+    project.ok("check")
+    assert db.query(project.database, "SELECT count(*) FROM items WHERE luck IS NULL") == [(0,)]
+    project.ok("migrate", "--rollback")
+    assert sorted(db.columns(project.database, "items")) == ["id", "nick", "old", "status"]
+    project.ok("migrate")
+    project.ok("check")
+
+
 def test_the_online_setting_applies_to_every_migration(pg_project: ProjectDir) -> None:
     pg_project.model("app", BEFORE)
     pg_project.ok("make", "migration", "initial")

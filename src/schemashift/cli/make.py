@@ -37,8 +37,10 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     for warning in result.warnings:
         out.warn(warning)
     if result.path is not None and any("rename" in w for w in result.warnings):
+        paths = [w.path for w in result.written] or [result.path]
+        files = ", ".join(_shown(project, p) for p in paths)
         out.warn(
-            f"To record a rename instead, delete {_shown(project, result.path)} and run make "
+            f"To record a rename instead, delete {files} and run make "
             "migration again with the --rename or --rename-table option named above."
         )
     if result.path is None:

@@ -265,8 +265,17 @@ def _render_main(operations: Sequence[ops.Operation], before: Schema) -> list[St
             schema = ops.apply_all(schema, run)
             run.clear()
 
+    dropped = {(op.table, op.column.name) for op in operations if isinstance(op, ops.DropColumn)}
     for op in operations:
-        if isinstance(op, ops.AddForeignKey):
+        if isinstance(op, ops.DropIndex) and any(
+            (op.table, c) in dropped for c in op.index.columns
+        ):
+            # DROP COLUMN drops every index on the column; a DROP INDEX of its own would
+            # take a second ACCESS EXCLUSIVE lock for nothing.
+            flush()
+            steps.append(Comment(f"Index {op.index.name} goes with its column, dropped below."))
+            schema = op.apply(schema)
+        elif isinstance(op, ops.AddForeignKey):
             flush()
             clause = render.foreign_key_clause(op.foreign_key)
             steps.append(Execute(f"ALTER TABLE {quote(op.table)} ADD {clause} NOT VALID"))
