@@ -46,6 +46,7 @@ def make_migration(
     renames: Sequence[str] = (),
     rename_tables: Sequence[str] = (),
     concurrently: bool = False,
+    online: bool | None = None,
     database: str | None = None,
     project: str | os.PathLike[str] | None = None,
     models: str | Sequence[str] | None = None,
@@ -53,7 +54,9 @@ def make_migration(
 ) -> MakeResult:
     """Write the next migration file (``result.path`` is None when nothing changed).
     Renames are given as ``"table.old=new"`` / ``"old=new"``, as on the command line;
-    ``concurrently`` writes PostgreSQL index changes as ``CONCURRENTLY``."""
+    ``concurrently`` writes PostgreSQL index changes as ``CONCURRENTLY``; ``online``
+    (None: the project's ``online`` setting) writes PostgreSQL changes in their online
+    forms, possibly as several files (``result.written``)."""
     from schemashift.migrations.maker import make_migration as make
 
     proj = _project(database, project, models, migrations)
@@ -64,6 +67,7 @@ def make_migration(
         renames=renames,
         rename_tables=rename_tables,
         concurrently=concurrently,
+        online=online,
     )
 
 

@@ -169,6 +169,13 @@ def _make_arguments(make: argparse.ArgumentParser) -> None:
         help="PostgreSQL: write index changes as CREATE/DROP INDEX CONCURRENTLY in an "
         "atomic = False migration",
     )
+    mig.add_argument(
+        "--online",
+        action="store_true",
+        default=None,
+        help="PostgreSQL: write the online forms of the changes (no long locks), possibly "
+        "as several files; the online setting does the same for every migration",
+    )
     _global_options(mig, suppress=True)
 
 

@@ -32,12 +32,15 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
         ask=ask,
         fill=fill,
         concurrently=args.concurrently,
+        online=args.online,
     )
     for warning in result.warnings:
         out.warn(warning)
     if result.path is not None and any("rename" in w for w in result.warnings):
+        paths = [w.path for w in result.written] or [result.path]
+        files = ", ".join(_shown(project, p) for p in paths)
         out.warn(
-            f"To record a rename instead, delete {_shown(project, result.path)} and run make "
+            f"To record a rename instead, delete {files} and run make "
             "migration again with the --rename or --rename-table option named above."
         )
     if result.path is None:
@@ -48,9 +51,10 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
             f"Created {_shown(project, result.path)} (empty template for a hand-written migration)"
         )
         return 0
-    out.line(f"Created {_shown(project, result.path)}")
-    for op in result.operations:
-        out.line(f"  {op.describe()}")
+    for written in result.written:
+        out.line(f"Created {_shown(project, written.path)}")
+        for line in written.lines:
+            out.line(f"  {line}")
     for warning in result.destructive:
         out.warn(f"data loss: {warning}")
     for note in result.notes:

@@ -18,8 +18,17 @@ from schemashift.schema.values import Schema
 
 
 @dataclass
+class WrittenFile:
+    """One file ``make migration`` wrote, and one line per change it makes."""
+
+    path: Path
+    lines: list[str]
+
+
+@dataclass
 class MakeResult:
-    """What ``make migration`` produced. ``path`` is None when nothing changed."""
+    """What ``make migration`` produced. ``path`` is None when nothing changed; it is the
+    first file when an online change writes several (all of them in ``written``)."""
 
     path: Path | None
     operations: list[Operation] = field(default_factory=list)
@@ -28,6 +37,8 @@ class MakeResult:
     notes: list[str] = field(default_factory=list)
     #: Conversions the dialect flags as possibly changing stored values.
     value_changes: list[str] = field(default_factory=list)
+    #: The files written, in order.
+    written: list[WrittenFile] = field(default_factory=list)
 
     @property
     def destructive(self) -> list[str]:
@@ -97,17 +108,23 @@ def make_migration(
     ask: Callable[[str], bool] | None = None,
     fill: Callable[[str, str], str | None] | None = None,
     concurrently: bool = False,
+    online: bool | None = None,
 ) -> MakeResult:
     """Write the next migration file, or nothing when the models match history. With
     ``concurrently`` (PostgreSQL), index changes are written as ``CONCURRENTLY`` in an
-    ``atomic = False`` migration."""
+    ``atomic = False`` migration. ``online`` (PostgreSQL; None: the project's ``online``
+    setting) writes the online forms of the changes, possibly as several consecutive
+    files; the setting has no effect on other databases, where asking for it by this
+    argument is refused."""
     check_name(name)
     files = project.files
-    filename = f"{next_number(files):04d}_{name}.py"
+    number = next_number(files)
+    filename = f"{number:04d}_{name}.py"
     if empty:
         path = write_file(project.settings.migrations, filename, render_empty(name))
         return MakeResult(path)
     project.refuse_unsupported_generation()
+    online = _online(project, online)
     current, operations, warnings = plan(
         project,
         renames=renames,
@@ -119,6 +136,8 @@ def make_migration(
     project.settings.migrations.mkdir(parents=True, exist_ok=True)
     if not operations:
         return MakeResult(None, [], warnings)
+    if online:
+        return _write_online(project, name, number, current, operations, warnings)
     dialect = project.dialect
     after = apply_all(current, operations)
     if concurrently:
@@ -133,7 +152,64 @@ def make_migration(
         for s in up
         if isinstance(s, Comment) and s.text.startswith("NOTE: ")
     ]
-    return MakeResult(path, operations, warnings, notes, _value_changes(up))
+    written = [WrittenFile(path, [op.describe() for op in operations])]
+    return MakeResult(path, operations, warnings, notes, _value_changes(up), written)
+
+
+def _online(project: Project, asked: bool | None) -> bool:
+    """Whether to write online forms: ``--online`` outside PostgreSQL is refused, while
+    the ``online`` setting is ignored there (locks are a PostgreSQL concern, and a
+    project may run SQLite in development and PostgreSQL in production)."""
+    postgres = project.url.dialect == "postgresql"
+    if asked and not postgres:
+        raise ConfigError(
+            "--online is for PostgreSQL (changes without long locks); on "
+            f"{project.url.dialect} every migration runs inside the batch transaction. "
+            "Run make migration without it."
+        )
+    if asked is None:
+        return postgres and project.settings.online
+    return asked
+
+
+def _write_online(
+    project: Project,
+    name: str,
+    number: int,
+    current: Schema,
+    operations: Sequence[Operation],
+    warnings: list[str],
+) -> MakeResult:
+    """Write the online files of ``operations``: the first named ``NNNN_name``, the later
+    ones after their step (``NNNN_name_validate``), all checked before any is written."""
+    from schemashift.dialects.postgres import online
+
+    steps = online.phases(operations, current)
+    texts = []
+    for offset, phase in enumerate(steps):
+        stem = f"{name}_{phase.step}" if offset and phase.step else name
+        text = render_file(
+            stem,
+            phase.operations,
+            phase.up,
+            phase.down,
+            atomic=phase.atomic,
+            outside=online.OUTSIDE.get(phase.step, online.OUTSIDE["index"]),
+        )
+        texts.append((f"{number + offset:04d}_{stem}.py", text, phase.lines))
+    written = [
+        WrittenFile(write_file(project.settings.migrations, filename, text), lines)
+        for filename, text, lines in texts
+    ]
+    up = [step for phase in steps for step in phase.up]
+    notes = [
+        s.text.removeprefix("NOTE: ")
+        for s in up
+        if isinstance(s, Comment) and s.text.startswith("NOTE: ")
+    ]
+    return MakeResult(
+        written[0].path, list(operations), warnings, notes, _value_changes(up), written
+    )
 
 
 def _value_changes(up: Sequence[Step]) -> list[str]:

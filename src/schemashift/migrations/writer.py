@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,9 +64,10 @@ def render_file(
     now: datetime | None = None,
     *,
     atomic: bool = True,
+    outside: str = "CONCURRENTLY cannot run inside a transaction: this migration runs on its own.",
 ) -> str:
     """The text of a generated migration file (``atomic=False`` runs it outside the batch
-    transaction, for ``CREATE INDEX CONCURRENTLY``)."""
+    transaction, for ``CREATE INDEX CONCURRENTLY``; ``outside`` says why in the file)."""
     now = now or datetime.now(timezone.utc)
     up_body = render_body(up_steps)
     down_body = render_body([*_down_note(operations, up_steps), *down_steps])
@@ -75,8 +77,7 @@ def render_file(
     options = (
         ""
         if atomic
-        else "# CONCURRENTLY cannot run inside a transaction: this migration runs on its own.\n"
-        "atomic = False\n\n\n"
+        else "".join(f"# {line}\n" for line in textwrap.wrap(outside, 86)) + "atomic = False\n\n\n"
     )
     return (
         f"{_header(name, now)}\n\n{options}"

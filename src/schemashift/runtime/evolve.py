@@ -167,7 +167,7 @@ def evolve(
             report.refused.extend(f"{op.describe()[2:]}: {_no_files}" for op in operations)
         if report.refused:
             return report
-        made = make_migration(fresh, AUTO_NAME)
+        made = make_migration(fresh, AUTO_NAME, online=False)
         if made.path is None:
             return report
         report.written = made.path.name

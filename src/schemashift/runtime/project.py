@@ -43,9 +43,3 @@ class Project:
                 f"writes SQL for the configured database only ({self.url.dialect}). Remove "
                 "the other names; nothing was written."
             )
-        if self.settings.online:
-            raise ConfigError(
-                "[tool.schemashift] online = true is not available in this version: "
-                "remove it (the lock notes of make migration name the risky statements). "
-                "Nothing was written."
-            )
