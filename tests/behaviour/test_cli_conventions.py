@@ -110,11 +110,17 @@ def test_closed_pipe_ends_quietly_and_finishes_the_work(sqlite_project: ProjectD
     assert len(db.tracking(sqlite_project.database)) == 39
 
 
-def test_keys_this_version_cannot_honour_are_refused_by_make(sqlite_project: ProjectDir) -> None:
+def test_generation_keys_that_cannot_be_honoured_are_refused_by_make(
+    sqlite_project: ProjectDir,
+) -> None:
     sqlite_project.model("users", USER)
-    _configure(sqlite_project, 'dialects = ["sqlite", "postgresql"]\n')
+    _configure(sqlite_project, 'dialects = ["postgresql"]\n')
     result = sqlite_project.run("make", "migration", "initial")
-    assert result.code == 1 and "writes SQL for the configured database only" in result.err
+    assert result.code == 1 and "leaves out the configured database (sqlite)" in result.err
+    assert sqlite_project.files() == []
+    _configure(sqlite_project, 'dialects = ["sqlite", "postgresql"]\n')
+    refused = sqlite_project.run("make", "migration", "initial", "--concurrently")
+    assert refused.code == 1 and "carry SQL for several dialects" in refused.err
     assert sqlite_project.files() == []
     # online = true has no meaning on SQLite and is ignored there.
     _configure(sqlite_project, 'dialects = ["sqlite"]\nevolve_locks = "any"\nonline = true\n')

@@ -215,3 +215,38 @@ def test_evolve_in_an_application_under_test_writes_no_file(sample: Path) -> Non
         app_test.unlink()
     assert "1 passed" in out
     assert sorted(p.name for p in migrations.iterdir()) == before
+
+
+def test_tests_on_sqlite_for_a_project_deployed_on_postgresql(tmp_path: Path) -> None:
+    """Files carrying SQL for both databases: production runs PostgreSQL, the test suite
+    SQLite (no server at all), through ``schemashift_options``."""
+    root = tmp_path / "proj"
+    (root / "src" / "models").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "sample"\n\n[tool.schemashift]\n'
+        'database = "postgresql://app@127.0.0.1:9/production"\n'
+        'dialects = ["postgresql", "sqlite"]\n'
+    )
+    for i in range(1, 11):
+        (root / "src" / "models" / "things.py").write_text(_models(i))
+        assert schemashift.make_migration(f"change_{i}", project=str(root)).path is not None
+    assert "def up_sqlite(conn):" in (root / "src" / "migrations" / "0010_change_10.py").read_text()
+    (root / "tests" / "conftest.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            pytest_plugins = ["schemashift.testing"]
+
+
+            @pytest.fixture(scope="session")
+            def schemashift_options(tmp_path_factory):
+                folder = tmp_path_factory.mktemp("db")
+                return {"database": f"sqlite:///{folder / 'test.sqlite3'}"}
+            """
+        )
+    )
+    (root / "tests" / "test_sample.py").write_text(SAMPLE_TESTS.format(tests=3, history=10))
+    out = _passed(run_pytest(root, "-q"))
+    assert "4 passed" in out

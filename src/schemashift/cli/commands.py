@@ -19,6 +19,7 @@ _MODULES = {
     "rebase": "schemashift.cli.rebase",
     "squash": "schemashift.cli.squash",
     "show": "schemashift.cli.show",
+    "render": "schemashift.cli.render",
 }
 
 

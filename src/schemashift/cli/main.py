@@ -21,6 +21,7 @@ EXAMPLES = {
     "show": "examples: schemashift show 0003 | schemashift show 0003_add_bio --down",
     "diagram": "examples: schemashift diagram > schema.mmd | "
     "schemashift diagram --format svg > schema.svg",
+    "render": "example: schemashift render --dialect postgresql   (a project moving off SQLite)",
 }
 
 
@@ -132,6 +133,12 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "draw the schema as an entity-relationship diagram",
         "Print the models' schema (or the database's, with --live) as a Mermaid erDiagram, "
         "as Graphviz DOT, or drawn as SVG/PNG by Graphviz.",
+    ),
+    "render": (
+        "add another database's SQL to the generated migration files",
+        "Add the SQL of --dialect to every generated migration file whose SQL was not "
+        "edited by hand, and list the files to extend by hand. Databases that applied a "
+        "file see no change.",
     ),
 }
 
@@ -287,6 +294,17 @@ def _diagram_arguments(diagram: argparse.ArgumentParser) -> None:
     )
 
 
+def _render_arguments(render: argparse.ArgumentParser) -> None:
+    from schemashift.dialects import known_dialects
+
+    render.add_argument(
+        "--dialect",
+        required=True,
+        choices=known_dialects(),
+        help="the database whose SQL to add",
+    )
+
+
 _ARGUMENTS = {
     "make": _make_arguments,
     "migrate": _migrate_arguments,
@@ -296,6 +314,7 @@ _ARGUMENTS = {
     "squash": _squash_arguments,
     "show": _show_arguments,
     "diagram": _diagram_arguments,
+    "render": _render_arguments,
 }
 _VALUE_FLAGS = {"--database", "--migrations", "--models", "--project"}
 

@@ -23,3 +23,8 @@ def get_dialect(name: str) -> Dialect:
     module = importlib.import_module(_DIALECTS[name])
     dialect: Dialect = module.DIALECT
     return dialect
+
+
+def known_dialects() -> tuple[str, ...]:
+    """The names of every dialect, as the ``dialects`` setting and ``conn.dialect`` say them."""
+    return tuple(_DIALECTS)

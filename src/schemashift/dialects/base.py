@@ -179,6 +179,12 @@ class Dialect(ABC):
         ``comparable(replayed) == introspect(conn)`` exactly when the live database
         matches the migration files."""
 
+    def named_placeholders(self, sql: str) -> str:
+        """``sql`` written with ``:name`` placeholders (a migration declaring
+        ``paramstyle = "named"``) in the form the driver reads with a mapping of
+        parameters. By default the driver reads ``:name`` itself."""
+        return sql
+
     def remove_created(self, conn: DBConnection) -> None:
         """After a run on ``conn`` (closed by now) failed, remove the database that
         :meth:`connect` created for it, so that a mistake leaves the disk as it was. Never

@@ -36,9 +36,13 @@ class MigrationFile(NamedTuple):
                 f"Migration file {self.path} cannot be read ({exc.strerror})."
             ) from exc
 
-    def checksum(self) -> str:
-        """Lowercase hex SHA-256 of the bytes with CRLF turned into LF."""
-        return checksum_of(self.read_bytes())
+    def checksum(self, dialect: str) -> str:
+        """The checksum a ``dialect`` database records for this file: lowercase hex
+        SHA-256 of the bytes of its part for ``dialect`` (the whole file when it has no
+        parts), with CRLF turned into LF."""
+        from schemashift.migrations.parts import checksum_for
+
+        return checksum_for(self.read_bytes(), dialect)
 
     def check_source(self) -> None:
         """Refuse a file that Python cannot parse (a syntax error, a NUL byte), naming

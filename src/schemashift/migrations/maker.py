@@ -12,7 +12,7 @@ from schemashift.diff.renames import RenameHints
 from schemashift.errors import ConfigError, ModelError
 from schemashift.migrations.cache import replay_cached
 from schemashift.migrations.files import check_name, next_number
-from schemashift.migrations.writer import render_empty, render_file, write_file
+from schemashift.migrations.writer import render_empty, render_file, render_parts, write_file
 from schemashift.runtime.project import Project
 from schemashift.schema.values import Schema
 
@@ -71,9 +71,8 @@ def target_schema(project: Project, *, require: bool = False) -> tuple[Schema, R
             "Check the models setting (or --models), or run the command in the project's "
             "folder. No file was written."
         )
-    declared = schema_from_models(
-        models, max_identifier_length=project.dialect.max_identifier_length
-    )
+    longest = min(d.max_identifier_length for d in project.generated_dialects)
+    declared = schema_from_models(models, max_identifier_length=longest)
     return declared.schema, declared.hints
 
 
@@ -123,7 +122,6 @@ def make_migration(
     if empty:
         path = write_file(project.settings.migrations, filename, render_empty(name))
         return MakeResult(path)
-    project.refuse_unsupported_generation()
     online = _online(project, online)
     current, operations, warnings = plan(
         project,
@@ -138,22 +136,24 @@ def make_migration(
         return MakeResult(None, [], warnings)
     if online:
         return _write_online(project, name, number, current, operations, warnings)
-    dialect = project.dialect
-    after = apply_all(current, operations)
     if concurrently:
         up, down = _concurrent_steps(project, operations)
+        text = render_file(name, operations, up, down, atomic=False)
+        ups = [up]
     else:
-        up = dialect.render(operations, current)
-        down = dialect.render(reverse_all(operations), after)
-    text = render_file(name, operations, up, down, atomic=not concurrently)
+        parts = render_parts_for(project, operations, current)
+        text = render_parts(name, operations, parts)
+        ups = [up for _, up, _ in parts]
     path = write_file(project.settings.migrations, filename, text)
     notes = [
         s.text.removeprefix("NOTE: ")
+        for up in ups
         for s in up
         if isinstance(s, Comment) and s.text.startswith("NOTE: ")
     ]
+    changes = [change for up in ups for change in _value_changes(up)]
     written = [WrittenFile(path, [op.describe() for op in operations])]
-    return MakeResult(path, operations, warnings, notes, _value_changes(up), written)
+    return MakeResult(path, operations, warnings, notes, list(dict.fromkeys(changes)), written)
 
 
 def _online(project: Project, asked: bool | None) -> bool:
@@ -167,9 +167,14 @@ def _online(project: Project, asked: bool | None) -> bool:
             f"{project.url.dialect} every migration runs inside the batch transaction. "
             "Run make migration without it."
         )
-    if asked is None:
-        return postgres and project.settings.online
-    return asked
+    wanted = postgres and project.settings.online if asked is None else asked
+    if wanted and len(project.generated_dialects) > 1:
+        raise ConfigError(
+            "Online forms are written for PostgreSQL alone, but this project's files carry "
+            "SQL for several dialects. Run make migration without --online (and without "
+            "online = true), then edit the PostgreSQL part by hand (docs/online-changes.md)."
+        )
+    return wanted
 
 
 def _write_online(
@@ -212,6 +217,18 @@ def _write_online(
     )
 
 
+def render_parts_for(
+    project: Project, operations: Sequence[Operation], before: Schema
+) -> list[tuple[str, list[Step], list[Step]]]:
+    """``(dialect, up, down)`` for each dialect the project's files carry SQL for."""
+    after = apply_all(before, operations)
+    reverse = reverse_all(operations)
+    return [
+        (dialect.name, dialect.render(operations, before), dialect.render(reverse, after))
+        for dialect in project.generated_dialects
+    ]
+
+
 def _value_changes(up: Sequence[Step]) -> list[str]:
     """The renderer's flags on conversions that may change or reject stored values."""
     from schemashift.dialects.values import ValueFlag
@@ -222,6 +239,12 @@ def _value_changes(up: Sequence[Step]) -> list[str]:
 def _concurrent_steps(
     project: Project, operations: Sequence[Operation]
 ) -> tuple[list[Step], list[Step]]:
+    if len(project.generated_dialects) > 1:
+        raise ConfigError(
+            "--concurrently writes PostgreSQL's CREATE INDEX CONCURRENTLY, but this project's "
+            "files carry SQL for several dialects. Run make migration without it, then "
+            "edit the PostgreSQL part by hand (`atomic = False` at module level)."
+        )
     if project.url.dialect != "postgresql":
         raise ConfigError(
             "--concurrently is for PostgreSQL (CREATE INDEX CONCURRENTLY); SQLite builds "

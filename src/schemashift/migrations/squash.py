@@ -220,9 +220,10 @@ def _squash_text(
     """The text of the squash of ``part``: the change from the schema the files before it
     replay to, to the schema after it."""
     from schemashift.diff.differ import diff
-    from schemashift.diff.operations import apply_all, reverse_all
+    from schemashift.diff.operations import apply_all
     from schemashift.migrations.history import replay
-    from schemashift.migrations.writer import render_file
+    from schemashift.migrations.maker import render_parts_for
+    from schemashift.migrations.writer import render_parts
 
     before = replay(files[: files.index(part[0])])
     after = replay(part, before)
@@ -232,8 +233,6 @@ def _squash_text(
             f"The schema change of {part[0].name} … {part[-1].name} cannot be written as one "
             "migration; nothing was written. Please report it."
         )
-    dialect = project.dialect
-    up = dialect.render(operations, before)
-    down = dialect.render(reverse_all(operations), after)
     filename = squash_filename(part)
-    return with_replaces(render_file(filename[5:-3], operations, up, down), [f.name for f in part])
+    text = render_parts(filename[5:-3], operations, render_parts_for(project, operations, before))
+    return with_replaces(text, [f.name for f in part])

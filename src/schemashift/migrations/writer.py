@@ -87,6 +87,24 @@ def render_file(
     )
 
 
+def render_parts(
+    name: str,
+    operations: Sequence[Operation],
+    parts: Sequence[tuple[str, Sequence[Step], Sequence[Step]]],
+    now: datetime | None = None,
+) -> str:
+    """The text of a generated migration file with the ``up``/``down`` steps of each
+    ``(dialect, up, down)`` of ``parts``: a one-dialect file for one part, else a file
+    whose part for each dialect is exactly that one-dialect file (see
+    :mod:`schemashift.migrations.parts`)."""
+    from schemashift.migrations.parts import with_parts
+
+    now = now or datetime.now(timezone.utc)
+    texts = [(d, render_file(name, operations, up, down, now)) for d, up, down in parts]
+    (first, text), *rest = texts
+    return with_parts(text, first, rest) if rest else text
+
+
 def render_empty(name: str, now: datetime | None = None) -> str:
     """A template for a hand-written (data) migration."""
     now = now or datetime.now(timezone.utc)
@@ -95,7 +113,14 @@ def render_empty(name: str, now: datetime | None = None) -> str:
         "def up(conn):\n"
         '    """Apply changes."""\n'
         "    # Write SQL with conn.execute(sql, params); placeholders are the driver's own\n"
-        "    # (? for SQLite, %s for PostgreSQL; conn.dialect tells which).\n"
+        "    # (? for SQLite, %s for PostgreSQL). Where the databases differ, branch on\n"
+        "    # conn.dialect:\n"
+        '    #     if conn.dialect == "postgresql":\n'
+        '    #         conn.execute("UPDATE users SET name = %s WHERE name IS NULL", ("",))\n'
+        "    #     else:\n"
+        '    #         conn.execute("UPDATE users SET name = ? WHERE name IS NULL", ("",))\n'
+        "    # A file that runs on some databases only declares them at module level:\n"
+        '    # dialects = ("sqlite", "postgresql").\n'
         "    pass\n\n\n"
         "def down(conn):\n"
         '    """Revert changes."""\n'

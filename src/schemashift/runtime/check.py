@@ -127,7 +127,7 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
             )
         )
         differences = model_changes(project, _replay(history, kept) if kept else None)
-        for name, kind in integrity_problems(files, applied):
+        for name, kind in integrity_problems(files, applied, project.url.dialect):
             if kind == "changed":
                 text = f"{name} was edited after it was applied"
                 differences.append(Difference("edited", text, migration=name))

@@ -32,6 +32,10 @@ class MigrationConnection:
     statements are collected in :attr:`statements` instead of being run.
     """
 
+    #: ``"named"`` while a migration that declares ``paramstyle = "named"`` runs: its
+    #: statements use ``:name`` placeholders with a mapping on every database.
+    paramstyle = "native"
+
     def __init__(self, db: DBConnection | None, dialect: str, *, dry_run: bool = False) -> None:
         self._db = db
         self.dialect = dialect
@@ -39,15 +43,22 @@ class MigrationConnection:
         self.statements: list[str] = []
         self.last_statement: str | None = None
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
         """Run one SQL statement and return the cursor."""
+        if self.paramstyle == "named" and params is not None:
+            from schemashift.dialects import get_dialect
+
+            sql = get_dialect(self.dialect).named_placeholders(sql)
         self.last_statement = sql
         if self.dry_run or self._db is None:
             self.statements.append(sql if params is None else f"{sql}  -- params: {params!r}")
             return _EmptyCursor()
         if params is None:
             return self._db.execute(sql)
-        return self._db.execute(sql, params)
+        # Both drivers take a mapping for named placeholders, though the contract of a
+        # driver connection lists sequences only.
+        driver_params: Any = params
+        return self._db.execute(sql, driver_params)
 
     def table_options(self, table: str) -> str:
         """SQLite: the options after the column list of ``table`` (``" STRICT"``,

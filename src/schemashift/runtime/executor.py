@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -99,7 +99,7 @@ def read_applied(project: Project, conn: DBConnection | None) -> list[AppliedRec
 
 
 def status_rows(
-    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord], dialect: str
 ) -> list[StatusRow]:
     """Files and records merged, by number. A squash counts as applied on a database that
     applied every migration it replaces, and those count as applied where the squash ran."""
@@ -117,7 +117,7 @@ def status_rows(
         if replaced_by is not None and replaced_by not in by_name:
             replaced_by = None
         if rec is not None:
-            ok = f.checksum() == rec.checksum
+            ok = f.checksum(dialect) == rec.checksum
             rows.append(
                 StatusRow(
                     f.name,
@@ -201,11 +201,11 @@ def status(project: Project) -> list[StatusRow]:
     files = project.files
     with connection(project, create=False) as conn:
         applied = read_applied(project, conn)
-    return status_rows(files, applied)
+    return status_rows(files, applied, project.url.dialect)
 
 
 def integrity_problems(
-    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord], dialect: str
 ) -> list[tuple[str, str]]:
     """``(name, "changed" | "missing")`` for each applied migration whose file was edited
     since it was applied, or is gone with no copy in the database (one with a copy is
@@ -220,13 +220,15 @@ def integrity_problems(
         if f is None:
             if not rec.stored and squashes.replaced_by(rec.name) is None:
                 problems.append((rec.name, "missing"))
-        elif f.checksum() != rec.checksum:
+        elif f.checksum(dialect) != rec.checksum:
             problems.append((rec.name, "changed"))
     return problems
 
 
-def _refuse_if_tampered(files: Sequence[MigrationFile], applied: Sequence[AppliedRecord]) -> None:
-    problems = integrity_problems(files, applied)
+def _refuse_if_tampered(
+    files: Sequence[MigrationFile], applied: Sequence[AppliedRecord], dialect: str
+) -> None:
+    problems = integrity_problems(files, applied, dialect)
     if problems:
         listed = "; ".join(
             f"{name} ({'edited since it was applied' if kind == 'changed' else 'file missing'})"
@@ -322,7 +324,7 @@ class _Watched(MigrationConnection):
         self.succeeded: list[str] = []
         self.failed: tuple[str, BaseException] | None = None
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor:
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
         try:
             cursor = super().execute(sql, params)
         except Exception as exc:
@@ -606,7 +608,7 @@ def apply_pending(
     applied = read_applied(project, conn)
     if conn is not None and not dry_run:
         files = _write_back(project, conn, files, applied, result, reporter)
-    _refuse_if_tampered(files, applied)
+    _refuse_if_tampered(files, applied, project.url.dialect)
     pending = select_pending(files, applied, step=step, to=to)
     if not pending:
         if to is not None:
@@ -621,7 +623,7 @@ def apply_pending(
             )
             result.warnings.append(warning)
             reporter.warn(warning)
-    migs = [load(f) for f in pending]
+    migs = [load(f, dialect=project.url.dialect) for f in pending]
     result.batch = max((r.batch for r in applied), default=0) + 1
     result.names = [m.file.name for m in migs]
     if dry_run:
@@ -724,7 +726,7 @@ def rollback(
             return result
         by_name = {f.name: f for f in files}
         if not fake:
-            _refuse_if_tampered(files, chosen)
+            _refuse_if_tampered(files, chosen, project.url.dialect)
         result.batch = chosen[0].batch
         result.names = [r.name for r in chosen]
         if fake:
@@ -736,7 +738,9 @@ def rollback(
             ]
         else:
             migs = [
-                load(by_name[r.name]) if r.name in by_name else _from_database(project, conn, r)
+                load(by_name[r.name], dialect=project.url.dialect)
+                if r.name in by_name
+                else _from_database(project, conn, r)
                 for r in chosen
             ]
             for mig in migs:
@@ -787,4 +791,4 @@ def _from_database(project: Project, conn: DBConnection, record: AppliedRecord) 
 
     data = Recorder(conn, project.dialect).source(record.name)
     assert data is not None
-    return load(ghost(record, project.settings.migrations), data)
+    return load(ghost(record, project.settings.migrations), data, dialect=project.url.dialect)

@@ -24,15 +24,17 @@ class LoadedMigration(NamedTuple):
     accept_value_changes: frozenset[str] = frozenset()
 
 
-def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
+def load(file: MigrationFile, data: bytes | None = None, *, dialect: str) -> LoadedMigration:
     """Compile and execute the file in a fresh namespace (it never enters
-    ``sys.modules``), and return its ``up``/``down``. ``data`` stands in for the file's
-    bytes when the file is gone (the copy the tracking table keeps)."""
-    from schemashift.migrations.files import checksum_of
+    ``sys.modules``), and return its ``up``/``down`` for a ``dialect`` database. ``data``
+    stands in for the file's bytes when the file is gone (the copy the tracking table
+    keeps). A file that declares dialects without ``dialect`` is refused."""
+    from schemashift.migrations.parts import checksum_for, refuse_without_part
 
     if data is None:
         data = file.read_bytes()
     check_nul(file, data)
+    refuse_without_part(file, data, dialect)
     # The operations literal at the end is data for replay; up() and down() never use it,
     # and compiling it can cost more than the rest of a large file.
     at = data.rfind(b"\noperations = ")
@@ -65,12 +67,19 @@ def load(file: MigrationFile, data: bytes | None = None) -> LoadedMigration:
     if not isinstance(atomic, bool):
         raise MigrationFileError(f"Migration file {file.path}: atomic must be True or False.")
     accepted = _accepted(file, _accept_value_changes(data))
+    paramstyle = namespace.get("paramstyle", "native")
+    if paramstyle not in ("native", "named"):
+        raise MigrationFileError(
+            f'Migration file {file.path}: paramstyle must be "native" (the driver\'s own '
+            'placeholders) or "named" (:name on every database). Fix the file; nothing was '
+            "changed."
+        )
     return LoadedMigration(
         file,
-        _accepting(up, accepted),
-        _accepting(down, accepted) if callable(down) else None,
+        _accepting(up, accepted, paramstyle),
+        _accepting(down, accepted, paramstyle) if callable(down) else None,
         atomic,
-        checksum_of(data),
+        checksum_for(data, dialect),
         data,
         accepted,
     )
@@ -107,14 +116,18 @@ def _accepted(file: MigrationFile, value: object) -> frozenset[str]:
     )
 
 
-def _accepting(func: Callable[[Any], Any], accepted: frozenset[str]) -> Callable[[Any], Any]:
+def _accepting(
+    func: Callable[[Any], Any], accepted: frozenset[str], paramstyle: str
+) -> Callable[[Any], Any]:
     """``func`` telling the connection, before it runs, which conversions the file
-    accepts (the connection's ``check_values`` then lets them change values)."""
-    if not accepted:
+    accepts (the connection's ``check_values`` then lets them change values) and which
+    placeholders its statements use."""
+    if not accepted and paramstyle == "native":
         return func
 
     def run(conn: Any) -> Any:
         conn.accepted_value_changes = accepted
+        conn.paramstyle = paramstyle
         return func(conn)
 
     return run

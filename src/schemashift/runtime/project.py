@@ -33,13 +33,18 @@ class Project:
         """The migration files, by number (duplicates refused)."""
         return list_migrations(self.settings.migrations)
 
-    def refuse_unsupported_generation(self) -> None:
-        """Refuse settings that would change what ``make migration`` writes but that this
-        version cannot honour yet, rather than ignore them silently."""
-        others = [d for d in self.settings.dialects if d != self.url.dialect]
-        if others:
+    @cached_property
+    def generated_dialects(self) -> list[Dialect]:
+        """The dialects generated files carry SQL for: ``dialects`` in the settings, in
+        their order, else the configured database's only. A list without the configured
+        database is refused: its migrations could not run there."""
+        from schemashift.dialects import get_dialect
+
+        names = self.settings.dialects or (self.url.dialect,)
+        if self.url.dialect not in names:
             raise ConfigError(
-                f"[tool.schemashift] dialects names {', '.join(others)}, but this version "
-                f"writes SQL for the configured database only ({self.url.dialect}). Remove "
-                "the other names; nothing was written."
+                f"[tool.schemashift] dialects = {list(names)!r} leaves out the configured "
+                f"database ({self.url.dialect}), so its files could not run there. Add "
+                f'"{self.url.dialect}" to dialects.'
             )
+        return [self.dialect if name == self.url.dialect else get_dialect(name) for name in names]

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import ConfigError, MigrationFileError
-from schemashift.migrations.files import checksum_of, list_migrations, resolve
+from schemashift.migrations.files import list_migrations, resolve
+from schemashift.migrations.parts import checksum_for
 from schemashift.runtime.executor import integrity_problems, locked, read_applied
 from schemashift.runtime.recorder import Recorder
 
@@ -75,7 +76,7 @@ def repair(
             return Repair([], True)
         files = list_migrations(folder)
         applied = read_applied(project, conn)
-        items = integrity_problems(files, applied)
+        items = integrity_problems(files, applied, project.url.dialect)
         if name is not None:
             items = _only(name, items, [r.name for r in applied], [f.name for f in files])
         if not items:
@@ -96,7 +97,7 @@ def repair(
             for item, kind in items:
                 if kind == "changed":
                     data = by_name[item].read_bytes()
-                    recorder.set_checksum(item, checksum_of(data), data)
+                    recorder.set_checksum(item, checksum_for(data, project.url.dialect), data)
                 else:
                     recorder.forget(item)
         return Repair(items, True)

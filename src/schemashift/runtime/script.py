@@ -63,10 +63,11 @@ def show(project: Project, name: str, *, down: bool = False) -> str:
         from schemashift.runtime.stored import applied_copy
 
         kept, data = applied_copy(project, name)
-        target, mig = kept.name, load(kept, data)
+        target, mig = kept.name, load(kept, data, dialect=project.url.dialect)
         origin = " (its file is missing here: from the copy the database keeps)"
     else:
-        mig, origin = load(next(f for f in files if f.name == target)), ""
+        mig = load(next(f for f in files if f.name == target), dialect=project.url.dialect)
+        origin = ""
     direction = "down" if down else "up"
     found = statements(project, mig, direction)
     header = [f"-- {target} {direction}(){origin}, {project.dialect.name}"]
@@ -115,7 +116,7 @@ def migrate_script(project: Project, *, start: str | None = None, to: str | None
     in_transaction = False
     first = True
     for f in pending:
-        mig = load(f)
+        mig = load(f, dialect=dialect.name)
         found = statements(project, mig, "up")
         if mig.atomic and not in_transaction:
             lines.append("BEGIN;")

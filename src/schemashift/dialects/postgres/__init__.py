@@ -54,6 +54,11 @@ class PostgresDialect(Dialect):
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
 
+    def named_placeholders(self, sql: str) -> str:
+        from schemashift.dialects.placeholders import named_to_pyformat
+
+        return named_to_pyformat(sql)
+
     def column_type(self, column: Column) -> str:
         return types.column_type(column)
 
