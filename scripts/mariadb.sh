@@ -87,7 +87,7 @@ start() {
             --pid-file="$dir/mariadb.pid" --bind-address=127.0.0.1 --port="$port" \
             --skip-name-resolve --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 \
             --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-            --max-connections=300 --log-error="$dir/server.log" </dev/null >/dev/null 2>&1 &
+            --max-connections=300 --performance-schema=ON --log-error="$dir/server.log" </dev/null >/dev/null 2>&1 &
         for waited in $(seq 1 600); do
             if [ -S "$dir/sock" ] && as_owner "$client" -uroot --socket="$dir/sock" -e "SELECT 1" \
                 >/dev/null 2>&1; then
