@@ -372,7 +372,8 @@ def _alter_column(op: ops.AlterColumn) -> list[_Item]:
         fill = after.default if after.default is not None else op.fill
         if fill is not None:
             col = quote(name)
-            value = default_sql(fill, after.kind)
+            # A value, not a DEFAULT: no parentheses needed around a text constant.
+            value = default_sql(fill, "string" if after.kind in UNBOUNDED else after.kind)
             items.append(Execute(f"UPDATE {quote(table)} SET {col} = {value} WHERE {col} IS NULL"))
     if _is_unique(before) and not _is_unique(after):
         items.append(_clause(table, f"DROP INDEX {quote(unique_name(table, name))}", "-unique"))
