@@ -100,7 +100,9 @@ def test_changes_and_renames_on_mysql_keep_utf8mb4_data(mysql_project: ProjectDi
             '    phone = Field.String(max_length=30, default="", nullable=False)\n',
         )
         .replace('"draft", "published"]', '"draft", "published", "archived"]')
-        .replace('__tablename__ = "posts"', '__tablename__ = "articles"\n    __renamed_from__ = "posts"')
+        .replace(
+            '__tablename__ = "posts"', '__tablename__ = "articles"\n    __renamed_from__ = "posts"'
+        )
         .replace("name = Field.String(max_length=100,", "name = Field.String(max_length=150,")
     )
     p.model("shop", changed)
@@ -160,7 +162,8 @@ def test_failed_migration_part_way_is_recorded_and_repaired(mysql_project: Proje
         "[!] 0002_broken (failed)",
         "[ ] 0003_later",
     ]
-    rows = {m["name"]: m for m in json.loads(p.ok("migrate", "--status", "--json").out)["migrations"]}
+    listed = json.loads(p.ok("migrate", "--status", "--json").out)["migrations"]
+    rows = {m["name"]: m for m in listed}
     assert rows["0002_broken"]["failed"] is True and rows["0002_broken"]["applied"] is False
     assert rows["0001_initial"]["failed"] is False
     again = p.run("migrate")
