@@ -9,10 +9,21 @@ from typing import NamedTuple
 from schemashift.errors import ConfigError
 
 _SECRET_PARAMS = {"password", "sslpassword"}
+#: The schemes of database servers, and the dialect each names. MySQL and MariaDB are one
+#: dialect: the SQL schemashift writes runs on both.
+_SERVER_SCHEMES = {
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "postgresql+psycopg": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "mysql+pymysql": "mysql",
+}
 
 
 class DatabaseURL(NamedTuple):
-    """A parsed database URL. ``dialect`` is ``"sqlite"`` or ``"postgresql"``. Its repr
+    """A parsed database URL. ``dialect`` is ``"sqlite"``, ``"postgresql"`` or ``"mysql"``
+    (MySQL and MariaDB alike). Its repr
     and str never show the password."""
 
     dialect: str
@@ -65,8 +76,8 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
     scheme = scheme.lower()
     if not sep:
         raise ConfigError(
-            f"Database URL {redact(raw)!r} is not a URL. Use sqlite:///path/to/db.sqlite3 "
-            "or postgresql://USER@HOST:PORT/DATABASE."
+            f"Database URL {redact(raw)!r} is not a URL. Use sqlite:///path/to/db.sqlite3, "
+            "postgresql://USER@HOST:PORT/DATABASE or mysql://USER@HOST:PORT/DATABASE."
         )
     if scheme == "sqlite":
         if not rest.startswith("/"):
@@ -86,41 +97,46 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
         if not path.is_absolute():
             path = root / path
         return DatabaseURL("sqlite", raw, path=str(path), query=query)
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg"):
-        from urllib.parse import parse_qsl, unquote, urlsplit
-
-        try:
-            parts = urlsplit(raw)
-            hostname = parts.hostname
-        except ValueError as exc:
-            # urlsplit's own words ("Invalid IPv6 URL") name no part of the URL.
-            raise ConfigError(
-                f"Database URL {redact(raw)!r} cannot be read ({exc}): an IPv6 address goes in "
-                "square brackets, postgresql://USER@[::1]:5432/DATABASE, and special "
-                "characters of the password are percent-encoded."
-            ) from None
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise ConfigError(f"Database URL {redact(raw)!r} has an invalid port.") from exc
-        query = tuple(parse_qsl(parts.query, keep_blank_values=True))
-        password = parts.password
-        for key, value in query:
-            if key == "password" and password is None:
-                password = value
-        return DatabaseURL(
-            "postgresql",
-            raw,
-            user=unquote(parts.username) if parts.username else None,
-            password=unquote(password) if password else None,
-            host=hostname,
-            port=port,
-            database=unquote(parts.path.lstrip("/")) or None,
-            query=query,
-        )
+    if scheme in _SERVER_SCHEMES:
+        return _server_url(_SERVER_SCHEMES[scheme], raw)
     raise ConfigError(
         f"Unknown database URL scheme {scheme!r} in {redact(raw)!r}. schemashift supports "
-        "sqlite:/// and postgresql:// URLs."
+        "sqlite:///, postgresql:// and mysql:// (or mariadb://) URLs."
+    )
+
+
+def _server_url(dialect: str, raw: str) -> DatabaseURL:
+    """A URL of a database server: ``scheme://user:password@host:port/database?params``."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        hostname = parts.hostname
+    except ValueError as exc:
+        # urlsplit's own words ("Invalid IPv6 URL") name no part of the URL.
+        raise ConfigError(
+            f"Database URL {redact(raw)!r} cannot be read ({exc}): an IPv6 address goes in "
+            "square brackets, postgresql://USER@[::1]:5432/DATABASE, and special "
+            "characters of the password are percent-encoded."
+        ) from None
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"Database URL {redact(raw)!r} has an invalid port.") from exc
+    query = tuple(parse_qsl(parts.query, keep_blank_values=True))
+    password = parts.password
+    for key, value in query:
+        if key == "password" and password is None:
+            password = value
+    return DatabaseURL(
+        dialect,
+        raw,
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(password) if password else None,
+        host=hostname,
+        port=port,
+        database=unquote(parts.path.lstrip("/")) or None,
+        query=query,
     )
 
 

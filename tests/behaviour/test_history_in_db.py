@@ -247,7 +247,7 @@ def test_version_1_tracking_table_is_upgraded_keeping_its_records(project: Proje
     project.model("user", "class User(Model):\n    email = Field.Text()\n" + BIO)
     project.ok("make", "migration", "add_bio")
     project.ok("migrate")
-    assert db.query(url, "SELECT value FROM _schemashift_meta") == [("2",)]
+    assert db.query(url, "SELECT value FROM _schemashift_meta") == [("3",)]
     rows = db.query(
         url,
         "SELECT name, batch, checksum, duration_ms, source FROM _schemashift_migrations "

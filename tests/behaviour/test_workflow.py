@@ -77,6 +77,7 @@ def test_status_json_shape(project: ProjectDir) -> None:
         "replaces": [],
         "replaced_by": None,
         "description": "add column users.phone",
+        "failed": False,
     }
 
 

@@ -115,6 +115,7 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
                     "replaces": list(r.replaces),
                     "replaced_by": r.replaced_by,
                     "description": described.get(r.name),
+                    "failed": r.failed,
                 }
                 for r in rows
             ]
@@ -123,9 +124,11 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
         return 0
     out.report("MIGRATION STATUS")
     for r in rows:
-        mark = "[X]" if r.applied else "[ ]"
+        mark = "[!]" if r.failed else "[X]" if r.applied else "[ ]"
         note = ""
-        if r.from_database:
+        if r.failed:
+            note = " (failed)"
+        elif r.from_database:
             note = " (from database)"
         elif r.file_missing:
             note = " (missing file)"
@@ -220,6 +223,8 @@ def _repair(project: Project, out: Output, *, name: str | None, yes: bool) -> in
         for item, kind in items:
             if kind == "changed":
                 out.report(f"  record the current checksum of {item} (edited since it was applied)")
+            elif kind == "failed":
+                out.report(f"  forget {item} (it failed part-way; you have cleaned up after it)")
             else:
                 out.report(f"  forget {item} (its file is missing)")
         if yes:
@@ -244,6 +249,8 @@ def _repair(project: Project, out: Output, *, name: str | None, yes: bool) -> in
     for item, kind in done.items:
         if kind == "changed":
             out.line(f"Recorded the current checksum of {item}.")
+        elif kind == "failed":
+            out.line(f"Forgot the failed record of {item}: it is pending again.")
         else:
             out.line(f"Forgot {item} (its file is missing).")
     return 0

@@ -1,7 +1,7 @@
 """Per-database code behind one narrow contract (:class:`dialects.base.Dialect`).
 
 Dialects are picked from an explicit table and imported only when used, so that the
-PostgreSQL driver is never imported for a SQLite project.
+PostgreSQL and MySQL drivers are never imported for a SQLite project.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ if TYPE_CHECKING:
 _DIALECTS = {
     "sqlite": "schemashift.dialects.sqlite",
     "postgresql": "schemashift.dialects.postgres",
+    "mysql": "schemashift.dialects.mysql",
 }
 
 
 def get_dialect(name: str) -> Dialect:
-    """The dialect called ``name`` (``"sqlite"`` or ``"postgresql"``)."""
+    """The dialect called ``name`` (``"sqlite"``, ``"postgresql"`` or ``"mysql"``)."""
     module = importlib.import_module(_DIALECTS[name])
     dialect: Dialect = module.DIALECT
     return dialect

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL
@@ -94,7 +96,8 @@ class LockInfo(Protocol):
 class Dialect(ABC):
     """One database family. Instances are stateless and shared."""
 
-    #: ``"sqlite"`` or ``"postgresql"``, also what ``conn.dialect`` says in migrations.
+    #: ``"sqlite"``, ``"postgresql"`` or ``"mysql"``, also what ``conn.dialect`` says in
+    #: migrations.
     name: str
     #: Longest identifier the database accepts, in bytes of UTF-8.
     max_identifier_length: int
@@ -105,6 +108,20 @@ class Dialect(ABC):
     #: Statements a script applied by hand runs first, for what ``batch`` sets up on a
     #: connection (``migrate --sql``).
     script_preamble: tuple[str, ...] = ()
+
+    # Capabilities: what the runtime may rely on, instead of asking for a dialect's name.
+    #: Whether DDL statements take part in transactions. Without it (MySQL commits each
+    #: DDL statement implicitly) a batch cannot be atomic: each migration runs and is
+    #: recorded on its own, and one that fails part-way is recorded as failed.
+    transactional_ddl: bool = True
+    #: Whether ``ALTER TABLE ... RENAME COLUMN`` exists (else a rename rebuilds the table).
+    rename_column: bool = True
+    #: Whether ``ALTER TABLE ... DROP COLUMN`` exists.
+    drop_column: bool = True
+    #: Whether indexes can be built without blocking writes (``CREATE INDEX CONCURRENTLY``).
+    concurrent_index: bool = False
+    #: The column type of long text in schemashift's own tables (a migration file's text).
+    long_text_type: str = "TEXT"
 
     @abstractmethod
     def quote(self, identifier: str) -> str:
@@ -152,6 +169,23 @@ class Dialect(ABC):
     def tracking_table_sql(self, table: str) -> list[str]:
         """Statements that create the tracking table (``IF NOT EXISTS``); ``table`` is its
         SQL name as :meth:`own_table` gives it."""
+
+    def meta_table_sql(self, table: str) -> list[str]:
+        """Statements that create schemashift's key/value table (``IF NOT EXISTS``)."""
+        return [
+            f"CREATE TABLE IF NOT EXISTS {table} "
+            "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
+        ]
+
+    def applied_at_value(self, now: datetime) -> Any:
+        """``now`` (UTC, aware) as the driver should receive it for the tracking table's
+        ``applied_at``. By default the driver takes the datetime as it is."""
+        return now
+
+    def set_statement_lock_timeout(self, conn: DBConnection, timeout: str) -> None:
+        """Have each DDL statement on ``conn`` wait at most ``timeout`` (e.g. ``"5s"``) for a
+        table lock (``statement_lock_timeout``). By default there is no such setting."""
+        return None
 
     def own_table(self, conn: DBConnection, table: str) -> str:
         """How SQL names ``table``, one of schemashift's own tables, so that it is the one

@@ -85,6 +85,9 @@ class StatusRow(NamedTuple):
     replaces: tuple[str, ...] = ()
     #: The squash that replaces this migration, when the database ran the squash.
     replaced_by: str | None = None
+    #: It failed part-way on a database without transactional DDL and is recorded so
+    #: until ``migrate --repair NAME`` forgets the record.
+    failed: bool = False
 
 
 def _ms(start: float) -> int:
@@ -118,10 +121,11 @@ def status_rows(
             replaced_by = None
         if rec is not None:
             ok = f.checksum(dialect) == rec.checksum
+            failed = rec.failed is not None
             rows.append(
                 StatusRow(
                     f.name,
-                    True,
+                    not failed,
                     rec.batch,
                     rec.applied_at,
                     ok,
@@ -129,6 +133,7 @@ def status_rows(
                     False,
                     rec.duration_ms,
                     replaces,
+                    failed=failed,
                 )
             )
         elif f.name in counted:
@@ -181,9 +186,9 @@ def connection(project: Project, *, create: bool) -> Iterator[DBConnection | Non
         return
     conn = dialect.connect(project.url, create=create)
     statement_timeout = project.settings.statement_lock_timeout
-    if statement_timeout is not None and hasattr(conn, "lock_timeout"):
-        # PostgreSQL: how long each statement of a batch may wait for a table lock.
-        conn.lock_timeout = statement_timeout
+    if statement_timeout is not None:
+        # How long each statement of a batch may wait for a table lock.
+        dialect.set_statement_lock_timeout(conn, statement_timeout)
     try:
         yield conn
     except BaseException as exc:
@@ -223,6 +228,23 @@ def integrity_problems(
         elif f.checksum(dialect) != rec.checksum:
             problems.append((rec.name, "changed"))
     return problems
+
+
+def refuse_if_failed(applied: Sequence[AppliedRecord]) -> None:
+    """Refuse to go on while a migration that failed part-way is recorded: the schema is
+    between two states that no migration file describes."""
+    for rec in applied:
+        if rec.failed is None:
+            continue
+        ran = "".join(f"\n  {sql}" for sql in rec.failed) or "\n  (none)"
+        raise MigrationFailed(
+            f"{rec.name} failed part-way on {rec.applied_at} UTC and is recorded as failed: "
+            f"{len(rec.failed)} of its statements took effect (listed below), because this "
+            "database commits each DDL statement on its own. Undo them by hand, then run "
+            f"`schemashift migrate --repair {rec.name}` to forget the failed record and "
+            "`schemashift migrate` again; nothing was changed.",
+            f"Took effect from {rec.name}:{ran}",
+        )
 
 
 def _refuse_if_tampered(
@@ -409,6 +431,10 @@ class _Failure(NamedTuple):
     running: str | None
     atomic: bool
     took_effect: list[str]
+    #: Whether the database has transactional DDL (else each migration ran on its own).
+    transactional: bool = True
+    #: Whether the partly run migration was recorded as failed.
+    recorded_failed: bool = False
 
     @property
     def changed_database(self) -> bool:
@@ -419,6 +445,8 @@ def _outcome(failure: _Failure) -> tuple[str, str | None]:
     """What the failed run left behind, for the user: sentences for the message, and
     the statements that took effect (for the details)."""
     running = failure.running
+    if not failure.transactional:
+        return _outcome_without_transactions(failure)
     if not failure.changed_database:
         if failure.atomic:
             return "The batch was rolled back; nothing was changed.", None
@@ -467,6 +495,56 @@ def _outcome(failure: _Failure) -> tuple[str, str | None]:
     return " ".join(sentences), f"Took effect from {running}:{took}" if took else None
 
 
+def _outcome_without_transactions(failure: _Failure) -> tuple[str, str | None]:
+    """What a run on a database without transactional DDL left behind: the migrations
+    before the failing one stay applied, and the failing one is recorded as failed when
+    some of its statements took effect."""
+    running = failure.running
+    up = failure.direction == "up"
+    sentences: list[str] = []
+    if failure.committed:
+        done = "Applied" if up else "Rolled back"
+        sentences.append(f"{done} before it: {', '.join(failure.committed)}.")
+    if failure.recorded_failed:
+        sentences.append(
+            f"This database commits each DDL statement on its own, and {len(failure.took_effect)} "
+            f"of the statements of {running} had already taken effect (listed below): it is "
+            "recorded as failed, and `schemashift migrate` refuses to run until that is "
+            f"resolved. Undo those statements by hand, then run `schemashift migrate --repair "
+            f"{running}` and `schemashift migrate` again."
+        )
+    elif failure.took_effect:
+        state = "partly applied" if up else "partly rolled back and still recorded"
+        sentences.append(
+            f"This database commits each DDL statement on its own, and {len(failure.took_effect)} "
+            f"of the statements of {running} had already taken effect (listed below): it is "
+            f"{state}. Undo those statements by hand, then run the command again."
+        )
+    else:
+        sentences.append(f"None of the statements of {running} took effect.")
+        command = "schemashift migrate" + ("" if up else " --rollback")
+        sentences.append(f"Fix the failure, then run `{command}` again.")
+    if failure.not_done:
+        sentences.append(
+            f"{'Not applied' if up else 'Still applied'}: {', '.join(failure.not_done)}."
+        )
+    took = "".join(f"\n  {sql}" for sql in failure.took_effect)
+    return " ".join(sentences), f"Took effect from {running}:{took}" if took else None
+
+
+def _record_failed(
+    recorder: Recorder, mig: LoadedMigration, batch: int, took_effect: list[str]
+) -> bool:
+    """Record ``mig`` as failed with the statements that took effect; False when even
+    that fails (the connection is gone), and the message then says so by omission."""
+    try:
+        recorder.ensure()
+        recorder.record_failed(mig.file.name, batch, mig.checksum, took_effect, mig.source)
+    except DatabaseError:
+        return False
+    return True
+
+
 def _execute(
     project: Project,
     conn: DBConnection,
@@ -485,9 +563,13 @@ def _execute(
         _refuse_without_down(migs)
     # Names of the migrations whose transaction (or non-atomic run) has committed.
     committed: list[str] = []
-    for segment in _segments(migs):
-        atomic = segment[0].atomic or fake
-        if not atomic:
+    transactional = dialect.transactional_ddl
+    # Without transactional DDL nothing can hold a batch together: each migration runs
+    # and is recorded on its own.
+    segments = _segments(migs) if transactional else [[m] for m in migs]
+    for segment in segments:
+        atomic = (segment[0].atomic and transactional) or fake
+        if not atomic and transactional:
             reporter.info(
                 f"{segment[0].file.name} runs outside the batch transaction (atomic = False)."
             )
@@ -514,6 +596,9 @@ def _execute(
             took_effect = mconn.succeeded if mconn is not None and not atomic else []
             # A partly run migration is neither applied nor not applied: it is named apart.
             not_done = migs[len(committed) + (1 if took_effect else 0) :]
+            recorded = False
+            if not transactional and took_effect and direction == "up" and not done:
+                recorded = _record_failed(recorder, segment[0], batch, took_effect)
             failure = _Failure(
                 direction,
                 batch,
@@ -522,6 +607,8 @@ def _execute(
                 None if atomic else segment[0].file.name,
                 atomic,
                 took_effect,
+                transactional,
+                recorded,
             )
             raise _with_outcome(exc, failure, [m.file.name for m in segment]) from (
                 exc.__cause__ if isinstance(exc, MigrationFailed) else exc
@@ -608,6 +695,7 @@ def apply_pending(
     applied = read_applied(project, conn)
     if conn is not None and not dry_run:
         files = _write_back(project, conn, files, applied, result, reporter)
+    refuse_if_failed(applied)
     _refuse_if_tampered(files, applied, project.url.dialect)
     pending = select_pending(files, applied, step=step, to=to)
     if not pending:
@@ -726,6 +814,7 @@ def rollback(
             return result
         by_name = {f.name: f for f in files}
         if not fake:
+            refuse_if_failed(applied)
             _refuse_if_tampered(files, chosen, project.url.dialect)
         result.batch = chosen[0].batch
         result.names = [r.name for r in chosen]

@@ -14,14 +14,17 @@ TRACKING_TABLE = "_schemashift_migrations"
 #: Holds ``tracking_version``, so that a later release can upgrade the tracking table in
 #: place and an older release refuses a layout it does not know.
 META_TABLE = "_schemashift_meta"
-TRACKING_VERSION = 2
+TRACKING_VERSION = 3
 COLUMNS = ("name", "batch", "applied_at", "checksum", "duration_ms")
 #: The statements that bring the tracking table from layout ``version - 1`` to
 #: ``version``. The dialect's ``tracking_table_sql`` creates layout 1, so a new table and
 #: an old one reach the current layout by the same steps.
 _UPGRADES = {
     # The applied file's text, so that a host without the file can write it back.
-    2: ("ALTER TABLE {table} ADD COLUMN source TEXT",),
+    2: ("ALTER TABLE {table} ADD COLUMN source {text}",),
+    # On a database without transactional DDL, a migration that failed part-way: the
+    # statements that took effect (JSON), NULL for an applied migration.
+    3: ("ALTER TABLE {table} ADD COLUMN failed {text}",),
 }
 _NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
 
@@ -37,6 +40,9 @@ class AppliedRecord(NamedTuple):
     #: Whether the tracking table keeps the applied file's text (records written before
     #: layout 2 do not).
     stored: bool = False
+    #: For a migration that failed part-way on a database without transactional DDL, the
+    #: statements that took effect before it failed; None for an applied migration.
+    failed: tuple[str, ...] | None = None
 
     @property
     def number(self) -> int:
@@ -45,22 +51,26 @@ class AppliedRecord(NamedTuple):
 
 
 def _format_time(value: Any) -> str:
-    if hasattr(value, "astimezone"):  # a datetime, from PostgreSQL's TIMESTAMPTZ
+    if hasattr(value, "astimezone"):  # a datetime, from a timestamp column
         from datetime import timezone
 
-        return str(value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
+        # A DATETIME without a zone (MySQL) already holds UTC.
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
     return str(value)
 
 
 def setup_statements(dialect: Dialect, table: str, meta: str) -> list[str]:
     """The statements that create the tracking and meta tables when they are missing (the
     layout they create is 1; :meth:`Recorder.ensure` then upgrades it)."""
+    key = dialect.quote("key")
     return [
         *dialect.tracking_table_sql(table),
-        f"CREATE TABLE IF NOT EXISTS {meta} (key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)",
+        *dialect.meta_table_sql(meta),
         # A tracking table without a version row predates the meta table: layout 1.
-        f"INSERT INTO {meta} (key, value) SELECT 'tracking_version', '1' "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {meta} WHERE key = 'tracking_version')",
+        f"INSERT INTO {meta} ({key}, value) SELECT 'tracking_version', '1' "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {meta} WHERE {key} = 'tracking_version')",
     ]
 
 
@@ -88,6 +98,7 @@ class Recorder:
         self._p = dialect.placeholder
         self.table = dialect.own_table(conn, TRACKING_TABLE)
         self.meta = dialect.own_table(conn, META_TABLE)
+        self._key = dialect.quote("key")
 
     def exists(self, table: str = TRACKING_TABLE) -> bool:
         """Whether the tracking table (or ``table``) exists."""
@@ -102,9 +113,9 @@ class Recorder:
         version = self._known_version()
         for target in range(version + 1, TRACKING_VERSION + 1):
             for sql in _UPGRADES[target]:
-                self.conn.execute(sql.format(table=self.table))
+                self.conn.execute(sql.format(table=self.table, text=self.dialect.long_text_type))
             self.conn.execute(
-                f"UPDATE {self.meta} SET value = '{target}' WHERE key = 'tracking_version'"
+                f"UPDATE {self.meta} SET value = '{target}' WHERE {self._key} = 'tracking_version'"
             )
 
     def version(self) -> int:
@@ -112,7 +123,7 @@ class Recorder:
         if not self.exists(META_TABLE):
             return 1
         row = self.conn.execute(
-            f"SELECT value FROM {self.meta} WHERE key = 'tracking_version'"
+            f"SELECT value FROM {self.meta} WHERE {self._key} = 'tracking_version'"
         ).fetchone()
         try:
             return int(row[0]) if row is not None else 1
@@ -139,10 +150,12 @@ class Recorder:
         layout is read as it is (its records keep no file text)."""
         if not self.exists():
             return []
-        stored = "source IS NOT NULL" if self._known_version() >= 2 else "0"
+        version = self._known_version()
+        stored = "source IS NOT NULL" if version >= 2 else "0"
+        failed = "failed" if version >= 3 else "NULL"
         try:
             rows = self.conn.execute(
-                f"SELECT {', '.join(COLUMNS)}, {stored} FROM {self.table}"
+                f"SELECT {', '.join(COLUMNS)}, {stored}, {failed} FROM {self.table}"
             ).fetchall()
         except Exception as exc:
             raise DatabaseError(
@@ -152,7 +165,7 @@ class Recorder:
             ) from exc
         records = []
         for row in rows:
-            name, batch, applied_at, checksum, duration, has_source = row
+            name, batch, applied_at, checksum, duration, has_source, ran = row
             if (
                 not isinstance(name, str)
                 or not _NAME.match(name)
@@ -172,6 +185,7 @@ class Recorder:
                     checksum,
                     int(duration or 0),
                     bool(has_source),
+                    _statements(ran),
                 )
             )
         records.sort(key=lambda r: (r.batch, r.number, r.name))
@@ -184,14 +198,30 @@ class Recorder:
         :meth:`ensure`), keeping ``source``, the file's bytes, when they can be kept."""
         from datetime import datetime, timezone
 
-        now: Any = datetime.now(timezone.utc).replace(microsecond=0)
-        if self.dialect.name == "sqlite":
-            now = now.strftime("%Y-%m-%d %H:%M:%S")
+        now = self.dialect.applied_at_value(datetime.now(timezone.utc).replace(microsecond=0))
         p = self._p
         columns = ", ".join((*COLUMNS, "source"))
         self.conn.execute(
             f"INSERT INTO {self.table} ({columns}) VALUES ({p}, {p}, {p}, {p}, {p}, {p})",
             (name, batch, now, checksum, duration_ms, _as_text(source)),
+        )
+
+    def record_failed(
+        self,
+        name: str,
+        batch: int,
+        checksum: str,
+        ran: list[str],
+        source: bytes | None = None,
+    ) -> None:
+        """Record ``name`` as failed part-way, with the statements ``ran`` that took effect
+        (a database without transactional DDL keeps them; after :meth:`ensure`)."""
+        import json
+
+        self.record(name, batch, checksum, 0, source)
+        self.conn.execute(
+            f"UPDATE {self.table} SET failed = {self._p} WHERE name = {self._p}",
+            (json.dumps(ran), name),
         )
 
     def source(self, name: str) -> bytes | None:
@@ -218,6 +248,19 @@ class Recorder:
             f"UPDATE {self.table} SET checksum = {p}, source = {p} WHERE name = {p}",
             (checksum, _as_text(source), name),
         )
+
+
+def _statements(value: Any) -> tuple[str, ...] | None:
+    """The ``failed`` column: None for an applied migration, else the statements that ran."""
+    if value is None:
+        return None
+    import json
+
+    try:
+        ran = json.loads(value)
+    except (TypeError, ValueError):
+        return (str(value),)
+    return tuple(str(s) for s in ran) if isinstance(ran, list) else (str(ran),)
 
 
 def _as_text(source: bytes | None) -> str | None:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from schemashift.runtime.project import Project
 
-#: ``(name, "changed" | "missing")``: update the record's checksum, or forget the record.
+#: ``(name, "changed" | "missing" | "failed")``: update the record's checksum, or forget
+#: the record (of a missing file, or of a migration that failed part-way).
 Item = tuple[str, str]
 
 
@@ -53,9 +54,10 @@ def _only(name: str, items: list[Item], applied: Sequence[str], files: Sequence[
             f"{target} is not applied, so it has no record to repair (see `schemashift "
             "migrate --status`)."
         )
-    if target not in files:
+    chosen = [item for item in items if item[0] == target]
+    if target not in files and not chosen:
         return [(target, "missing")]
-    return [item for item in items if item[0] == target]
+    return chosen
 
 
 def repair(
@@ -77,6 +79,10 @@ def repair(
         files = list_migrations(folder)
         applied = read_applied(project, conn)
         items = integrity_problems(files, applied, project.url.dialect)
+        # Once the user has cleaned up after it, a failed migration is pending again.
+        failed = {r.name for r in applied if r.failed is not None}
+        items = [(n, k) for n, k in items if n not in failed]
+        items += [(n, "failed") for n in sorted(failed)]
         if name is not None:
             items = _only(name, items, [r.name for r in applied], [f.name for f in files])
         if not items:

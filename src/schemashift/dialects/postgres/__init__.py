@@ -47,6 +47,7 @@ class PostgresDialect(Dialect):
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "%s"
     now_sql = "now()"
+    concurrent_index = True
 
     def __init__(self, lock_timeout: str | None = DEFAULT_LOCK_TIMEOUT) -> None:
         self.lock_timeout = lock_timeout
@@ -73,6 +74,10 @@ class PostgresDialect(Dialect):
 
     def database_exists(self, url: DatabaseURL) -> bool:
         return connection.database_exists(url)
+
+    def set_statement_lock_timeout(self, conn: DBConnection, timeout: str) -> None:
+        if isinstance(conn, connection.PostgresConnection):
+            conn.lock_timeout = timeout
 
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
         return _batch(conn, getattr(conn, "lock_timeout", self.lock_timeout))

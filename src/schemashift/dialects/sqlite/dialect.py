@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from schemashift.dialects.base import DBConnection, Dialect, Step
 from schemashift.dialects.sqlite import connection, quoting
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL
@@ -25,6 +27,9 @@ class SQLiteDialect(Dialect):
     now_sql = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
     # As a batch does: a table rebuild must not cascade into the rows that refer to it.
     script_preamble = ("PRAGMA foreign_keys = OFF;",)
+    # RENAME COLUMN exists; other column changes rebuild the table.
+    rename_column = True
+    drop_column = True
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
@@ -60,6 +65,10 @@ class SQLiteDialect(Dialect):
 
     def tracking_table_sql(self, table: str) -> list[str]:
         return connection.tracking_table_sql(table)
+
+    def applied_at_value(self, now: datetime) -> Any:
+        # SQLite has no timestamp type: the tracking table keeps the UTC text.
+        return now.strftime("%Y-%m-%d %H:%M:%S")
 
     def own_table_exists(self, conn: DBConnection, table: str) -> bool:
         sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"

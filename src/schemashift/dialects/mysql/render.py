@@ -1,0 +1,394 @@
+"""Operations as MySQL statements.
+
+MySQL commits every DDL statement on its own, so a migration that fails part-way leaves
+the statements before the failing one done. The renderer therefore writes as few
+statements as it can: consecutive changes of one table become the clauses of one
+``ALTER TABLE`` (which MySQL applies as a whole or not at all), and a new table's
+indexes, unique keys and checks are part of its ``CREATE TABLE``.
+
+Every operation is rendered against the schema as it stands just before it, so a drop
+knows what it drops and a rename knows which derived names move with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.mysql.defaults import default_sql
+from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
+from schemashift.dialects.mysql.types import UNBOUNDED, column_type
+from schemashift.diff import operations as ops
+from schemashift.errors import ModelError
+from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
+
+#: What every CREATE TABLE says, rather than rely on the server's defaults.
+TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """One clause of an ``ALTER TABLE``; ``names`` are the columns, indexes and
+    constraints it touches (two clauses on one name never share a statement)."""
+
+    table: str
+    text: str
+    names: frozenset[str]
+
+
+_Item = Step | _Clause
+
+
+def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
+    """The steps that turn ``before`` into the schema after ``operations``."""
+    refuse_unindexable(ops.apply_all(before, operations), operations)
+    state = _State(before)
+    items: list[_Item] = []
+    for position, op in enumerate(operations):
+        items.extend(Comment(f"WARNING: {w}") for w in op.warnings())
+        items.extend(_render_one(op, state, operations[position + 1 :]))
+        state.schema = op.apply(state.schema)
+        items.extend(state.flush_foreign_keys())
+    items.extend(state.flush_foreign_keys(final=True))
+    return _merged(items)
+
+
+def refuse_unindexable(schema: Schema, operations: Sequence[ops.Operation]) -> None:
+    """Refuse, before anything is written, an index or unique key on a column whose
+    values have no length limit (Text, JSON, Binary): MySQL cannot index those whole."""
+    touched = {op.table_name for op in operations}
+    for table in schema.tables.values():
+        if table.name not in touched:
+            continue
+        keyed = [(c.name, "unique") for c in table.columns if c.unique and not c.primary_key]
+        keyed += [(c.name, "primary key") for c in table.columns if c.primary_key]
+        keyed += [(c, f"index {i.name}") for i in table.indexes for c in i.columns]
+        for name, what in keyed:
+            column = table.column(name)
+            if column is not None and column.kind in UNBOUNDED:
+                raise ModelError(
+                    f"{table.name}.{name} is a {column.kind} column without a length limit, "
+                    f"and MySQL cannot index it whole ({what}). Make it a "
+                    "String(max_length=...) or remove the index; no file was written."
+                )
+
+
+def _merged(items: Sequence[_Item]) -> list[Step]:
+    """Consecutive clauses on one table as one ALTER TABLE (comments between them go
+    before it)."""
+    steps: list[Step] = []
+    group: list[_Clause] = []
+    held: list[Step] = []
+
+    def flush() -> None:
+        if group:
+            table = quote(group[0].table)
+            if len(group) == 1:
+                steps.append(Execute(f"ALTER TABLE {table} {group[0].text}"))
+            else:
+                body = ",\n    ".join(c.text for c in group)
+                steps.append(Execute(f"ALTER TABLE {table}\n    {body}"))
+        group.clear()
+        steps.extend(held)
+        held.clear()
+
+    for item in items:
+        if isinstance(item, _Clause):
+            clash = any(item.names & c.names for c in group)
+            if group and (item.table != group[0].table or clash):
+                flush()
+            group.append(item)
+        elif isinstance(item, Comment) and group:
+            steps.append(item)
+        elif group:
+            held.append(item)
+            flush()
+        else:
+            steps.append(item)
+    flush()
+    return steps
+
+
+@dataclass
+class _State:
+    """The schema so far, and foreign keys waiting for the table they reference."""
+
+    schema: Schema
+    waiting: list[tuple[str, ForeignKey]] = field(default_factory=list)
+
+    def flush_foreign_keys(self, *, final: bool = False) -> list[_Item]:
+        ready = [
+            (t, fk)
+            for t, fk in self.waiting
+            if final or self.schema.table(fk.ref_table) is not None
+        ]
+        self.waiting = [w for w in self.waiting if w not in ready]
+        return [
+            _clause(t, f"ADD {foreign_key_clause(fk)}", fk.name)
+            for t, fk in ready
+            if self.schema.table(t) is not None
+        ]
+
+
+def _clause(table: str, text: str, *names: str) -> _Clause:
+    return _Clause(table, text, frozenset(names))
+
+
+def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]) -> list[_Item]:
+    schema = state.schema
+    if isinstance(op, ops.CreateTable):
+        return _create_table(op.table, state)
+    if isinstance(op, ops.DropTable):
+        return _drop_table(op.table, schema, later)
+    if isinstance(op, ops.RenameTable):
+        return _rename_table(op, schema)
+    if isinstance(op, ops.AddColumn):
+        return _add_column(op)
+    if isinstance(op, ops.DropColumn):
+        return _drop_column(op)
+    if isinstance(op, ops.RenameColumn):
+        return _rename_column(op, schema)
+    if isinstance(op, ops.AlterColumn):
+        return _alter_column(op)
+    if isinstance(op, ops.AddIndex):
+        return [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+    if isinstance(op, ops.DropIndex):
+        return [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
+    if isinstance(op, ops.AddForeignKey):
+        fk = op.foreign_key
+        return [_clause(op.table, f"ADD {foreign_key_clause(fk)}", fk.name, fk.column)]
+    if isinstance(op, ops.DropForeignKey):
+        return _drop_foreign_key(op, schema)
+    if isinstance(op, ops.AddCheck):
+        return [_clause(op.table, f"ADD {check_clause(op.check)}", op.check.name)]
+    if isinstance(op, ops.DropCheck):
+        return [_clause(op.table, f"DROP CONSTRAINT {quote(op.check.name)}", op.check.name)]
+    raise TypeError(f"cannot render {type(op).__name__}")
+
+
+# --- pieces shared by several statements -------------------------------------------
+
+
+def column_definition(column: Column, *, fill: str | None = None, key: bool = True) -> str:
+    """``name TYPE [NOT NULL] [DEFAULT ...] [AUTO_INCREMENT] [PRIMARY KEY]``. ``fill`` is
+    written as the default of a column that has none (existing rows take it); ``key``
+    says whether a primary key column says so inline."""
+    parts = [quote(column.name), column_type(column)]
+    if not column.nullable or column.primary_key:
+        parts.append("NOT NULL")
+    default = _default_of(column)
+    if default is None and fill is not None and not column.autoincrement:
+        default = default_sql(fill, column.kind)
+    if default is not None:
+        parts.append(f"DEFAULT {default}")
+    if column.autoincrement:
+        parts.append("AUTO_INCREMENT")
+    if column.primary_key and key:
+        parts.append("PRIMARY KEY")
+    return " ".join(parts)
+
+
+def _default_of(column: Column) -> str | None:
+    if column.autoincrement or column.default is None or column.default.upper() == "NULL":
+        return None
+    return default_sql(column.default, column.kind)
+
+
+def enum_check_clause(table: str, column: Column) -> str:
+    """``CONSTRAINT <table>_<col>_check CHECK (col IN ('a', 'b'))``."""
+    values = ", ".join(string_literal(v) for v in column.choices)
+    name = quote(enum_check_name(table, column.name))
+    return f"CONSTRAINT {name} CHECK ({quote(column.name)} IN ({values}))"
+
+
+def unique_clause(table: str, column: str) -> str:
+    """``UNIQUE KEY <table>_<col>_key (col)``, the key of a unique column."""
+    return f"UNIQUE KEY {quote(unique_name(table, column))} ({quote(column)})"
+
+
+def index_clause(index: Index) -> str:
+    """``[UNIQUE] INDEX name (columns)``."""
+    unique = "UNIQUE " if index.unique else ""
+    columns = ", ".join(quote(c) for c in index.columns)
+    return f"{unique}INDEX {quote(index.name)} ({columns})"
+
+
+def foreign_key_clause(fk: ForeignKey) -> str:
+    """``CONSTRAINT fk FOREIGN KEY (col) REFERENCES t (id) ON DELETE ...``."""
+    return (
+        f"CONSTRAINT {quote(fk.name)} FOREIGN KEY ({quote(fk.column)}) "
+        f"REFERENCES {quote(fk.ref_table)} ({quote(fk.ref_column)}) ON DELETE {fk.on_delete}"
+    )
+
+
+def check_clause(check: Check) -> str:
+    """``CONSTRAINT name CHECK (sql)``."""
+    return f"CONSTRAINT {quote(check.name)} CHECK ({check.sql})"
+
+
+def _has_enum(column: Column) -> bool:
+    return column.kind == "enum" and bool(column.choices)
+
+
+def _is_unique(column: Column) -> bool:
+    return column.unique and not column.primary_key
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+def _create_table(table: Table, state: _State) -> list[_Item]:
+    primary_key = table.primary_key
+    single = len(primary_key) == 1
+    lines = [column_definition(c, key=single) for c in table.columns]
+    if len(primary_key) > 1:
+        lines.append(f"PRIMARY KEY ({', '.join(quote(c) for c in primary_key)})")
+    lines.extend(unique_clause(table.name, c.name) for c in table.columns if _is_unique(c))
+    lines.extend(index_clause(i) for i in table.indexes)
+    for fk in table.foreign_keys:
+        if fk.ref_table == table.name or state.schema.table(fk.ref_table) is not None:
+            lines.append(foreign_key_clause(fk))
+        else:
+            state.waiting.append((table.name, fk))
+    lines.extend(enum_check_clause(table.name, c) for c in table.columns if _has_enum(c))
+    lines.extend(check_clause(c) for c in table.checks)
+    body = ",\n    ".join(lines)
+    return [Execute(f"CREATE TABLE {quote(table.name)} (\n    {body}\n) {TABLE_OPTIONS}")]
+
+
+def _drop_table(table: Table, schema: Schema, later: Sequence[ops.Operation]) -> list[_Item]:
+    # A table dropped later in this migration may still reference this one (tables that
+    # reference each other); its foreign key has to go first.
+    dropped_later = {op.table.name for op in later if isinstance(op, ops.DropTable)}
+    items: list[_Item] = [
+        _clause(other.name, f"DROP FOREIGN KEY {quote(fk.name)}", fk.name)
+        for other in schema.tables.values()
+        if other.name in dropped_later
+        for fk in other.foreign_keys
+        if fk.ref_table == table.name
+    ]
+    items.append(Execute(f"DROP TABLE {quote(table.name)}"))
+    return items
+
+
+def _rename_table(op: ops.RenameTable, schema: Schema) -> list[_Item]:
+    items: list[_Item] = [Execute(f"RENAME TABLE {quote(op.old)} TO {quote(op.new)}")]
+    table = schema.table(op.old)
+    for column in table.columns if table is not None else ():
+        items.extend(_derived_renames(op.new, column, op.old, column.name, column.name))
+    return items
+
+
+def _rename_column(op: ops.RenameColumn, schema: Schema) -> list[_Item]:
+    items: list[_Item] = [
+        Execute(f"ALTER TABLE {quote(op.table)} RENAME COLUMN {quote(op.old)} TO {quote(op.new)}")
+    ]
+    table = schema.table(op.table)
+    column = table.column(op.old) if table is not None else None
+    if column is not None:
+        items.extend(_derived_renames(op.table, column, op.table, op.old, op.new))
+    return items
+
+
+def _derived_renames(
+    table: str, column: Column, old_table: str, old_column: str, new_column: str
+) -> list[_Item]:
+    """Keep the names of a column's own key and check in step with its table and name.
+    A CHECK cannot be renamed in MySQL: it is dropped and added under the new name."""
+    items: list[_Item] = []
+    if _is_unique(column):
+        old, new = unique_name(old_table, old_column), unique_name(table, new_column)
+        if old != new:
+            items.append(_clause(table, f"RENAME INDEX {quote(old)} TO {quote(new)}", old, new))
+    if _has_enum(column):
+        old, new = enum_check_name(old_table, old_column), enum_check_name(table, new_column)
+        if old != new:
+            renamed = Column(new_column, column.kind, choices=column.choices)
+            items.append(_clause(table, f"DROP CONSTRAINT {quote(old)}", old))
+            items.append(_clause(table, f"ADD {enum_check_clause(table, renamed)}", new))
+    return items
+
+
+# --- columns --------------------------------------------------------------------------
+
+
+def _add_column(op: ops.AddColumn) -> list[_Item]:
+    column, table = op.column, op.table
+    items: list[_Item] = []
+    names = (column.name,)
+    if op.fill is not None and not column.nullable and _default_of(column) is None:
+        # Existing rows take the one-off value; new rows must say theirs.
+        definition = column_definition(column, fill=op.fill)
+        items.append(_clause(table, f"ADD COLUMN {definition}", *names))
+        items.append(
+            Execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column.name)} DROP DEFAULT")
+        )
+    else:
+        items.append(_clause(table, f"ADD COLUMN {column_definition(column)}", *names))
+    if _is_unique(column):
+        items.append(_clause(table, f"ADD {unique_clause(table, column.name)}", "+unique"))
+    if _has_enum(column):
+        items.append(_clause(table, f"ADD {enum_check_clause(table, column)}", "+check"))
+    return items
+
+
+def _drop_column(op: ops.DropColumn) -> list[_Item]:
+    column, table = op.column, op.table
+    items: list[_Item] = []
+    if _has_enum(column):
+        # MySQL refuses to drop a column that a CHECK still names.
+        name = enum_check_name(table, column.name)
+        items.append(_clause(table, f"DROP CONSTRAINT {quote(name)}", name))
+    items.append(_clause(table, f"DROP COLUMN {quote(column.name)}", column.name))
+    return items
+
+
+def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
+    fk = op.foreign_key
+    items: list[_Item] = [_clause(op.table, f"DROP FOREIGN KEY {quote(fk.name)}", fk.name)]
+    table = schema.table(op.table)
+    if table is not None and not any(i.columns[:1] == (fk.column,) for i in table.indexes):
+        # With no index of its own to use, MySQL made one under the key's name.
+        items.append(Execute(f"ALTER TABLE {quote(op.table)} DROP INDEX {quote(fk.name)}"))
+    return items
+
+
+def _alter_column(op: ops.AlterColumn) -> list[_Item]:
+    table, before, after = op.table, op.before, op.after
+    name = after.name
+    items: list[_Item] = []
+    enum_changes = _has_enum(before) != _has_enum(after) or (
+        _has_enum(after) and before.choices != after.choices
+    )
+    definition_changes = (
+        column_type(before) != column_type(after)
+        or before.nullable != after.nullable
+        or _default_of(before) != _default_of(after)
+        or before.autoincrement != after.autoincrement
+        or before.primary_key != after.primary_key
+    )
+    if before.nullable and not after.nullable and not after.primary_key:
+        fill = after.default if after.default is not None else op.fill
+        if fill is not None:
+            col = quote(name)
+            # A value, not a DEFAULT: no parentheses needed around a text constant.
+            value = default_sql(fill, "string" if after.kind in UNBOUNDED else after.kind)
+            items.append(Execute(f"UPDATE {quote(table)} SET {col} = {value} WHERE {col} IS NULL"))
+    if _is_unique(before) and not _is_unique(after):
+        items.append(_clause(table, f"DROP INDEX {quote(unique_name(table, name))}", "-unique"))
+    if _has_enum(before) and enum_changes:
+        check = enum_check_name(table, name)
+        items.append(_clause(table, f"DROP CONSTRAINT {quote(check)}", "-check"))
+    if before.primary_key and not after.primary_key:
+        items.append(_clause(table, "DROP PRIMARY KEY", "-primary"))
+    if definition_changes:
+        definition = column_definition(after, key=False)
+        items.append(_clause(table, f"MODIFY COLUMN {definition}", name))
+    if after.primary_key and not before.primary_key:
+        items.append(_clause(table, f"ADD PRIMARY KEY ({quote(name)})", "+primary"))
+    if _is_unique(after) and not _is_unique(before):
+        items.append(_clause(table, f"ADD {unique_clause(table, name)}", "+unique"))
+    if _has_enum(after) and enum_changes:
+        items.append(_clause(table, f"ADD {enum_check_clause(table, after)}", "+check"))
+    return items
