@@ -13,7 +13,6 @@ DEFAULT_DATABASE = "sqlite:///db.sqlite3"
 DEFAULT_MIGRATIONS = "src/migrations"
 DEFAULT_MODELS_DIR = "src/models"
 DEFAULT_LOCK_TIMEOUT = 60.0
-_DIALECTS = ("sqlite", "postgresql", "mysql")
 
 
 class Settings(NamedTuple):
@@ -102,10 +101,12 @@ def load_settings(
     dialects = table.get("dialects", [])
     if isinstance(dialects, str):
         dialects = [dialects]
-    if not isinstance(dialects, list) or not all(d in _DIALECTS for d in dialects):
+    from schemashift.dialects import known_dialects
+
+    if not isinstance(dialects, list) or not all(d in known_dialects() for d in dialects):
         raise ConfigError(
             "[tool.schemashift] dialects must be a list of database names among "
-            f"{', '.join(repr(d) for d in _DIALECTS)}."
+            f"{', '.join(repr(d) for d in known_dialects())}."
         )
     return Settings(
         root=root,

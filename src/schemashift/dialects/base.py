@@ -85,6 +85,24 @@ class DBConnection(Protocol):
     def close(self) -> None: ...
 
 
+class OnlinePhase(Protocol):
+    """One file of an online change (:meth:`Dialect.online_phases`)."""
+
+    #: The file's step name (``""`` for the first file, e.g. ``"validate"`` after it).
+    step: str
+    #: Whether it runs in the batch transaction.
+    atomic: bool
+    operations: list[Operation]
+    up: list[Step]
+    down: list[Step]
+    #: What ``make migration`` prints for it.
+    lines: list[str]
+
+    @property
+    def outside(self) -> str:
+        """Why the file runs outside the batch transaction (said in the file)."""
+
+
 class LockInfo(Protocol):
     """Who holds the migration lock."""
 
@@ -122,6 +140,9 @@ class Dialect(ABC):
     concurrent_index: bool = False
     #: The column type of long text in schemashift's own tables (a migration file's text).
     long_text_type: str = "TEXT"
+    #: Whether changes have online forms (``make migration --online``): steps that each
+    #: take only a brief lock, written as consecutive files (:meth:`online_phases`).
+    online_changes: bool = False
 
     @abstractmethod
     def quote(self, identifier: str) -> str:
@@ -212,6 +233,39 @@ class Dialect(ABC):
         example ``string`` and ``text`` are both ``TEXT`` on SQLite), so that
         ``comparable(replayed) == introspect(conn)`` exactly when the live database
         matches the migration files."""
+
+    def render_concurrently(self, operations: Sequence[Operation]) -> list[Step]:
+        """Index changes built and dropped without blocking writes, for an ``atomic =
+        False`` migration (where :attr:`concurrent_index` says they exist)."""
+        raise NotImplementedError(f"{self.name} builds indexes inside the batch")
+
+    def online_phases(self, operations: Sequence[Operation], before: Schema) -> list[OnlinePhase]:
+        """The online files of ``operations`` applied to ``before``, in order (where
+        :attr:`online_changes` says they exist); raises ConfigError, before anything is
+        written, for a change that has none."""
+        raise NotImplementedError(f"{self.name} has no online forms of changes")
+
+    def table_options(self, db: DBConnection, table: str) -> str:
+        """What a table rebuild must keep after the column list of ``table``; nothing
+        by default."""
+        return ""
+
+    def rebuild_table(
+        self,
+        db: DBConnection | None,
+        execute: Callable[[str], Any],
+        table: str,
+        create: str,
+        change: dict[str, str],
+        add: dict[str, str | None],
+        drop: tuple[str, ...],
+        drop_constraints: tuple[str, ...],
+        add_constraints: tuple[str, ...],
+    ) -> list[str]:
+        """Rebuild ``table`` from the live table (``conn.rebuild_table`` of generated
+        files, see :class:`~schemashift.runtime.connection.MigrationConnection`) through
+        ``execute``; with no ``db`` (a dry run), only the statements it would run."""
+        raise NotImplementedError(f"{self.name} changes tables in place, without rebuilds")
 
     def named_placeholders(self, sql: str) -> str:
         """``sql`` written with ``:name`` placeholders (a migration declaring

@@ -160,14 +160,14 @@ def _online(project: Project, asked: bool | None) -> bool:
     """Whether to write online forms: ``--online`` outside PostgreSQL is refused, while
     the ``online`` setting is ignored there (locks are a PostgreSQL concern, and a
     project may run SQLite in development and PostgreSQL in production)."""
-    postgres = project.url.dialect == "postgresql"
-    if asked and not postgres:
+    has_forms = project.dialect.online_changes
+    if asked and not has_forms:
         raise ConfigError(
             "--online is for PostgreSQL (changes without long locks); on "
             f"{project.url.dialect} every migration runs inside the batch transaction. "
             "Run make migration without it."
         )
-    wanted = postgres and project.settings.online if asked is None else asked
+    wanted = has_forms and project.settings.online if asked is None else asked
     if wanted and len(project.generated_dialects) > 1:
         raise ConfigError(
             "Online forms are written for PostgreSQL alone, but this project's files carry "
@@ -187,9 +187,7 @@ def _write_online(
 ) -> MakeResult:
     """Write the online files of ``operations``: the first named ``NNNN_name``, the later
     ones after their step (``NNNN_name_validate``), all checked before any is written."""
-    from schemashift.dialects.postgres import online
-
-    steps = online.phases(operations, current)
+    steps = project.dialect.online_phases(operations, current)
     texts = []
     for offset, phase in enumerate(steps):
         stem = f"{name}_{phase.step}" if offset and phase.step else name
@@ -199,7 +197,7 @@ def _write_online(
             phase.up,
             phase.down,
             atomic=phase.atomic,
-            outside=online.OUTSIDE.get(phase.step, online.OUTSIDE["index"]),
+            outside=phase.outside,
         )
         texts.append((f"{number + offset:04d}_{stem}.py", text, phase.lines))
     written = [
@@ -245,7 +243,7 @@ def _concurrent_steps(
             "files carry SQL for several dialects. Run make migration without it, then "
             "edit the PostgreSQL part by hand (`atomic = False` at module level)."
         )
-    if project.url.dialect != "postgresql":
+    if not project.dialect.concurrent_index:
         raise ConfigError(
             "--concurrently is for PostgreSQL (CREATE INDEX CONCURRENTLY); SQLite builds "
             "indexes inside the batch. Run make migration without it."
@@ -257,6 +255,7 @@ def _concurrent_steps(
             + "; ".join(op.describe()[2:] for op in others)
             + ". Make a migration for those first, then run again with --concurrently."
         )
-    from schemashift.dialects.postgres.render import render_concurrently
-
-    return render_concurrently(operations), render_concurrently(reverse_all(operations))
+    dialect = project.dialect
+    return dialect.render_concurrently(operations), dialect.render_concurrently(
+        reverse_all(operations)
+    )

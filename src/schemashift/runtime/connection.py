@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from schemashift.errors import MigrationFailed
 
 if TYPE_CHECKING:
-    from schemashift.dialects.base import Cursor, DBConnection
+    from schemashift.dialects.base import Cursor, DBConnection, Dialect
 
 
 class _EmptyCursor:
@@ -28,7 +28,7 @@ class MigrationConnection:
     """Passed to ``up(conn)`` and ``down(conn)``.
 
     ``execute(sql, params=None)`` runs one statement with the driver's own placeholders
-    and returns its cursor; ``dialect`` is ``"sqlite"`` or ``"postgresql"``. In a dry run
+    and returns its cursor; ``dialect`` is the database's name (``conn.dialect``). In a dry run
     statements are collected in :attr:`statements` instead of being run.
     """
 
@@ -43,12 +43,16 @@ class MigrationConnection:
         self.statements: list[str] = []
         self.last_statement: str | None = None
 
+    @property
+    def _dialect(self) -> Dialect:
+        from schemashift.dialects import get_dialect
+
+        return get_dialect(self.dialect)
+
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
         """Run one SQL statement and return the cursor."""
         if self.paramstyle == "named" and params is not None:
-            from schemashift.dialects import get_dialect
-
-            sql = get_dialect(self.dialect).named_placeholders(sql)
+            sql = self._dialect.named_placeholders(sql)
         self.last_statement = sql
         if self.dry_run or self._db is None:
             self.statements.append(sql if params is None else f"{sql}  -- params: {params!r}")
@@ -62,16 +66,11 @@ class MigrationConnection:
 
     def table_options(self, table: str) -> str:
         """SQLite: the options after the column list of ``table`` (``" STRICT"``,
-        ``" WITHOUT ROWID"``, both, or ``""``), for a rebuild to keep them."""
-        if self.dry_run or self._db is None or self.dialect != "sqlite":
+        ``" WITHOUT ROWID"``, both, or ``""``), for a rebuild to keep them; ``""`` on
+        other databases."""
+        if self.dry_run or self._db is None:
             return ""
-        row = self._db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-        ).fetchone()
-        tail = row[0].rsplit(")", 1)[-1].upper() if row and row[0] else ""
-        words = " ".join(tail.replace(",", " ").split())
-        options = [o for o in ("STRICT", "WITHOUT ROWID") if o in words]
-        return " " + ", ".join(options) if options else ""
+        return self._dialect.table_options(self._db, table)
 
     def check_row_count(self, source: str, target: str) -> None:
         """Raise unless tables ``source`` and ``target`` hold as many rows (used by table
@@ -81,8 +80,7 @@ class MigrationConnection:
             return
         counts = []
         for name in (source, target):
-            quoted = '"' + name.replace('"', '""') + '"'
-            row = self._db.execute(f"SELECT count(*) FROM {quoted}").fetchone()
+            row = self._db.execute(f"SELECT count(*) FROM {self._dialect.quote(name)}").fetchone()
             counts.append(row[0])
         if counts[0] != counts[1]:
             raise MigrationFailed(
@@ -110,23 +108,23 @@ class MigrationConnection:
         constraints. Every other column, constraint, index, trigger and the AUTOINCREMENT
         counter are kept as the live table has them; the rebuild refuses, changing
         nothing, when a view, trigger, index or foreign key uses a dropped column."""
-        from schemashift.dialects.sqlite.live import Rebuild, planned, rebuild_live
-
-        spec = Rebuild(
-            table,
-            create,
-            dict(change or {}),
-            dict(add or {}),
-            tuple(drop),
-            tuple(drop_constraints),
-            tuple(add_constraints),
+        db = None if self.dry_run else self._db
+        if db is not None:
+            # A refusal names what is in the way; a statement run before it is no clue.
+            self.last_statement = None
+        self.statements.extend(
+            self._dialect.rebuild_table(
+                db,
+                self.execute,
+                table,
+                create,
+                dict(change or {}),
+                dict(add or {}),
+                tuple(drop),
+                tuple(drop_constraints),
+                tuple(add_constraints),
+            )
         )
-        if self.dry_run or self._db is None:
-            self.statements.extend(planned(spec))
-            return
-        # A refusal names what is in the way; a statement run before it is no clue.
-        self.last_statement = None
-        rebuild_live(spec, self._db, self.execute)
 
     #: ``table.column`` names whose conversions may change stored values: the migration
     #: file's ``accept_value_changes``, set by the loader.
@@ -140,8 +138,8 @@ class MigrationConnection:
         name = f"{table}.{column}"
         if name in self.accepted_value_changes:
             return
-        quoted_table = '"' + table.replace('"', '""') + '"'
-        quoted_column = '"' + column.replace('"', '""') + '"'
+        quoted_table = self._dialect.quote(table)
+        quoted_column = self._dialect.quote(column)
         where = f"{quoted_column} IS NOT NULL AND ({unkept})"
         if self.dry_run or self._db is None:
             self.statements.append(

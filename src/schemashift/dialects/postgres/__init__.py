@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING
 
-from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.base import DBConnection, Dialect, OnlinePhase, Step
 from schemashift.dialects.postgres import (
     connection,
     introspect,
@@ -48,12 +48,21 @@ class PostgresDialect(Dialect):
     placeholder = "%s"
     now_sql = "now()"
     concurrent_index = True
+    online_changes = True
 
     def __init__(self, lock_timeout: str | None = DEFAULT_LOCK_TIMEOUT) -> None:
         self.lock_timeout = lock_timeout
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
+
+    def render_concurrently(self, operations: Sequence[Operation]) -> list[Step]:
+        return render.render_concurrently(operations)
+
+    def online_phases(self, operations: Sequence[Operation], before: Schema) -> list[OnlinePhase]:
+        from schemashift.dialects.postgres import online
+
+        return list(online.phases(operations, before))
 
     def named_placeholders(self, sql: str) -> str:
         from schemashift.dialects.placeholders import named_to_pyformat

@@ -66,6 +66,11 @@ class Phase:
     down: list[Step] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
 
+    @property
+    def outside(self) -> str:
+        """Why the file runs outside the batch transaction (said in the file)."""
+        return OUTSIDE.get(self.step, OUTSIDE["index"])
+
 
 @dataclass
 class _Plan:

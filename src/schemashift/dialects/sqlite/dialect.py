@@ -94,6 +94,36 @@ class SQLiteDialect(Dialect):
     def remove_created(self, conn: DBConnection) -> None:
         connection.remove_created(conn)
 
+    def table_options(self, db: DBConnection, table: str) -> str:
+        # STRICT and WITHOUT ROWID follow the column list; a rebuild keeps them.
+        row = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        tail = row[0].rsplit(")", 1)[-1].upper() if row and row[0] else ""
+        words = " ".join(tail.replace(",", " ").split())
+        options = [o for o in ("STRICT", "WITHOUT ROWID") if o in words]
+        return " " + ", ".join(options) if options else ""
+
+    def rebuild_table(
+        self,
+        db: DBConnection | None,
+        execute: Callable[[str], Any],
+        table: str,
+        create: str,
+        change: dict[str, str],
+        add: dict[str, str | None],
+        drop: tuple[str, ...],
+        drop_constraints: tuple[str, ...],
+        add_constraints: tuple[str, ...],
+    ) -> list[str]:
+        from schemashift.dialects.sqlite.live import Rebuild, planned, rebuild_live
+
+        spec = Rebuild(table, create, change, add, drop, drop_constraints, add_constraints)
+        if db is None:
+            return planned(spec)
+        rebuild_live(spec, db, execute)
+        return []
+
     def send_warnings(self, conn: DBConnection, warn: Callable[[str], None]) -> None:
         if isinstance(conn, connection.SQLiteConnection):
             conn.warn = warn
