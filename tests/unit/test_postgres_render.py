@@ -594,10 +594,12 @@ def test_comparable_keeps_only_what_postgresql_shows() -> None:
     )
     got = DIALECT.comparable(Schema.of([table])).tables["t"]
     assert got.columns == (
-        ID,
-        Column("d", "decimal", default="1.5", max_digits=8, decimal_places=0),
-        Column("e", "text"),
-        Column("i", "integer", default="-1"),
+        replace(ID, db_type="bigint"),
+        Column(
+            "d", "decimal", default="1.5", max_digits=8, decimal_places=0, db_type="numeric(8,0)"
+        ),
+        Column("e", "text", db_type="text"),
+        Column("i", "integer", default="-1", db_type="integer"),
     )
     assert [i.name for i in got.indexes] == ["a", "z"]
     assert [c.name for c in got.checks] == ["b", "y"]

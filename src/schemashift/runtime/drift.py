@@ -61,13 +61,39 @@ def describe_drift(expected: Schema, live: Schema) -> list[str]:
     return [d.text for d in drift(expected, live)]
 
 
+#: Column attributes an exact type already says, left out when the types differ.
+_SIZED = ("kind", "max_length", "max_digits", "decimal_places")
+
+
 def _how(expected: object, found: object) -> str:
     """Which attributes differ, e.g. ``unique: expected True, found False``."""
     if not dataclasses.is_dataclass(expected) or not dataclasses.is_dataclass(found):
         return f"expected {expected!r}, found {found!r}"
-    parts = [
-        f"{f.name}: expected {getattr(expected, f.name)!r}, found {getattr(found, f.name)!r}"
+    differing = [
+        (f.name, getattr(expected, f.name), getattr(found, f.name))
         for f in dataclasses.fields(expected)
-        if getattr(expected, f.name) != getattr(found, f.name)
+        if f.compare and getattr(expected, f.name) != getattr(found, f.name)
     ]
-    return "; ".join(parts)
+    if any(name == "db_type" for name, _, _ in differing):
+        differing = [d for d in differing if d[0] not in _SIZED]
+    return "; ".join(_attribute(name, want, have) for name, want, have in differing)
+
+
+def _attribute(name: str, expected: object, found: object) -> str:
+    """One differing attribute as a phrase."""
+    if name == "db_type":
+        return f"type: expected {expected}, found {found}"
+    if name == "valid" and found is False:
+        return (
+            "it is INVALID (a failed CREATE INDEX CONCURRENTLY leaves one behind): queries "
+            "do not use it; drop it and create it again"
+        )
+    if name == "where":
+        if expected is None:
+            return f"it is partial (WHERE {found}) but the migrations index every row"
+        if found is None:
+            return f"it indexes every row but the migrations make it partial (WHERE {expected})"
+        return f"WHERE: expected {expected}, found {found}"
+    if name == "method":
+        return f"method: expected {expected or 'the default'}, found {found or 'the default'}"
+    return f"{name}: expected {expected!r}, found {found!r}"

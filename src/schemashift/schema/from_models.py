@@ -477,7 +477,8 @@ def _build_table(d: _Declared, models: _Models) -> Table:
             )
         else:
             wanted = f.index is True
-        if wanted:
+        # A UNIQUE or primary key column has an index already: a second one only costs.
+        if wanted and not (by_name[column].unique or by_name[column].primary_key):
             field_indexes.append(Index(f"idx_{d.table}_{column}", (column,)))
     return Table(
         name=d.table,

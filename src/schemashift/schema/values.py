@@ -40,6 +40,11 @@ class Column:
     in the models, so that a changed ``db_column`` is a rename. It is not part of the
     column's definition, so no comparison looks at it (two columns that differ only in it
     are equal).
+
+    ``db_type`` is the exact type as the database names it, in a dialect whose types tell
+    apart more than ``kind`` and its sizes do (PostgreSQL: ``timestamp`` from
+    ``timestamptz``, ``smallint`` from ``integer``). Only the dialect's introspected and
+    comparable forms fill it in; schemas from models and migrations leave it None.
     """
 
     name: str
@@ -53,16 +58,27 @@ class Column:
     max_digits: int | None = None
     decimal_places: int | None = None
     choices: tuple[str, ...] = ()
+    db_type: str | None = None
     attribute: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class Index:
-    """A (possibly unique, possibly composite) index on plain columns."""
+    """A (possibly unique, possibly composite) index on plain columns.
+
+    Models only make full, valid indexes of the database's default method; the other
+    attributes describe what introspection finds in a live database, so that an index
+    changed by hand differs: ``where`` is a partial index's predicate, ``method`` an
+    access method other than the default (``hash``, ``gin``...), and ``valid`` is False
+    for an index the database does not use, such as a failed concurrent build leaves.
+    """
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
+    where: str | None = None
+    method: str | None = None
+    valid: bool = True
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ from schemashift.dialects.base import DBConnection
 from schemashift.dialects.postgres.connection import current_schema
 from schemashift.dialects.postgres.defaults import canonical_default, string_value
 from schemashift.dialects.postgres.names import enum_check_name
-from schemashift.dialects.postgres.types import column_from_type
+from schemashift.dialects.postgres.types import column_from_type, formatted_type
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 #: Tables of schemashift's own bookkeeping, never part of the user's schema.
 INTERNAL_PREFIX = "_schemashift"
+
+#: The access method of ``CREATE INDEX`` without ``USING``, the only one models make.
+_DEFAULT_METHOD = "btree"
 
 _ON_DELETE = {
     "a": "NO ACTION",
@@ -75,10 +78,12 @@ _INDEXES = (
     + """
 SELECT t.relname, i.relname, ix.indisunique, ix.indkey::int2[],
        ARRAY(SELECT pg_get_indexdef(ix.indexrelid, k, true)
-             FROM generate_series(1, ix.indnkeyatts) AS k)
+             FROM generate_series(1, ix.indnkeyatts) AS k),
+       pg_get_expr(ix.indpred, ix.indrelid, true), am.amname, ix.indisvalid
 FROM tables AS t
 JOIN pg_index AS ix ON ix.indrelid = t.oid
 JOIN pg_class AS i ON i.oid = ix.indexrelid
+JOIN pg_am AS am ON am.oid = i.relam
 WHERE NOT EXISTS (
     SELECT 1 FROM pg_constraint AS con
     WHERE con.conindid = ix.indexrelid AND con.conrelid = ix.indrelid
@@ -153,6 +158,7 @@ def _column(row: Sequence[Any]) -> Column:
         max_length=max_length,
         max_digits=digits,
         decimal_places=places,
+        db_type=formatted,
     )
 
 
@@ -204,13 +210,22 @@ def _body(definition: str) -> str:
 
 
 def _index(parts: _TableParts, row: Sequence[Any]) -> None:
-    _, name, unique, keys, expressions = row
+    _, name, unique, keys, expressions, where, method, valid = row
     # ``keys`` also lists INCLUDE columns, which come after the key columns.
     columns = tuple(
         parts.attnames.get(key, expression) if key else expression
         for key, expression in zip(keys, expressions, strict=False)
     )
-    parts.indexes.append(Index(name, columns, unique=bool(unique)))
+    parts.indexes.append(
+        Index(
+            name,
+            columns,
+            unique=bool(unique),
+            where=where,
+            method=None if method == _DEFAULT_METHOD else method,
+            valid=bool(valid),
+        )
+    )
 
 
 def comparable(schema: Schema) -> Schema:
@@ -235,6 +250,7 @@ def _comparable_column(column: Column) -> Column:
     places = column.decimal_places if kind == "decimal" else None
     if digits is not None and places is None:
         places = 0
+    exact = replace(column, kind=kind, max_digits=digits, decimal_places=places)
     return Column(
         column.name,
         kind,
@@ -247,4 +263,5 @@ def _comparable_column(column: Column) -> Column:
         max_digits=digits,
         decimal_places=places,
         choices=column.choices if kind == "enum" else (),
+        db_type=formatted_type(exact),
     )

@@ -44,6 +44,21 @@ _KIND_OF_TYPE = {
     "bytea": "binary",
 }
 
+#: How ``format_type()`` prints each type this dialect writes.
+_FORMATTED = {
+    "TEXT": "text",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "DOUBLE PRECISION": "double precision",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMPTZ": "timestamp with time zone",
+    "TIME": "time without time zone",
+    "JSONB": "jsonb",
+    "UUID": "uuid",
+    "BYTEA": "bytea",
+}
+
 _VARCHAR = re.compile(r"(?:character varying|character|varchar|char)(?:\((\d+)\))?\Z")
 _NUMERIC = re.compile(r"numeric(?:\((\d+)(?:,(\d+))?\))?\Z")
 # Precision modifiers such as timestamp(3) do not change the kind.
@@ -66,6 +81,19 @@ def column_type(column: Column) -> str:
             return f"NUMERIC({column.max_digits})"
         return f"NUMERIC({column.max_digits}, {column.decimal_places})"
     return _TYPES[column.kind]
+
+
+def formatted_type(column: Column) -> str:
+    """The type of ``column`` as ``format_type()`` prints it back once it is created
+    (``character varying(255)``, ``numeric(10,2)``, ``timestamp with time zone``...)."""
+    if column.kind == "string":
+        size = "" if column.max_length is None else f"({column.max_length})"
+        return f"character varying{size}"
+    if column.kind == "decimal":
+        if column.max_digits is None:
+            return "numeric"
+        return f"numeric({column.max_digits},{column.decimal_places or 0})"
+    return _FORMATTED[_TYPES[column.kind]]
 
 
 def column_from_type(

@@ -8,7 +8,13 @@ from dataclasses import replace
 
 from schemashift.dialects.base import DBConnection
 from schemashift.dialects.sqlite.ddl import default_sql, is_parenthesized
-from schemashift.dialects.sqlite.sqltext import Token, closing, table_elements, tokenize
+from schemashift.dialects.sqlite.sqltext import (
+    Token,
+    closing,
+    index_where,
+    table_elements,
+    tokenize,
+)
 from schemashift.dialects.sqlite.types import declared_type, is_rowid_alias, kind_of_declared
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -72,20 +78,44 @@ def _read_indexes(conn: DBConnection, table: str) -> tuple[set[str], list[Index]
     """Single columns with a UNIQUE constraint, and the indexes made by CREATE INDEX."""
     unique_columns: set[str] = set()
     indexes: list[Index] = []
-    for _seq, name, unique, origin, _partial in conn.execute(
+    for _seq, name, unique, origin, partial in conn.execute(
         "SELECT * FROM pragma_index_list(?)", (table,)
     ).fetchall():
         columns = tuple(
-            col if col is not None else "<expression>"
+            col
             for _n, _cid, col in conn.execute(
                 "SELECT * FROM pragma_index_info(?) ORDER BY seqno", (name,)
             ).fetchall()
         )
         if origin == "u" and len(columns) == 1:
-            unique_columns.add(columns[0])
+            unique_columns.add(str(columns[0]))
         elif origin == "c":
-            indexes.append(Index(name=name, columns=columns, unique=bool(unique)))
+            indexes.append(_created_index(conn, name, columns, bool(unique), bool(partial)))
     return unique_columns, indexes
+
+
+def _created_index(
+    conn: DBConnection, name: str, columns: tuple[str | None, ...], unique: bool, partial: bool
+) -> Index:
+    """An index made by CREATE INDEX; its statement tells its expressions (which the
+    pragmas leave unnamed) and its WHERE clause."""
+    where = None
+    if partial or None in columns:
+        (sql,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        ).fetchone()
+        keys = table_elements(sql)
+        columns = tuple(
+            sql[keys[i][0].start : keys[i][-1].end] if col is None and i < len(keys) else col
+            for i, col in enumerate(columns)
+        )
+        where = index_where(sql) if partial else None
+    return Index(
+        name=name,
+        columns=tuple(col or "<expression>" for col in columns),
+        unique=unique,
+        where=where,
+    )
 
 
 def _read_foreign_keys(conn: DBConnection, table: str) -> tuple[ForeignKey, ...]:

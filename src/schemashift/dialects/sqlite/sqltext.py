@@ -110,6 +110,17 @@ def table_options(create_sql: str) -> tuple[str, ...]:
     return tuple(t.text.upper() for t in tokens[closing(tokens, start) + 1 :] if t.kind == "word")
 
 
+def index_where(create_sql: str) -> str | None:
+    """The predicate of a partial CREATE INDEX statement (the text after ``WHERE``), or
+    None for an index of every row."""
+    tokens = tokenize(create_sql)
+    start = next(i for i, t in enumerate(tokens) if t.text == "(")
+    rest = tokens[closing(tokens, start) + 1 :]
+    if len(rest) < 2 or not rest[0].is_word("WHERE"):
+        return None
+    return create_sql[rest[1].start : rest[-1].end]
+
+
 def mentions(sql: str, name: str) -> bool:
     """Whether expression ``sql`` names the identifier ``name`` (case-insensitively)."""
     folded = name.lower()
