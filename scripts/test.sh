@@ -52,4 +52,6 @@ fi
 .venv/bin/ruff check src tests bench examples
 .venv/bin/ruff format --check src
 .venv/bin/mypy
-.venv/bin/pytest -q "$@"
+# One worker per core: every test has its own folder and database, so they run side by
+# side; SCHEMASHIFT_TEST_WORKERS=0 runs them in this process instead.
+.venv/bin/pytest -q -n "${SCHEMASHIFT_TEST_WORKERS:-$(nproc)}" "$@"

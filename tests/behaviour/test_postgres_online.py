@@ -304,7 +304,7 @@ def test_writes_proceed_while_the_online_index_builds(pg_project: ProjectDir) ->
         while pid is None and migrate.poll() is None:
             row = other.execute(
                 "SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' "
-                "AND wait_event_type = 'Lock'"
+                "AND wait_event_type = 'Lock' AND datname = current_database()"
             ).fetchone()
             pid = row[0] if row else None
         assert pid is not None, migrate.communicate()
