@@ -19,9 +19,9 @@ from pathlib import Path
 from schemashift.config import load_settings
 from schemashift.diff.differ import diff
 from schemashift.diff.operations import apply_all, reverse_all
-from schemashift.migrations.maker import target_schema
+from schemashift.generate.make import target_schema
 from schemashift.migrations.writer import render_file, write_file
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 from schemashift.schema.values import Schema, Table
 
 

@@ -11,12 +11,12 @@ import os
 from collections.abc import Sequence
 
 from schemashift.config import load_settings
-from schemashift.migrations.maker import MakeResult
+from schemashift.generate.make import MakeResult
+from schemashift.project import Project
 from schemashift.runtime import executor
 from schemashift.runtime.check import Difference
 from schemashift.runtime.evolve import EvolveReport
 from schemashift.runtime.executor import RunResult, StatusRow
-from schemashift.runtime.project import Project
 
 
 def _project(
@@ -57,7 +57,7 @@ def make_migration(
     ``concurrently`` writes PostgreSQL index changes as ``CONCURRENTLY``; ``online``
     (None: the project's ``online`` setting) writes PostgreSQL changes in their online
     forms, possibly as several files (``result.written``)."""
-    from schemashift.migrations.maker import make_migration as make
+    from schemashift.generate.make import make_migration as make
 
     proj = _project(database, project, models, migrations)
     return make(

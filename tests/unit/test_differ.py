@@ -31,8 +31,9 @@ from schemashift.diff.operations import (
     reverse_all,
 )
 from schemashift.diff.ordering import order_operations
-from schemashift.diff.renames import RenameHints, merge_cli_renames
+from schemashift.diff.renames import merge_cli_renames
 from schemashift.errors import ConfigError, ModelError
+from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import (
     ON_DELETE_ACTIONS,
     Check,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from schemashift import SQL, Check, Field, Index, Model
-from schemashift.diff.renames import RenameHints
 from schemashift.errors import ModelError
 from schemashift.schema import values as v
 from schemashift.schema.from_models import schema_from_models
+from schemashift.schema.hints import RenameHints
 
 
 def table_of(*models: type[Model], name: str | None = None) -> v.Table:

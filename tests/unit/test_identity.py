@@ -13,14 +13,14 @@ from hypothesis import strategies as st
 
 from schemashift import Field, Model
 from schemashift.diff import operations as ops
-from schemashift.migrations.files import MigrationFile
-from schemashift.migrations.history import replay_sources
-from schemashift.schema.codec import (
+from schemashift.migrations.codec import (
     operation_from_literal,
     operation_to_literal,
     table_from_literal,
     table_to_literal,
 )
+from schemashift.migrations.files import MigrationFile
+from schemashift.migrations.history import replay_sources
 from schemashift.schema.from_models import schema_from_models
 from schemashift.schema.values import Column, Schema, Table
 from tests.unit.test_differ import identified, schemas

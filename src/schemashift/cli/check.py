@@ -7,8 +7,8 @@ import argparse
 import json
 
 from schemashift.cli.output import Output
+from schemashift.project import Project
 from schemashift.runtime.check import check
-from schemashift.runtime.project import Project
 
 #: The version of ``check --json``'s format; it grows when a key changes meaning.
 JSON_VERSION = 1

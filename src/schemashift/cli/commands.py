@@ -8,7 +8,7 @@ import importlib
 from schemashift.cli.output import Output
 from schemashift.config import DEFAULT_MODELS_DIR, load_settings
 from schemashift.errors import ConfigError
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 
 _MODULES = {
     "make": "schemashift.cli.make",

@@ -8,12 +8,12 @@ import subprocess
 
 from schemashift.cli.output import Output
 from schemashift.errors import ConfigError, DatabaseError
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 from schemashift.schema.values import Schema
 
 
 def _models_schema(project: Project) -> Schema:
-    from schemashift.migrations.maker import target_schema
+    from schemashift.generate.make import target_schema
 
     schema, _ = target_schema(project, require=True)
     return schema

@@ -6,8 +6,8 @@ import argparse
 
 from schemashift.cli.migrate import CliReporter
 from schemashift.cli.output import Output
+from schemashift.project import Project
 from schemashift.runtime.evolve import evolve
-from schemashift.runtime.project import Project
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:

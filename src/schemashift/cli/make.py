@@ -6,8 +6,8 @@ import argparse
 
 from schemashift.cli.output import Output
 from schemashift.cli.prompts import prompts
-from schemashift.migrations.maker import make_migration
-from schemashift.runtime.project import Project
+from schemashift.generate.make import make_migration
+from schemashift.project import Project
 
 
 def _shown(project: Project, path: object) -> str:

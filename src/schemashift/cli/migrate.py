@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from schemashift.cli.output import Output
 from schemashift.errors import ConfigError
+from schemashift.project import Project
 from schemashift.runtime import executor
-from schemashift.runtime.project import Project
 
 # Show a progress line instead of one line per migration past this many.
 _PROGRESS_AFTER = 50

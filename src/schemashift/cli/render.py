@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from schemashift.cli.output import Output
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Add the dialect's part where it can, and list the files to extend by hand."""
-    from schemashift.migrations.extend import add_dialect
+    from schemashift.generate.render import add_dialect
 
     name = args.dialect
     report = add_dialect(project, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from schemashift.cli.output import Output
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:

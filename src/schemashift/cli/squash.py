@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from schemashift.cli.output import Output
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Write the squashed file and say what it replaces."""
-    from schemashift.migrations.squash import write_squash
+    from schemashift.generate.squash import write_squash
 
     written, kept = write_squash(project, args.name, keep_hand_written=args.keep_hand_written)
     for path, chosen in written:

@@ -28,8 +28,9 @@ from schemashift.diff.operations import (
     apply_all,
 )
 from schemashift.diff.ordering import order_operations
-from schemashift.diff.renames import RenameHints, plan_renames
+from schemashift.diff.renames import plan_renames
 from schemashift.errors import ModelError
+from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import Column, Schema, Table
 
 __all__ = ["DiffResult", "RenameHints", "diff"]

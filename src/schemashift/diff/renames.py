@@ -17,31 +17,15 @@ made by files that predate identity have none, and behave as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from schemashift.diff.operations import Operation, RenameColumn, RenameTable, apply_all
 from schemashift.errors import ConfigError
+from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import Schema, Table
 
 Ask = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class RenameHints:
-    """Declared renames. ``tables`` maps a new table name to its old name; ``columns``
-    maps ``(table, new_column)`` to the old column name, where ``table`` is the table's
-    new name (its old name is accepted too)."""
-
-    tables: Mapping[str, str] = field(default_factory=dict)
-    columns: Mapping[tuple[str, str], str] = field(default_factory=dict)
-
-    def merged(self, other: RenameHints) -> RenameHints:
-        """These hints with ``other``'s added; ``other`` wins where both name a rename."""
-        return RenameHints(
-            tables={**self.tables, **other.tables},
-            columns={**self.columns, **other.columns},
-        )
 
 
 def _split(text: str, separator: str, option: str, shape: str, example: str) -> list[str]:

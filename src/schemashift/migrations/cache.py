@@ -15,9 +15,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from schemashift.migrations.codec import table_from_literal, table_to_literal
 from schemashift.migrations.files import MigrationFile, checksum_of
 from schemashift.migrations.history import replay_sources
-from schemashift.schema.codec import table_from_literal, table_to_literal
 from schemashift.schema.values import Schema
 
 #: 2: files are parsed whole, so a cached file is known to be valid Python; schemas

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from schemashift.diff.operations import Operation, OperationError
 from schemashift.errors import MigrationFileError
+from schemashift.migrations.codec import CodecError, operation_from_literal
 from schemashift.migrations.files import MigrationFile, parse_source
-from schemashift.schema.codec import CodecError, operation_from_literal
 from schemashift.schema.values import Schema
 
 NAME = "operations"

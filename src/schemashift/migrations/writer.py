@@ -12,7 +12,7 @@ from schemashift.dialects.base import Comment, Step
 from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.migrations.body import render_body
-from schemashift.schema.codec import operation_to_literal
+from schemashift.migrations.codec import operation_to_literal
 
 _OPERATIONS_NOTE = (
     "# The operations above, as data: schemashift reads this list (without importing the\n"

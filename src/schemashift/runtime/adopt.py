@@ -14,7 +14,7 @@ from schemashift.schema.values import Schema
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection
-    from schemashift.runtime.project import Project
+    from schemashift.project import Project
 
 
 def adoptable(

@@ -14,9 +14,9 @@ from schemashift.diff.operations import (
 )
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import replay_sources
+from schemashift.project import Project
 from schemashift.runtime.drift import drift
 from schemashift.runtime.executor import connection, integrity_problems, read_applied
-from schemashift.runtime.project import Project
 from schemashift.runtime.stored import clash_message, clashes, stored_copies
 from schemashift.schema.values import Schema
 
@@ -59,7 +59,7 @@ def _column_of(op: Operation) -> str | None:
 def model_changes(project: Project, history: Schema | None = None) -> list[Difference]:
     """Model changes that no migration makes yet. ``history`` is the schema the
     migrations produce, when some of them come from the database (default: the files)."""
-    from schemashift.migrations.maker import placeholder_fill, plan, target_schema
+    from schemashift.generate.make import placeholder_fill, plan, target_schema
 
     if history is None:
         _, operations, _ = plan(project, fill=placeholder_fill)

@@ -14,8 +14,8 @@ from schemashift.diff.operations import (
     Operation,
 )
 from schemashift.errors import SchemashiftError
+from schemashift.project import Project
 from schemashift.runtime.executor import Reporter, apply_pending, locked
-from schemashift.runtime.project import Project
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection, Dialect
@@ -144,7 +144,7 @@ def evolve(
     ``NNNN_auto_evolve.py`` and apply it, or delete the file again if applying it fails.
     Everything happens under the migration lock, so several processes starting at once
     are safe: one writes and applies, the others get the file written back."""
-    from schemashift.migrations.maker import make_migration, placeholder_fill, plan
+    from schemashift.generate.make import make_migration, placeholder_fill, plan
 
     report = EvolveReport()
     with locked(project, lock_timeout=lock_timeout) as conn:

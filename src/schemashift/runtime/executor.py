@@ -21,7 +21,7 @@ from schemashift.runtime.recorder import AppliedRecord, Recorder
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import Cursor, DBConnection
-    from schemashift.runtime.project import Project
+    from schemashift.project import Project
 
 
 class Reporter:

@@ -29,7 +29,7 @@ from schemashift.diff.operations import (
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile, scan_migrations
 from schemashift.migrations.history import operations_in, replay
-from schemashift.runtime.project import Project
+from schemashift.project import Project
 
 
 class Move(NamedTuple):

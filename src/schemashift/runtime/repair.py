@@ -15,7 +15,7 @@ from schemashift.runtime.recorder import Recorder
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from schemashift.runtime.project import Project
+    from schemashift.project import Project
 
 #: ``(name, "changed" | "missing" | "failed")``: update the record's checksum, or forget
 #: the record (of a missing file, or of a migration that failed part-way).

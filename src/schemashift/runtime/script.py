@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import list_migrations, resolve
+from schemashift.project import Project
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.runtime.loader import LoadedMigration, load
-from schemashift.runtime.project import Project
 from schemashift.runtime.recorder import (
     META_TABLE,
     TRACKING_TABLE,

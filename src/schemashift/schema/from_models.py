@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemashift.diff.renames import RenameHints
 from schemashift.errors import ModelError
 from schemashift.models import fields as decl
 from schemashift.models.defaults import DefaultError, render_default
 from schemashift.models.model import Model, is_abstract, model_fields, own_option, table_name
+from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import (
     KINDS,
     ON_DELETE_ACTIONS,

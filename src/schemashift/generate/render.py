@@ -25,7 +25,7 @@ from schemashift.migrations.parts import (
 
 if TYPE_CHECKING:
     from schemashift.diff.operations import Operation
-    from schemashift.runtime.project import Project
+    from schemashift.project import Project
     from schemashift.schema.values import Schema
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from schemashift.dialects.base import Comment, Step
 from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
-from schemashift.diff.renames import RenameHints
 from schemashift.errors import ConfigError, ModelError
 from schemashift.migrations.cache import replay_cached
 from schemashift.migrations.files import check_name, next_number
 from schemashift.migrations.writer import render_empty, render_file, render_parts, write_file
-from schemashift.runtime.project import Project
+from schemashift.project import Project
+from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import Schema
 
 
