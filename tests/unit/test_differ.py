@@ -27,6 +27,8 @@ from schemashift.diff.operations import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
     reverse_all,
 )
@@ -524,12 +526,8 @@ def test_renamed_columns_carry_their_index_and_foreign_keys() -> None:
     ops = ops_of(a, schema(USERS, writer_posts), hints=hints)
     assert ops == [
         RenameColumn("posts", "author_id", "writer_id"),
-        DropForeignKey(
-            "posts", ForeignKey("fk_posts_author_id", "writer_id", "users", "id", "NO ACTION")
-        ),
-        DropIndex("posts", Index("idx_posts_author_id", ("writer_id",))),
-        AddIndex("posts", Index("idx_posts_writer_id", ("writer_id",))),
-        AddForeignKey("posts", fk("posts", "writer_id", "users")),
+        RenameIndex("posts", "idx_posts_author_id", "idx_posts_writer_id"),
+        RenameForeignKey("posts", "fk_posts_author_id", "fk_posts_writer_id"),
     ]
 
 
