@@ -193,6 +193,27 @@ class Post(Model):
     assert schema_of(project) == before
 
 
+def test_a_new_index_name_with_concurrently_renames_the_index(pg_project: ProjectDir) -> None:
+    source = """
+class Post(Model):
+    __indexes__ = [Index("slug", name="{name}")]
+    slug = Field.String(max_length=200)
+"""
+    pg_project.model("models", source.format(name="by_slug"))
+    pg_project.ok("make", "migration", "initial")
+    pg_project.ok("migrate")
+    objects = _objects(pg_project)
+    pg_project.model("models", source.format(name="posts_by_slug"))
+    made = pg_project.ok("make", "migration", "rename_index", "--concurrently")
+    assert "~ rename index by_slug to posts_by_slug on posts" in made.out, made.out
+    assert "atomic = False" in pg_project.read("0002_rename_index.py")
+    pg_project.ok("migrate")
+    _clean(pg_project)
+    _same_objects(objects, _objects(pg_project))
+    pg_project.ok("migrate", "--rollback")
+    assert _objects(pg_project) == objects
+
+
 def test_indexes_that_swap_names_are_dropped_and_added(project: ProjectDir) -> None:
     """Two renames that each wait for the other's name cannot run one after the
     other: the indexes are dropped and created again, as before."""
