@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.behaviour.test_changes import causes, rows, run_sql, schema_of
+from tests.behaviour.test_mysql import _query
 from tests.behaviour.test_postgres_lock_notes import _squawk, _up_statements
 from tests.support import db
 from tests.support.project import ProjectDir
@@ -166,6 +167,47 @@ def test_renames_rename_derived_index_and_constraint_names(project: ProjectDir) 
     assert causes(project) == (1, {"pending"})
     if project.dialect == "postgresql":
         assert _objects(project) == objects
+
+
+def test_renames_rename_indexes_in_place_on_mysql(mysql_project: ProjectDir) -> None:
+    """MySQL renames an index in place (RENAME INDEX); a foreign key or a check it
+    cannot rename is dropped and added under the new name, in the same ALTER TABLE."""
+    project = mysql_project
+    project.model("models", BEFORE)
+    project.ok("make", "migration", "initial")
+    project.ok("migrate")
+    for statement in SEED:
+        _query(project, statement)
+    project.model("models", AFTER)
+    made = project.ok("make", "migration", "rename")
+    for line in RENAMED:
+        assert line in made.out, made.out
+    up = project.read("0002_rename.py").split("def up(conn):")[1].split("def down(conn):")[0]
+    assert "RENAME INDEX idx_posts_author_id_score TO idx_articles_writer_id_score" in up
+    assert "RENAME INDEX idx_users_age TO idx_members_years" in up
+    assert "DROP INDEX" not in up and "ADD INDEX" not in up and "ADD UNIQUE" not in up, up
+    project.ok("migrate")
+    assert causes(project) == (0, set())
+    assert "No changes detected" in project.ok("make", "migration", "again").out
+    names = {
+        name
+        for (name,) in _query(
+            project,
+            "SELECT DISTINCT index_name FROM information_schema.statistics "
+            "WHERE table_schema = DATABASE()",
+        )
+    }
+    assert {"idx_articles_writer_id_score", "uq_articles_slug", "idx_members_years"} <= names
+    assert _query(project, "SELECT mail, years FROM members ORDER BY id") == [
+        ("ann@example.com", 30),
+        ("bo@example.com", 40),
+    ]
+    project.ok("migrate", "--rollback")
+    assert causes(project) == (1, {"pending"})
+    assert _query(project, "SELECT email, age FROM users ORDER BY id") == [
+        ("ann@example.com", 30),
+        ("bo@example.com", 40),
+    ]
 
 
 def test_a_new_index_name_renames_the_index(project: ProjectDir) -> None:
