@@ -26,7 +26,10 @@ from schemashift.diff.operations import (
     DropIndex,
     DropTable,
     Operation,
+    RenameCheck,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
     reverse_all,
 )
@@ -525,13 +528,100 @@ def test_renamed_columns_carry_their_index_and_foreign_keys() -> None:
     ops = ops_of(a, schema(USERS, writer_posts), hints=hints)
     assert ops == [
         RenameColumn("posts", "author_id", "writer_id"),
-        DropForeignKey(
-            "posts", ForeignKey("fk_posts_author_id", "writer_id", "users", "id", "NO ACTION")
-        ),
-        DropIndex("posts", Index("idx_posts_author_id", ("writer_id",))),
-        AddIndex("posts", Index("idx_posts_writer_id", ("writer_id",))),
-        AddForeignKey("posts", fk("posts", "writer_id", "users")),
+        RenameIndex("posts", "idx_posts_author_id", "idx_posts_writer_id"),
+        RenameForeignKey("posts", "fk_posts_author_id", "fk_posts_writer_id"),
     ]
+
+
+def test_a_renamed_table_renames_the_names_derived_from_it_in_place() -> None:
+    posts = table(
+        "posts",
+        col("author_id", "biginteger", nullable=False),
+        col("slug", "string", max_length=20),
+        indexes=[
+            Index("idx_posts_author_id", ("author_id",)),
+            Index("uq_posts_slug", ("slug",), unique=True),
+        ],
+        fks=[fk("posts", "author_id", "users")],
+        checks=[Check("ck_posts_1a2b3c4d", "slug <> ''")],
+    )
+    articles = table(
+        "articles",
+        col("writer_id", "biginteger", nullable=False),
+        col("slug", "string", max_length=20),
+        indexes=[
+            Index("idx_articles_writer_id", ("writer_id",)),
+            Index("uq_articles_slug", ("slug",), unique=True),
+        ],
+        fks=[fk("articles", "writer_id", "users")],
+        checks=[Check("ck_articles_1a2b3c4d", "slug <> ''")],
+    )
+    hints = RenameHints(
+        tables={"articles": "posts"}, columns={("articles", "writer_id"): "author_id"}
+    )
+    ops = ops_of(schema(USERS, posts), schema(USERS, articles), hints=hints)
+    assert ops == [
+        RenameTable("posts", "articles"),
+        RenameColumn("articles", "author_id", "writer_id"),
+        RenameIndex("articles", "idx_posts_author_id", "idx_articles_writer_id"),
+        RenameIndex("articles", "uq_posts_slug", "uq_articles_slug"),
+        RenameForeignKey("articles", "fk_posts_author_id", "fk_articles_writer_id"),
+        RenameCheck("articles", "ck_posts_1a2b3c4d", "ck_articles_1a2b3c4d"),
+    ]
+    assert reverse_all(ops)[:4] == [
+        RenameCheck("articles", "ck_articles_1a2b3c4d", "ck_posts_1a2b3c4d"),
+        RenameForeignKey("articles", "fk_articles_writer_id", "fk_posts_author_id"),
+        RenameIndex("articles", "uq_articles_slug", "uq_posts_slug"),
+        RenameIndex("articles", "idx_articles_writer_id", "idx_posts_author_id"),
+    ]
+
+
+def test_a_member_changed_besides_its_name_is_dropped_and_added() -> None:
+    a = table("users", col("age"), col("score"), indexes=[Index("by_age", ("age",))])
+    b = table("users", col("age"), col("score"), indexes=[Index("by_score", ("score",))])
+    assert ops_of(schema(a), schema(b)) == [
+        DropIndex("users", Index("by_age", ("age",))),
+        AddIndex("users", Index("by_score", ("score",))),
+    ]
+    unique = table("users", col("age"), col("score"), indexes=[Index("u", ("age",), True)])
+    assert ops_of(schema(a), schema(unique)) == [
+        DropIndex("users", Index("by_age", ("age",))),
+        AddIndex("users", Index("u", ("age",), True)),
+    ]
+
+
+def test_names_that_swap_are_dropped_and_added_not_renamed_in_a_cycle() -> None:
+    def users(first: str, second: str) -> Table:
+        return table(
+            "users",
+            col("age"),
+            col("score"),
+            indexes=[Index(first, ("age",)), Index(second, ("score",))],
+            checks=[Check(first, "age > 0"), Check(second, "score > 0")],
+        )
+
+    ops = ops_of(schema(users("one", "two")), schema(users("two", "one")))
+    assert not any(isinstance(op, (RenameIndex, RenameCheck)) for op in ops), ops
+
+
+def test_an_index_name_taken_in_another_table_is_not_renamed_to() -> None:
+    """Index names share one namespace: a rename onto a name that another table's index
+    gives up in the same change could wait for it; a drop and an add do not."""
+    a = schema(
+        table("users", col("age"), indexes=[Index("by_age", ("age",))]),
+        table("posts", col("age"), indexes=[Index("old", ("age",))]),
+    )
+    b = schema(
+        table("users", col("age")),
+        table("posts", col("age"), indexes=[Index("by_age", ("age",))]),
+    )
+    ops = ops_of(a, b)
+    assert not any(isinstance(op, RenameIndex) for op in ops), ops
+    c = schema(
+        table("users", col("age"), indexes=[Index("by_age", ("age",))]),
+        table("posts", col("age"), indexes=[Index("posts_by_age", ("age",))]),
+    )
+    assert ops_of(a, c) == [RenameIndex("posts", "old", "posts_by_age")]
 
 
 def test_stale_hints_are_harmless() -> None:

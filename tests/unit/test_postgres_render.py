@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from schemashift.dialects.base import Code, Comment, Execute, Step
-from schemashift.dialects.postgres import DIALECT
+from schemashift.dialects.postgres import DIALECT, locks
 from schemashift.dialects.postgres.defaults import canonical_default
 from schemashift.dialects.postgres.quoting import fit_name, string_literal
+from schemashift.dialects.postgres.render import render_concurrently
 from schemashift.dialects.postgres.types import column_from_type
 from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import (
@@ -28,7 +29,10 @@ from schemashift.diff.operations import (
     DropIndex,
     DropTable,
     Operation,
+    RenameCheck,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
     reverse_all,
 )
@@ -348,6 +352,41 @@ def test_rename_table_renames_the_constraints_named_after_it() -> None:
         "ALTER TABLE people RENAME CONSTRAINT users_status_check TO people_status_check",
         "ALTER TABLE people RENAME CONSTRAINT users_pkey TO people_pkey",
         "ALTER SEQUENCE users_id_seq RENAME TO people_id_seq",
+    ]
+
+
+def test_renamed_indexes_and_constraints_keep_their_objects() -> None:
+    assert sql(
+        [
+            RenameIndex("posts", "idx_posts_author_id", "idx_posts_writer"),
+            RenameForeignKey("posts", "fk_posts_author_id", "fk_posts_writer"),
+            RenameCheck("users", "age_non_negative", "age ok"),
+        ]
+    ) == [
+        "ALTER INDEX idx_posts_author_id RENAME TO idx_posts_writer",
+        "ALTER TABLE posts RENAME CONSTRAINT fk_posts_author_id TO fk_posts_writer",
+        'ALTER TABLE users RENAME CONSTRAINT age_non_negative TO "age ok"',
+    ]
+
+
+def test_renames_of_indexes_and_constraints_are_catalog_changes_without_a_note() -> None:
+    ops: list[Operation] = [
+        RenameTable("posts", "articles"),
+        RenameIndex("articles", "idx_posts_author_id", "idx_articles_author_id"),
+        RenameForeignKey("articles", "fk_posts_author_id", "fk_articles_author_id"),
+    ]
+    rendered = DIALECT.render(ops, BEFORE)
+    assert not [s for s in rendered if isinstance(s, Comment)]
+    for statement in (s.sql for s in rendered if isinstance(s, Execute)):
+        rule = locks.classify(statement)
+        assert rule is not None and rule.work == "catalog" and not rule.long, statement
+        assert locks.note(statement) is None
+
+
+def test_a_renamed_index_is_renamed_concurrently_too() -> None:
+    op = RenameIndex("posts", "idx_posts_author_id", "idx_posts_writer")
+    assert [s.sql for s in render_concurrently([op]) if isinstance(s, Execute)] == [
+        "ALTER INDEX IF EXISTS idx_posts_author_id RENAME TO idx_posts_writer"
     ]
 
 

@@ -26,7 +26,10 @@ from schemashift.diff.operations import (
     DropIndex,
     DropTable,
     Operation,
+    RenameCheck,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
 )
 from schemashift.migrations.body import render_body
@@ -331,6 +334,30 @@ def test_rename_column() -> None:
     assert sql([RenameColumn("users", "name", "full name")]) == [
         'ALTER TABLE users RENAME COLUMN name TO "full name"'
     ]
+
+
+def test_a_renamed_index_is_dropped_and_created_under_its_new_name() -> None:
+    assert sql(
+        [
+            RenameColumn("posts", "author_id", "writer_id"),
+            RenameIndex("posts", "idx_posts_author_id", "idx_posts_writer_id"),
+        ]
+    ) == [
+        "DROP INDEX idx_posts_author_id",
+        "ALTER TABLE posts RENAME COLUMN author_id TO writer_id",
+        "CREATE INDEX idx_posts_writer_id ON posts (writer_id)",
+    ]
+
+
+def test_a_renamed_foreign_key_has_nothing_to_run() -> None:
+    assert sql([RenameForeignKey("posts", "fk_posts_author_id", "fk_posts_writer")]) == []
+
+
+def test_a_renamed_check_rebuilds_the_table() -> None:
+    (rebuild,) = sql([RenameCheck("users", "age_non_negative", "age_ok")])
+    assert isinstance(rebuild, Rebuild)
+    assert rebuild.drop_constraints == ("CONSTRAINT age_non_negative CHECK (age >= 0)",)
+    assert rebuild.add_constraints == ("CONSTRAINT age_ok CHECK (age >= 0)",)
 
 
 def test_drop_column_in_place_warns() -> None:

@@ -4,12 +4,16 @@
 which it calls in a fixed order). Applying its operations to ``current`` gives
 ``target``, up to the order of tables, columns, indexes, foreign keys and checks, none
 of which is a change.
+
+An index, foreign key or check that is the same but for its name (a table or column
+rename changes the names derived from it) is renamed in place, never dropped and built
+again: on a large table, rebuilding holds locks for as long as it reads the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from schemashift.diff.operations import (
@@ -25,13 +29,16 @@ from schemashift.diff.operations import (
     DropIndex,
     DropTable,
     Operation,
+    RenameCheck,
+    RenameForeignKey,
+    RenameIndex,
     apply_all,
 )
 from schemashift.diff.ordering import order_operations
 from schemashift.diff.renames import plan_renames
 from schemashift.errors import ModelError
 from schemashift.schema.hints import RenameHints
-from schemashift.schema.values import Column, Schema, Table
+from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 __all__ = ["DiffResult", "RenameHints", "diff"]
 
@@ -66,16 +73,55 @@ def _changed(before: Sequence[_N], after: Sequence[_N]) -> tuple[list[_N], list[
     )
 
 
-def table_changes(before: Table, after: Table) -> list[Operation]:
+_M = TypeVar("_M", Index, ForeignKey, Check)
+
+
+def _moved(
+    dropped: list[_M], added: list[_M], taken: Collection[str]
+) -> tuple[list[tuple[str, str]], list[_M], list[_M]]:
+    """Pairs ``(old, new)`` of a dropped and an added member alike in all but their names:
+    the member was renamed (its table's or column's rename changed its derived name, or
+    its declared name changed), and is renamed in place rather than dropped and built
+    again. A new name in ``taken`` (in use before the change) is not moved to: the two
+    renames could each wait for the other. Then the members left dropped and added."""
+    pairs: list[tuple[str, str]] = []
+    left = list(added)
+    kept: list[_M] = []
+    for member in dropped:
+        match = next(
+            (a for a in left if a.name not in taken and replace(member, name=a.name) == a),
+            None,
+        )
+        if match is None:
+            kept.append(member)
+            continue
+        left.remove(match)
+        pairs.append((member.name, match.name))
+    return pairs, kept, left
+
+
+def table_changes(
+    before: Table, after: Table, index_names: Collection[str] | None = None
+) -> list[Operation]:
     """The operations that turn ``before`` into ``after`` (same table name), grouped in
-    the order they can run in."""
+    the order they can run in. ``index_names`` are the names of every index of the
+    schema ``before`` belongs to (index names share one namespace across tables); the
+    table's own by default."""
     name = after.name
     drop_fks, add_fks = _changed(before.foreign_keys, after.foreign_keys)
     drop_checks, add_checks = _changed(before.checks, after.checks)
     drop_indexes, add_indexes = _changed(before.indexes, after.indexes)
+    constraints = {fk.name for fk in before.foreign_keys} | {c.name for c in before.checks}
+    indexes = {i.name for i in before.indexes} if index_names is None else index_names
+    moved_fks, drop_fks, add_fks = _moved(drop_fks, add_fks, constraints)
+    moved_checks, drop_checks, add_checks = _moved(drop_checks, add_checks, constraints)
+    moved_indexes, drop_indexes, add_indexes = _moved(drop_indexes, add_indexes, indexes)
     old_columns = {c.name: c for c in before.columns}
     new_names = {c.name for c in after.columns}
     return [
+        *(RenameIndex(name, old, new) for old, new in moved_indexes),
+        *(RenameForeignKey(name, old, new) for old, new in moved_fks),
+        *(RenameCheck(name, old, new) for old, new in moved_checks),
         *(DropForeignKey(name, fk) for fk in drop_fks),
         *(DropCheck(name, c) for c in drop_checks),
         *(DropIndex(name, i) for i in drop_indexes),
@@ -142,6 +188,7 @@ def diff(
     plan = plan_renames(current, target, hints, ask)
     renames = plan.operations()
     renamed = apply_all(current, renames)
+    index_names = {i.name for t in renamed.tables.values() for i in t.indexes}
     changes: list[Operation] = []
     for name in sorted(set(renamed.tables) | set(target.tables)):
         before, after = renamed.table(name), target.table(name)
@@ -151,5 +198,5 @@ def diff(
         elif after is None:
             changes.append(DropTable(before))
         else:
-            changes.extend(_with_fill(op, fill) for op in table_changes(before, after))
+            changes.extend(_with_fill(op, fill) for op in table_changes(before, after, index_names))
     return DiffResult(order_operations([*renames, *changes]), plan.warnings)

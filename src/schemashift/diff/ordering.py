@@ -5,7 +5,8 @@ and what it removes (columns, indexes, foreign keys and checks). From that come 
 edges "must run before", and a topological sort picks, among the operations whose
 predecessors have run, the one that comes first in the preferred layout:
 
-1. renames (tables, then columns);
+1. renames (tables, then columns, then the indexes, foreign keys and checks of each
+   table whose derived names follow them);
 2. created tables, referenced before referencing;
 3. foreign keys that close a cycle between created tables;
 4. the changes of each existing table, table by table, so that a run of changes to one
@@ -39,7 +40,10 @@ from schemashift.diff.operations import (
     DropIndex,
     DropTable,
     Operation,
+    RenameCheck,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
 )
 from schemashift.schema.values import ForeignKey, Table
@@ -134,6 +138,14 @@ def _effects(op: Operation) -> _Effects:
         return _Effects(creates=[("check", op.table, op.check.name)])
     if isinstance(op, DropCheck):
         return _Effects(removes=[("check", op.table, op.check.name)])
+    if isinstance(op, RenameIndex):
+        return _Effects(creates=[("index", op.new)], removes=[("index", op.old)])
+    if isinstance(op, RenameForeignKey):
+        return _Effects(creates=[("fk", op.table, op.new)], removes=[("fk", op.table, op.old)])
+    if isinstance(op, RenameCheck):
+        return _Effects(
+            creates=[("check", op.table, op.new)], removes=[("check", op.table, op.old)]
+        )
     return _Effects()
 
 
@@ -277,6 +289,8 @@ def _layout_key(
         return (0, op.old, 0, position)
     if isinstance(op, RenameColumn):
         return (1, op.table, 0, position)
+    if isinstance(op, (RenameIndex, RenameForeignKey, RenameCheck)):
+        return (1, op.table, 1, position)
     if isinstance(op, CreateTable):
         return (2, op.table.name, 0, position)
     if isinstance(op, DropTable):

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemashift.dialects.base import Comment, Step
-from schemashift.diff.operations import AddIndex, DropIndex, Operation, apply_all, reverse_all
+from schemashift.diff.operations import (
+    AddIndex,
+    DropIndex,
+    Operation,
+    RenameIndex,
+    apply_all,
+    reverse_all,
+)
 from schemashift.errors import ConfigError, ModelError
 from schemashift.migrations.cache import replay_cached
 from schemashift.migrations.files import check_name, next_number
@@ -248,7 +255,7 @@ def _concurrent_steps(
             "--concurrently is for PostgreSQL (CREATE INDEX CONCURRENTLY); SQLite builds "
             "indexes inside the batch. Run make migration without it."
         )
-    others = [op for op in operations if not isinstance(op, (AddIndex, DropIndex))]
+    others = [op for op in operations if not isinstance(op, (AddIndex, DropIndex, RenameIndex))]
     if others:
         raise ConfigError(
             "--concurrently writes index changes only, but the models also change: "

@@ -34,6 +34,9 @@ _OP_NAMES: dict[type[ops.Operation], str] = {
     ops.DropForeignKey: "drop_foreign_key",
     ops.AddCheck: "add_check",
     ops.DropCheck: "drop_check",
+    ops.RenameIndex: "rename_index",
+    ops.RenameForeignKey: "rename_foreign_key",
+    ops.RenameCheck: "rename_check",
 }
 _OP_TYPES = {v: k for k, v in _OP_NAMES.items()}
 

@@ -23,7 +23,10 @@ from schemashift.diff.operations import (
     DropForeignKey,
     DropIndex,
     Operation,
+    RenameCheck,
     RenameColumn,
+    RenameForeignKey,
+    RenameIndex,
     RenameTable,
 )
 from schemashift.errors import MigrationFileError
@@ -126,6 +129,12 @@ def _touched(op: Operation) -> set[tuple[str, str]]:
         return {(op.table, f"foreign key {op.foreign_key.name}")}
     if isinstance(op, (AddCheck, DropCheck)):
         return {(op.table, f"check {op.check.name}")}
+    if isinstance(op, RenameIndex):
+        return {(op.table, f"index {op.old}"), (op.table, f"index {op.new}")}
+    if isinstance(op, RenameForeignKey):
+        return {(op.table, f"foreign key {op.old}"), (op.table, f"foreign key {op.new}")}
+    if isinstance(op, RenameCheck):
+        return {(op.table, f"check {op.old}"), (op.table, f"check {op.new}")}
     if isinstance(op, RenameTable):
         return {(op.old, ""), (op.new, "")}
     return {(op.table_name, "")}

@@ -13,7 +13,7 @@ knows what it drops and a rename knows which derived names move with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from schemashift.dialects.base import Comment, Execute, Step
 from schemashift.dialects.mysql.defaults import default_sql
@@ -164,6 +164,11 @@ def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]
         return [_clause(op.table, f"ADD {check_clause(op.check)}", op.check.name)]
     if isinstance(op, ops.DropCheck):
         return [_clause(op.table, f"DROP CONSTRAINT {quote(op.check.name)}", op.check.name)]
+    if isinstance(op, ops.RenameIndex):
+        text = f"RENAME INDEX {quote(op.old)} TO {quote(op.new)}"
+        return [_clause(op.table, text, op.old, op.new)]
+    if isinstance(op, (ops.RenameForeignKey, ops.RenameCheck)):
+        return _renamed_constraint(op, schema)
     raise TypeError(f"cannot render {type(op).__name__}")
 
 
@@ -342,6 +347,25 @@ def _drop_column(op: ops.DropColumn) -> list[_Item]:
         items.append(_clause(table, f"DROP CONSTRAINT {quote(name)}", name))
     items.append(_clause(table, f"DROP COLUMN {quote(column.name)}", column.name))
     return items
+
+
+def _renamed_constraint(op: ops.RenameForeignKey | ops.RenameCheck, schema: Schema) -> list[_Item]:
+    """MySQL cannot rename a foreign key or a check: it is dropped and added under the
+    new name."""
+    table = schema.table(op.table)
+    assert table is not None, f"rename in unknown table {op.table!r}"
+    if isinstance(op, ops.RenameForeignKey):
+        fk = next(fk for fk in table.foreign_keys if fk.name == op.old)
+        moved = replace(fk, name=op.new)
+        return [
+            *_drop_foreign_key(ops.DropForeignKey(op.table, fk), schema),
+            _clause(op.table, f"ADD {foreign_key_clause(moved)}", moved.name, moved.column),
+        ]
+    check = next(c for c in table.checks if c.name == op.old)
+    return [
+        _clause(op.table, f"DROP CONSTRAINT {quote(op.old)}", op.old),
+        _clause(op.table, f"ADD {check_clause(replace(check, name=op.new))}", op.new),
+    ]
 
 
 def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:

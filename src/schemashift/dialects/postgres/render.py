@@ -101,6 +101,10 @@ def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]
         ]
     if isinstance(op, ops.DropCheck):
         return [_drop_constraint(op.table, op.check.name)]
+    if isinstance(op, ops.RenameIndex):
+        return [Execute(f"ALTER INDEX {quote(op.old)} RENAME TO {quote(op.new)}")]
+    if isinstance(op, (ops.RenameForeignKey, ops.RenameCheck)):
+        return [_rename_constraint(op.table, op.old, op.new)]
     raise TypeError(f"cannot render {type(op).__name__}")
 
 
@@ -441,7 +445,8 @@ def _add_foreign_key(table: str, fk: ForeignKey) -> list[Step]:
 def render_concurrently(operations: Sequence[ops.Operation]) -> list[Step]:
     """Index changes as ``CREATE/DROP INDEX CONCURRENTLY``, which build or remove an index
     without blocking writes but cannot run inside a transaction (the migration is then
-    written with ``atomic = False``). Only index operations are accepted.
+    written with ``atomic = False``). Only index operations are accepted; a renamed
+    index is renamed in place.
 
     Such a migration is not rolled back when it fails, so every statement may run again:
     ``IF [NOT] EXISTS``, and a failed build's INVALID leftover is dropped before the index
@@ -460,6 +465,11 @@ def render_concurrently(operations: Sequence[ops.Operation]) -> list[Step]:
             )
         elif isinstance(op, ops.DropIndex):
             steps.append(Execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(op.index.name)}"))
+        elif isinstance(op, ops.RenameIndex):
+            # A catalog change; IF EXISTS lets a run that stopped after it run again.
+            steps.append(
+                Execute(f"ALTER INDEX IF EXISTS {quote(op.old)} RENAME TO {quote(op.new)}")
+            )
         else:
             raise ValueError(f"not an index operation: {op.describe()}")
     return steps

@@ -25,6 +25,7 @@ from schemashift.diff.operations import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameForeignKey,
     RenameTable,
 )
 from schemashift.schema.values import ForeignKey, Schema, Table
@@ -104,6 +105,11 @@ def _add_foreign_key(op: AddForeignKey, schema: Schema, inline: InlineKeys) -> l
     return [] if op.foreign_key in inline.get(op.foreign_key.column, ()) else None
 
 
+def _rename_foreign_key(op: RenameForeignKey, schema: Schema, inline: InlineKeys) -> list[Step]:
+    # SQLite keeps no name for a foreign key: there is nothing to rename.
+    return []
+
+
 _RENDERERS: dict[type[Operation], Callable[..., list[Step] | None]] = {
     CreateTable: _create_table,
     DropTable: _drop_table,
@@ -114,6 +120,7 @@ _RENDERERS: dict[type[Operation], Callable[..., list[Step] | None]] = {
     AddIndex: _add_index,
     DropIndex: _drop_index,
     AddForeignKey: _add_foreign_key,
+    RenameForeignKey: _rename_foreign_key,
 }
 
 

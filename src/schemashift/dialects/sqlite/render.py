@@ -26,6 +26,7 @@ from schemashift.diff.operations import (
     DropTable,
     Operation,
     RenameColumn,
+    RenameIndex,
     RenameTable,
     apply_all,
 )
@@ -65,8 +66,11 @@ def runs(operations: Sequence[Operation]) -> list[list[Operation]]:
 def render_run(run: list[Operation], schema: Schema) -> list[Step]:
     """One run's steps. Dropped indexes go first (a column can then be dropped in
     place); renames stay plain statements, so that SQLite carries them into views,
-    triggers and hand-made indexes, and split the run around them."""
-    ordered = sorted(split_renames(run), key=lambda op: not isinstance(op, DropIndex))
+    triggers and hand-made indexes, and split the run around them; a renamed index is
+    dropped and created again."""
+    ordered = sorted(
+        rebuilt_indexes(split_renames(run), schema), key=lambda op: not isinstance(op, DropIndex)
+    )
     steps: list[Step] = []
     part: list[Operation] = []
     for op in ordered:
@@ -91,6 +95,24 @@ def split_renames(run: list[Operation]) -> list[Operation]:
             out.append(RenameColumn(op.table, op.before.name, op.after.name))
             op = replace(op, before=replace(op.before, name=op.after.name))
         out.append(op)
+    return out
+
+
+def rebuilt_indexes(run: list[Operation], schema: Schema) -> list[Operation]:
+    """``run`` with each renamed index dropped and created under its new name: SQLite has
+    no ALTER INDEX ... RENAME."""
+    out: list[Operation] = []
+    for op in run:
+        if isinstance(op, RenameIndex):
+            table = schema.table(op.table)
+            index = table.index(op.old) if table is not None else None
+            assert index is not None, f"rename of unknown index {op.old!r}"
+            out.extend(
+                [DropIndex(op.table, index), AddIndex(op.table, replace(index, name=op.new))]
+            )
+        else:
+            out.append(op)
+        schema = op.apply(schema)
     return out
 
 
