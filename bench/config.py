@@ -16,6 +16,8 @@ class Sizes:
     w2_length: int
     w3_rows: int
     sweep: tuple[int, ...]
+    #: History lengths at which an application's start-up evolve() is measured.
+    evolve: tuple[int, ...] = ()
 
 
 FULL = Sizes(
@@ -26,6 +28,16 @@ FULL = Sizes(
     w2_length=1000,
     w3_rows=1_000_000,
     sweep=(100, 300, 1000, 3000),
+    evolve=(10, 1000, 3000),
 )
 #: A smoke run: the same code paths on small sizes, well under a minute.
-QUICK = Sizes(runs=3, warmup=0, w1_models=30, w1_columns=10, w2_length=60, w3_rows=20_000, sweep=())
+QUICK = Sizes(
+    runs=3,
+    warmup=0,
+    w1_models=30,
+    w1_columns=10,
+    w2_length=60,
+    w3_rows=20_000,
+    sweep=(),
+    evolve=(10,),
+)

@@ -33,7 +33,7 @@ from peers.schemashift_ import Schemashift
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SECTIONS = ("startup", "w1", "w2", "w3", "sweep")
+SECTIONS = ("startup", "evolve", "w1", "w2", "w3", "sweep")
 _PYENV_312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
 
 
@@ -140,6 +140,9 @@ def run_all(
     results: list[Result] = []
     if "startup" in sections:
         results += scenarios.startup(plan, adapters)
+    if "evolve" in sections:
+        for length in sizes.evolve:
+            results += scenarios.evolve_startup(plan, adapters, length)
     if "w1" in sections:
         results += scenarios.workload1(plan, adapters, sizes.w1_models, sizes.w1_columns)
     w2_results: list[Result] = []

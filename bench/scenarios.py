@@ -13,6 +13,7 @@ import verify
 from measure import BenchFailure, Job, Result, Run, measure
 from peers.base import Adapter
 from peers.floor import Floor
+from peers.schemashift_ import Schemashift
 from workloads import sqlite_sql, w1, w2, w3
 from workloads.spec import Tab
 
@@ -281,4 +282,78 @@ def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result
 
         prepare = partial(_reset_db, a, root, root / "base.sqlite3")
         jobs.append(Job("w3.migrate", a.name, a.migrate(), root, prepare=prepare, verify=check))
+    return measure(jobs, plan.runs, plan.warmup, plan.progress)
+
+
+_EVOLVE_APP = Path(__file__).with_name("peers") / "evolve_app.py"
+_FLOOR_APP = Path(__file__).with_name("peers") / "floor_app.py"
+#: The tool name of a bare interpreter (``python -c pass``), measured alongside the
+#: start-up figures so that the report can give each app's added time.
+BARE = "python"
+
+
+def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
+    """An application start-up that calls ``schemashift.evolve()`` with nothing to do,
+    at ``length`` applied migrations, against the floor's app (open the database, read
+    the tracking table) and a bare interpreter. The database has been through evolve
+    once already, as it has from the second start of an application on. Three cases:
+    ``warm`` (replay cache warm), ``cold`` (cache emptied before every run, a fresh
+    container) and ``first`` (no earlier evolve recorded: the full comparison, cache
+    warm)."""
+    plan.progress(f"evolve at start-up: {length} applied migrations")
+    wanted = [a for a in adapters if isinstance(a, (Schemashift, Floor))]
+    ready, roots, _ = _w2_setup(plan, wanted, length)
+
+    def to_head(a: Adapter) -> None:
+        root = roots[a.name]
+        _reset_db(a, root)
+        a.call(a.migrate(), root)
+        shutil.copyfile(a.db(root), root / "fresh-head.sqlite3")
+        if isinstance(a, Schemashift):
+            a.call([a.python, str(_EVOLVE_APP), str(root)], root)
+        shutil.copyfile(a.db(root), root / "evolved-head.sqlite3")
+
+    ready = _setup(plan, ready, f"evolve-{length}", to_head)
+    cold_cache = plan.work / "xdg-cache-evolve"
+    cold_env = {**os.environ, "XDG_CACHE_HOME": str(cold_cache)}
+
+    def prepare_cold(a: Adapter, root: Path) -> None:
+        shutil.rmtree(cold_cache, ignore_errors=True)
+        cold_cache.mkdir(parents=True)
+        _reset_db(a, root, root / "evolved-head.sqlite3")
+
+    jobs = []
+    for a in ready:
+        root = roots[a.name]
+
+        def unchanged(run: Run, a: Adapter = a, root: Path = root) -> None:
+            run.require_success()
+            if a.applied(a.db(root)) != length:
+                raise BenchFailure("the applied migrations changed")
+
+        if isinstance(a, Schemashift):
+            argv = [a.python, str(_EVOLVE_APP), str(root)]
+            evolved = partial(_reset_db, a, root, root / "evolved-head.sqlite3")
+            fresh = partial(_reset_db, a, root, root / "fresh-head.sqlite3")
+            jobs += [
+                Job(f"evolve.{length}.warm", a.name, argv, root, None, evolved, unchanged),
+                Job(
+                    f"evolve.{length}.cold",
+                    a.name,
+                    argv,
+                    root,
+                    cold_env,
+                    partial(prepare_cold, a, root),
+                    unchanged,
+                ),
+                Job(f"evolve.{length}.first", a.name, argv, root, None, fresh, unchanged),
+            ]
+        elif isinstance(a, Floor):
+            argv = [a.python, str(_FLOOR_APP), str(a.db(root)), str(length)]
+            prepare = partial(_reset_db, a, root, root / "evolved-head.sqlite3")
+            bare = [a.python, "-c", "pass"]
+            for case in ("warm", "cold", "first"):
+                figure = f"evolve.{length}.{case}"
+                jobs.append(Job(figure, a.name, argv, root, None, prepare, unchanged))
+                jobs.append(Job(figure, BARE, bare, root))
     return measure(jobs, plan.runs, plan.warmup, plan.progress)

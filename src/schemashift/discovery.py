@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import sys
-import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import CodeType, ModuleType
-from typing import TYPE_CHECKING
 
-from schemashift.config import Settings
 from schemashift.errors import ModelError
+from schemashift.migrations.files import sha256 as _sha256
 
+# Only for annotations: evolve() lists the model modules at every application start.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+
+    from schemashift.config import Settings
     from schemashift.models import Model
 
 
@@ -34,8 +33,9 @@ class _FreshLoader(importlib.machinery.SourceFileLoader):
         return code
 
 
-class _ProjectFinder(importlib.abc.MetaPathFinder):
-    """Finds modules as usual, but loads the project's own source files fresh."""
+class _ProjectFinder:
+    """Finds modules as usual, but loads the project's own source files fresh (a meta
+    path finder: ``find_spec`` is all the import system asks of it)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -52,7 +52,9 @@ class _ProjectFinder(importlib.abc.MetaPathFinder):
             or not Path(origin).resolve().is_relative_to(self.root)
         ):
             return None
-        return importlib.util.spec_from_file_location(
+        from importlib.util import spec_from_file_location
+
+        return spec_from_file_location(
             fullname,
             origin,
             loader=_FreshLoader(fullname, origin),
@@ -119,7 +121,7 @@ def _forget_stale(names: list[str], settings: Settings) -> None:
 def _stamp(path: Path) -> str:
     """What a model file holds now: file times are too coarse to tell two quick edits
     apart, so the content decides whether an imported module is stale."""
-    return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+    return str(_sha256(path.read_bytes()).hexdigest())
 
 
 def load_models(settings: Settings) -> list[type[Model]]:
@@ -172,6 +174,8 @@ def _import(name: str, settings: Settings) -> ModuleType:
 
 
 def _import_error(exc: BaseException, name: str, settings: Settings) -> ModelError:
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     project_frames = [f for f in frames if Path(f.filename).resolve().is_relative_to(settings.root)]
     chosen = project_frames or frames

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 from schemashift.cli.output import Output
 from schemashift.cli.prompts import prompts
 from schemashift.migrations.maker import make_migration
 from schemashift.runtime.project import Project
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def _shown(project: Project, path: object) -> str:

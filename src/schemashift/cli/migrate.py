@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from schemashift.cli.output import Output
 from schemashift.errors import ConfigError
 from schemashift.runtime import executor
 from schemashift.runtime.project import Project
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 # Show a progress line instead of one line per migration past this many.
 _PROGRESS_AFTER = 50
@@ -121,7 +125,7 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
         }
         out.report(json.dumps(payload, indent=2))
         return 0
-    out.report("MIGRATION STATUS")
+    lines = ["MIGRATION STATUS"]
     for r in rows:
         mark = "[X]" if r.applied else "[ ]"
         note = ""
@@ -141,7 +145,8 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
             extra = f"  batch {r.batch}, {r.applied_at}{took}"
         if r.name in described:
             extra += f"  {described[r.name]}"
-        out.report(f"{mark} {r.name}{note}{extra}")
+        lines.append(f"{mark} {r.name}{note}{extra}")
+    out.report_lines(lines)
     _warn_clashes(project, rows, out)
     return 0
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
 
 from schemashift.url import redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TextIO
 
 _CODES = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2", "cyan": "36"}
 
@@ -65,6 +68,12 @@ class Output:
     def report(self, text: str) -> None:
         """A line of a report on stdout (shown even with --quiet)."""
         _write(sys.stdout, redact(text) + "\n")
+
+    def report_lines(self, texts: Sequence[str]) -> None:
+        """Several report lines, written at once (a long status is one write, not one
+        per line)."""
+        if texts:
+            _write(sys.stdout, "".join(redact(t) + "\n" for t in texts))
 
     def raw(self, text: str) -> None:
         """A document on stdout exactly as given (a diagram, a script)."""
