@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -189,11 +188,11 @@ _CACHE_FORMAT = 1
 
 
 def _settings_cache_file(pyproject: Path) -> str:
+    from schemashift.caching import cache_root
     from schemashift.migrations.files import checksum_of
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     key = checksum_of(str(pyproject.resolve()).encode("utf-8", "surrogateescape"))[:24]
-    return os.path.join(base, "schemashift", f"settings-{key}.marshal")
+    return os.path.join(cache_root(), f"settings-{key}.marshal")
 
 
 def _cache_key(text: str) -> tuple[int, tuple[int, ...], str]:
@@ -215,21 +214,14 @@ def _cached_section(pyproject: Path, text: str) -> tuple[bool, Any]:
 def _cache_section(pyproject: Path, text: str, section: Any) -> None:
     import marshal
 
+    from schemashift.caching import write_atomically
+
     try:
         # Values marshal cannot hold (TOML dates) are simply not cached.
         data = marshal.dumps((_cache_key(text), section))
     except ValueError:
         return
-    path = _settings_cache_file(pyproject)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    write_atomically(_settings_cache_file(pyproject), data)
 
 
 def _refuse_unknown_keys(section: dict[str, Any], pyproject: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import importlib.util
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,14 +25,45 @@ if TYPE_CHECKING:
 
 
 class _FreshLoader(importlib.machinery.SourceFileLoader):
-    """Compiles the source every time. Python's bytecode cache trusts a ``.pyc`` whose
-    recorded source time (whole seconds) and size match, so an edit made within the same
-    second that keeps the size would otherwise be missed by ``make migration``."""
+    """Loads the code compiled from the source as it is now. Python's own bytecode cache
+    trusts a ``.pyc`` whose recorded source time (whole seconds) and size match, so an
+    edit made within the same second that keeps the size would be missed by ``make
+    migration``; this loader's cache is checked against a hash of the source instead."""
 
     def get_code(self, fullname: str) -> CodeType:
-        source = self.get_data(self.path)
-        code: CodeType = compile(source, self.path, "exec", dont_inherit=True)
-        return code
+        return compiled(self.path, self.get_data(self.path))
+
+
+def compiled(path: str, source: bytes) -> CodeType:
+    """``source`` compiled as the module file ``path``, reusing the code compiled from
+    exactly these bytes before (a checked-hash cache in the cache folder, outside the
+    project: the SHA-256 of the source, the bytecode format and the optimisation level
+    must all match, so a cached code object is the one compiling would give)."""
+    import marshal
+
+    from schemashift.caching import cache_root, write_atomically
+
+    header = b"".join(
+        (
+            importlib.util.MAGIC_NUMBER,
+            bytes([sys.flags.optimize & 0xFF]),
+            _sha256(path.encode("utf-8", "surrogateescape")).digest(),
+            _sha256(source).digest(),
+        )
+    )
+    name = _sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    cached = os.path.join(cache_root(), "models", f"{name}.pyc")
+    try:
+        with open(cached, "rb") as f:
+            data = f.read()
+        if data.startswith(header):
+            code: CodeType = marshal.loads(memoryview(data)[len(header) :])
+            return code
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    code = compile(source, path, "exec", dont_inherit=True)
+    write_atomically(cached, header + marshal.dumps(code))
+    return code
 
 
 class _ProjectFinder:
@@ -52,9 +85,7 @@ class _ProjectFinder:
             or not Path(origin).resolve().is_relative_to(self.root)
         ):
             return None
-        from importlib.util import spec_from_file_location
-
-        return spec_from_file_location(
+        return importlib.util.spec_from_file_location(
             fullname,
             origin,
             loader=_FreshLoader(fullname, origin),

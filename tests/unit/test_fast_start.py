@@ -115,3 +115,26 @@ def test_a_damaged_settings_cache_is_ignored(tmp_path: Path) -> None:
     for damage in (b"", b"\x00garbage", b"\xe3\x03\x00\x00"):
         Path(_settings_cache_file(pyproject)).write_bytes(damage)
         assert load_settings(cwd=tmp_path, environ={}) == expected
+
+
+def test_compiled_model_code_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None:
+    from schemashift.discovery import compiled
+
+    path = str(tmp_path / "m.py")
+    first = compiled(path, b"X = 1\n")
+    cached = list((tmp_path / "xdg" / "schemashift" / "models").glob("*.pyc"))
+    assert len(cached) == 1
+    again = compiled(path, b"X = 1\n")
+    assert again == first and again.co_filename == path
+    namespace: dict[str, object] = {}
+    exec(compiled(path, b"X = 2\n"), namespace)
+    assert namespace["X"] == 2
+    for damage in (b"", b"garbage", cached[0].read_bytes()[:-3]):
+        cached[0].write_bytes(damage)
+        exec(compiled(path, b"X = 3\n"), namespace)
+        assert namespace["X"] == 3
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
