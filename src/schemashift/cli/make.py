@@ -51,9 +51,12 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
             f"Created {_shown(project, result.path)} (empty template for a hand-written migration)"
         )
         return 0
-    out.line(f"Created {_shown(project, result.path)}")
-    for op in result.operations:
-        out.line(f"  {op.describe()}")
+    out.lines(
+        [
+            f"Created {_shown(project, result.path)}",
+            *(f"  {op.describe()}" for op in result.operations),
+        ]
+    )
     for warning in result.destructive:
         out.warn(f"data loss: {warning}")
     for note in result.notes:

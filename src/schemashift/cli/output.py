@@ -99,6 +99,6 @@ class Output:
         _write(sys.stderr, message + (redact(rest) + "\n" if rest else ""))
 
     def lines(self, texts: Sequence[str]) -> None:
-        """Several normal lines."""
-        for text in texts:
-            self.line(text)
+        """Several normal lines, written at once."""
+        if not self.quiet:
+            self.report_lines(texts)

@@ -44,6 +44,12 @@ class AppliedRecord(NamedTuple):
         return int(self.name.split("_", 1)[0])
 
 
+def _order(record: AppliedRecord) -> tuple[int, int, str]:
+    """Oldest batch first, by number within a batch."""
+    name = record[0]
+    return (record[1], int(name[: name.index("_")]), name)
+
+
 def _format_time(value: Any) -> str:
     if hasattr(value, "astimezone"):  # a datetime, from PostgreSQL's TIMESTAMPTZ
         from datetime import timezone
@@ -170,11 +176,12 @@ class Recorder:
                 f"({', '.join(COLUMNS)}). Nothing was changed."
             ) from exc
         records = []
+        valid_name = _NAME.match
         for row in rows:
             name, batch, applied_at, checksum, duration, has_source = row
             if (
                 not isinstance(name, str)
-                or not _NAME.match(name)
+                or not valid_name(name)
                 or not isinstance(batch, int)
                 or not isinstance(checksum, str)
             ):
@@ -187,13 +194,14 @@ class Recorder:
                 AppliedRecord(
                     name,
                     batch,
-                    _format_time(applied_at),
+                    # SQLite keeps text: most rows need no conversion.
+                    applied_at if applied_at.__class__ is str else _format_time(applied_at),
                     checksum,
                     int(duration or 0),
                     bool(has_source),
                 )
             )
-        records.sort(key=lambda r: (r.batch, r.number, r.name))
+        records.sort(key=_order)
         return records
 
     def record(
