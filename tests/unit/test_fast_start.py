@@ -60,7 +60,7 @@ def test_prebuilt_help_equals_argparse(monkeypatch: pytest.MonkeyPatch) -> None:
     from schemashift.cli.helptext import HELP
 
     monkeypatch.setenv("COLUMNS", "80")
-    assert HELP == build_parser().format_help(), "regenerate cli/helptext.py (see its docstring)"
+    assert build_parser().format_help() == HELP, "regenerate cli/helptext.py (see its docstring)"
 
 
 def test_help_and_version_print_as_argparse_does(sqlite_project: ProjectDir) -> None:

@@ -153,8 +153,6 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
 
 def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Output) -> None:
     """An applied migration kept only in the database whose number a pending file has."""
-    from schemashift.runtime.stored import clash_message
-
     by_number: dict[str, list[executor.StatusRow]] = {}
     for r in rows:
         by_number.setdefault(r.name.split("_", 1)[0], []).append(r)
@@ -162,6 +160,8 @@ def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Out
         kept = [r.name for r in same if r.from_database]
         others = [r.name for r in same if not r.from_database]
         if kept and others:
+            from schemashift.runtime.stored import clash_message
+
             out.warn(clash_message(kept[0], others[0]))
 
 
