@@ -169,8 +169,10 @@ def target_rows(
         verdict = "met" if x <= limit else f"missed by {x / limit:.2f}x"
         mem = "met" if m is not None and m <= MEMORY_TARGET else f"missed ({m:.1f}x)"
         rows.append([names[figure], f"<= {limit}x", f"{x:.2f}x", verdict, f"{m:.2f}x", mem])
-    for kind in ("migrate", "status"):
-        growth = _growth(idx, kind, tool, sizes.sweep)
+    for kind in SWEEP_KINDS:
+        growth = _growth(
+            idx, kind, tool, [n for n in sizes.sweep if (f"sweep.{kind}.{n}", tool) in idx]
+        )
         if growth is not None:
             short, long, g = growth
             verdict = "linear" if g <= LINEARITY_LIMIT else "grows faster than linear"
@@ -250,6 +252,17 @@ def evolve_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], lis
     return header, rows
 
 
+#: The sweep's figures, as its rows name them.
+SWEEP_KINDS = {
+    "migrate": "migrate",
+    "status": "status",
+    "make": "make migration, nothing to do (cache warm)",
+    "make_cold": "make migration, nothing to do (cache empty)",
+    "check": "check --offline, nothing to do (cache warm)",
+    "check_cold": "check --offline, nothing to do (cache empty)",
+}
+
+
 TARGET_HEADER = [
     "target",
     "limit (x floor)",
@@ -265,10 +278,14 @@ def sweep_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list
     idx, tools = _index(results), _tools(results)
     rows = []
     for n in sizes.sweep:
-        for kind in ("migrate", "status"):
-            rows.append(
-                [f"{kind}, {n:,} migrations", *(_cell(idx, f"sweep.{kind}.{n}", t) for t in tools)]
-            )
+        for kind, words in SWEEP_KINDS.items():
+            if any((f"sweep.{kind}.{n}", t) in idx for t in tools):
+                rows.append(
+                    [
+                        f"{words}, {n:,} migrations",
+                        *(_cell(idx, f"sweep.{kind}.{n}", t) for t in tools),
+                    ]
+                )
     return ["history", *tools], rows
 
 

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import verify
-from measure import BenchFailure, Job, Result, Run, measure
+from measure import BenchFailure, Job, Result, Run, measure, run_once
 from peers.base import Adapter
 from peers.floor import Floor
 from peers.schemashift_ import Schemashift
@@ -234,22 +234,49 @@ def workload2(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Resu
     return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
 
 
-def sweep(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
-    """One point of the history-length sweep: migrate from empty and status."""
+#: The nothing-to-do figures of W2, as named in the sweep.
+_SWEEP_NOOP = {
+    "w2.make_noop": "make",
+    "w2.make_noop_cold": "make_cold",
+    "w2.check": "check",
+    "w2.check_cold": "check_cold",
+}
+
+
+def sweep(
+    plan: Plan, adapters: Sequence[Adapter], length: int, *, timed_migrate: bool = True
+) -> list[Result]:
+    """One point of the history-length sweep: migrate from empty (timed only when
+    ``timed_migrate``; otherwise done once, untimed), status, and the nothing-to-do
+    ``make`` and ``check`` with the cache warm and empty."""
     plan.progress(f"sweep: history of {length} migrations")
     ready, roots, tables = _w2_setup(plan, adapters, length)
-    migrated = measure(
-        [
-            _migrate_job(f"sweep.migrate.{length}", a, roots[a.name], tables, length, None)
-            for a in ready
-        ],
-        plan.runs,
-        plan.warmup,
-        plan.progress,
+    jobs = [
+        _migrate_job(f"sweep.migrate.{length}", a, roots[a.name], tables, length, None)
+        for a in ready
+    ]
+    if timed_migrate:
+        migrated = measure(jobs, plan.runs, plan.warmup, plan.progress)
+        at_head = _keep_head(migrated, ready, roots)
+    else:
+        migrated = []
+
+        def once(a: Adapter) -> None:
+            job = next(j for j in jobs if j.tool == a.name)
+            job.verify(run_once(job))
+            shutil.copyfile(a.db(roots[a.name]), roots[a.name] / "head.sqlite3")
+
+        at_head = _setup(plan, ready, f"sweep-{length}", once)
+    timed = [_status_job(f"sweep.status.{length}", a, roots[a.name], length) for a in at_head]
+    warm = _setup(
+        plan, at_head, f"sweep-{length}-cache", lambda a: a.call(a.check(), roots[a.name])
     )
-    at_head = _keep_head(migrated, ready, roots)
-    jobs = [_status_job(f"sweep.status.{length}", a, roots[a.name], length) for a in at_head]
-    return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
+    for a in warm:
+        for job in _noop_jobs(a, roots[a.name], tables, length, plan.work / "xdg-cache-cold"):
+            if job.figure in _SWEEP_NOOP:
+                job.figure = f"sweep.{_SWEEP_NOOP[job.figure]}.{length}"
+                timed.append(job)
+    return migrated + measure(timed, plan.runs, plan.warmup, plan.progress)
 
 
 def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result]:
