@@ -19,7 +19,14 @@ STYLE = {
     "floor": ("tab:gray", "x"),
 }
 Point = tuple[int, float, float, float]
-TITLES = {"migrate": "migrate from empty", "status": "status, all applied"}
+TITLES = {
+    "migrate": "migrate from empty",
+    "status": "status, all applied",
+    "make": "make migration, nothing to do (cache warm)",
+    "make_cold": "make migration, nothing to do (cache empty)",
+    "check": "check --offline, nothing to do (cache warm)",
+    "check_cold": "check --offline, nothing to do (cache empty)",
+}
 
 
 def _panel(ax: plt.Axes, kind: str, series: dict[tuple[str, str], list[Point]], log: bool) -> None:
@@ -50,9 +57,10 @@ def main(source: str, target: str) -> None:
         if r["figure"].startswith("sweep.") and r["ok"]:
             _, kind, length = r["figure"].split(".")
             series[(kind, r["tool"])].append((int(length), r["median"], r["min"], r["max"]))
-    fig, grid = plt.subplots(2, 2, figsize=(11, 8.5))
+    kinds = [k for k in TITLES if any(key[0] == k for key in series)]
+    fig, grid = plt.subplots(2, len(kinds), figsize=(5.5 * len(kinds), 8.5), squeeze=False)
     for row, log in enumerate((False, True)):
-        for ax, kind in zip(grid[row], TITLES, strict=True):
+        for ax, kind in zip(grid[row], kinds, strict=True):
             _panel(ax, kind, series, log)
     fig.tight_layout()
     fig.savefig(target, dpi=110)

@@ -169,8 +169,10 @@ def target_rows(
         verdict = "met" if x <= limit else f"missed by {x / limit:.2f}x"
         mem = "met" if m is not None and m <= MEMORY_TARGET else f"missed ({m:.1f}x)"
         rows.append([names[figure], f"<= {limit}x", f"{x:.2f}x", verdict, f"{m:.2f}x", mem])
-    for kind in ("migrate", "status"):
-        growth = _growth(idx, kind, tool, sizes.sweep)
+    for kind in SWEEP_KINDS:
+        growth = _growth(
+            idx, kind, tool, [n for n in sizes.sweep if (f"sweep.{kind}.{n}", tool) in idx]
+        )
         if growth is not None:
             short, long, g = growth
             verdict = "linear" if g <= LINEARITY_LIMIT else "grows faster than linear"
@@ -185,6 +187,80 @@ def target_rows(
                 ]
             )
     return rows
+
+
+#: evolve() at start-up: added time within this ratio to the floor app's added time, and
+#: within this many milliseconds at ``EVOLVE_MS_AT`` applied migrations.
+EVOLVE_RATIO = 2.0
+EVOLVE_MS = 20.0
+EVOLVE_MS_AT = 1000
+BARE = "python"
+_EVOLVE_CASES = {
+    "warm": "replay cache warm",
+    "cold": "replay cache empty",
+    "first": "first evolve since a change (full comparison)",
+}
+
+
+def _cpu(result: Result) -> float:
+    return statistics.median(result.cpu_seconds)
+
+
+def evolve_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the start-up evolve() table: each app's process time, and the
+    time it adds to a bare interpreter's start, schemashift's against the floor app's.
+    The added times are taken from CPU time (user + system): the floor app adds a few
+    milliseconds, less than the wall-time noise of a shared machine."""
+    idx = _index(results)
+    rows = []
+    for n in sizes.evolve:
+        for case, words in _EVOLVE_CASES.items():
+            figure = f"evolve.{n}.{case}"
+            mine, floor, bare = (idx.get((figure, t)) for t in ("schemashift", FLOOR, BARE))
+            if mine is None or floor is None or bare is None:
+                continue
+            if not (mine.ok and floor.ok and bare.ok):
+                rows.append([f"{n:,} applied, {words}", "FAILED", "", "", "", "", ""])
+                continue
+            added = (_cpu(mine) - _cpu(bare)) * 1000
+            floor_added = max((_cpu(floor) - _cpu(bare)) * 1000, 0.1)
+            x = added / floor_added
+            verdict = "met" if x <= EVOLVE_RATIO else f"missed by {x / EVOLVE_RATIO:.2f}x"
+            if n == EVOLVE_MS_AT and case != "first":
+                ms = "met" if added <= EVOLVE_MS else f"missed by {added / EVOLVE_MS:.2f}x"
+                verdict += f"; <= {EVOLVE_MS:.0f} ms: {ms}"
+            rows.append(
+                [
+                    f"{n:,} applied, {words}",
+                    _seconds(mine.median),
+                    _seconds(floor.median),
+                    _seconds(bare.median),
+                    f"{added:.1f} ms",
+                    f"{floor_added:.1f} ms (x{x:.1f})",
+                    verdict if case != "first" else "(no target)",
+                ]
+            )
+    header = [
+        "evolve() with nothing to do",
+        "app with evolve()",
+        "floor app",
+        "bare python",
+        "CPU added by evolve()",
+        "CPU added by the floor",
+        f"<= {EVOLVE_RATIO:.0f}x the floor's added time",
+    ]
+    return header, rows
+
+
+#: The sweep's figures, as its rows name them.
+SWEEP_KINDS = {
+    "migrate": "migrate",
+    "status": "status",
+    "make": "make migration, nothing to do (cache warm)",
+    "make_cold": "make migration, nothing to do (cache empty)",
+    "check": "check --offline, nothing to do (cache warm)",
+    "check_cold": "check --offline, nothing to do (cache empty)",
+}
 
 
 TARGET_HEADER = [
@@ -202,10 +278,14 @@ def sweep_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list
     idx, tools = _index(results), _tools(results)
     rows = []
     for n in sizes.sweep:
-        for kind in ("migrate", "status"):
-            rows.append(
-                [f"{kind}, {n:,} migrations", *(_cell(idx, f"sweep.{kind}.{n}", t) for t in tools)]
-            )
+        for kind, words in SWEEP_KINDS.items():
+            if any((f"sweep.{kind}.{n}", t) in idx for t in tools):
+                rows.append(
+                    [
+                        f"{words}, {n:,} migrations",
+                        *(_cell(idx, f"sweep.{kind}.{n}", t) for t in tools),
+                    ]
+                )
     return ["history", *tools], rows
 
 
@@ -218,6 +298,8 @@ def text(results: Sequence[Result], sizes: Sizes) -> str:
     ]
     if any(r.figure.startswith("sweep.") for r in results):
         parts.append(_text_table(*sweep_rows(results, sizes)))
+    if any(r.figure.startswith("evolve.") for r in results):
+        parts.append(_text_table(*evolve_rows(results, sizes)))
     failures = [f"FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
     return "\n\n".join(parts + failures)
 
@@ -260,6 +342,12 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
     ]
     if any(r.figure.startswith("sweep.") for r in results):
         parts += ["History-length sweep:", _markdown_table(*sweep_rows(results, sizes))]
+    if any(r.figure.startswith("evolve.") for r in results):
+        parts += [
+            "`schemashift.evolve()` at application start-up, nothing to do (median process "
+            "wall time; added = median CPU time minus a bare `python -c pass`'s, same run):",
+            _markdown_table(*evolve_rows(results, sizes)),
+        ]
     failures = [f"- FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
     if failures:
         parts.append("\n".join(failures))
@@ -277,7 +365,8 @@ def write_json(
 def read_json(path: Path) -> tuple[list[Result], Sizes, dict[str, Any]]:
     """Results, sizes and metadata as :func:`write_json` wrote them."""
     payload = json.loads(path.read_text())
-    sizes = Sizes(**{**payload["sizes"], "sweep": tuple(payload["sizes"]["sweep"])})
+    raw = payload["sizes"]
+    sizes = Sizes(**{**raw, "sweep": tuple(raw["sweep"]), "evolve": tuple(raw.get("evolve", ()))})
     results = [
         Result(r["figure"], r["tool"], r["seconds"], r["cpu_seconds"], r["maxrss_kb"], r["error"])
         for r in payload["results"]

@@ -1,6 +1,6 @@
 """Benchmark schemashift against Django, Alembic and raw sqlite3 (the floor).
 
-    python3 bench/run.py            # full run (about half an hour)
+    python3 bench/run.py            # full run (30 to 60 minutes)
     python3 bench/run.py --quick    # smoke run, under a minute
 
 Builds every workload itself (seeded) under bench/.work/, runs each figure as fresh
@@ -33,7 +33,7 @@ from peers.schemashift_ import Schemashift
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SECTIONS = ("startup", "w1", "w2", "w3", "sweep")
+SECTIONS = ("startup", "evolve", "w1", "w2", "w3", "sweep")
 _PYENV_312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
 
 
@@ -130,7 +130,14 @@ def build_adapters(
 
 
 def _as_sweep(results: list[Result], length: int) -> list[Result]:
-    renamed = {"w2.migrate": f"sweep.migrate.{length}", "w2.status": f"sweep.status.{length}"}
+    renamed = {
+        "w2.migrate": f"sweep.migrate.{length}",
+        "w2.status": f"sweep.status.{length}",
+        "w2.make_noop": f"sweep.make.{length}",
+        "w2.make_noop_cold": f"sweep.make_cold.{length}",
+        "w2.check": f"sweep.check.{length}",
+        "w2.check_cold": f"sweep.check_cold.{length}",
+    }
     return [replace(r, figure=renamed[r.figure]) for r in results if r.figure in renamed]
 
 
@@ -140,6 +147,9 @@ def run_all(
     results: list[Result] = []
     if "startup" in sections:
         results += scenarios.startup(plan, adapters)
+    if "evolve" in sections:
+        for length in sizes.evolve:
+            results += scenarios.evolve_startup(plan, adapters, length)
     if "w1" in sections:
         results += scenarios.workload1(plan, adapters, sizes.w1_models, sizes.w1_columns)
     w2_results: list[Result] = []
@@ -153,7 +163,9 @@ def run_all(
             if length == sizes.w2_length and w2_results:
                 results += _as_sweep(w2_results, length)
             else:
-                results += scenarios.sweep(plan, adapters, length)
+                results += scenarios.sweep(
+                    plan, adapters, length, timed_migrate=length <= sizes.sweep_migrate_max
+                )
     return results + plan.failures
 
 
@@ -167,7 +179,9 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str
     )
     adapters, versions = build_adapters(args, print)
     mode = "quick" if args.quick else "full"
-    work = args.work or BENCH / ".work" / mode
+    # Absolute: the measured commands run in the projects' folders, and a relative cache
+    # folder in their environment would point somewhere else there.
+    work = (args.work or BENCH / ".work" / mode).resolve()
     work.mkdir(parents=True, exist_ok=True)
     # After the peers' environment is built, so that pip keeps using its own cache.
     environment.private_cache(work / "xdg-cache")

@@ -10,9 +10,10 @@ from functools import partial
 from pathlib import Path
 
 import verify
-from measure import BenchFailure, Job, Result, Run, measure
+from measure import BenchFailure, Job, Result, Run, measure, run_once
 from peers.base import Adapter
 from peers.floor import Floor
+from peers.schemashift_ import Schemashift
 from workloads import sqlite_sql, w1, w2, w3
 from workloads.spec import Tab
 
@@ -233,22 +234,49 @@ def workload2(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Resu
     return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
 
 
-def sweep(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
-    """One point of the history-length sweep: migrate from empty and status."""
+#: The nothing-to-do figures of W2, as named in the sweep.
+_SWEEP_NOOP = {
+    "w2.make_noop": "make",
+    "w2.make_noop_cold": "make_cold",
+    "w2.check": "check",
+    "w2.check_cold": "check_cold",
+}
+
+
+def sweep(
+    plan: Plan, adapters: Sequence[Adapter], length: int, *, timed_migrate: bool = True
+) -> list[Result]:
+    """One point of the history-length sweep: migrate from empty (timed only when
+    ``timed_migrate``; otherwise done once, untimed), status, and the nothing-to-do
+    ``make`` and ``check`` with the cache warm and empty."""
     plan.progress(f"sweep: history of {length} migrations")
     ready, roots, tables = _w2_setup(plan, adapters, length)
-    migrated = measure(
-        [
-            _migrate_job(f"sweep.migrate.{length}", a, roots[a.name], tables, length, None)
-            for a in ready
-        ],
-        plan.runs,
-        plan.warmup,
-        plan.progress,
+    jobs = [
+        _migrate_job(f"sweep.migrate.{length}", a, roots[a.name], tables, length, None)
+        for a in ready
+    ]
+    if timed_migrate:
+        migrated = measure(jobs, plan.runs, plan.warmup, plan.progress)
+        at_head = _keep_head(migrated, ready, roots)
+    else:
+        migrated = []
+
+        def once(a: Adapter) -> None:
+            job = next(j for j in jobs if j.tool == a.name)
+            job.verify(run_once(job))
+            shutil.copyfile(a.db(roots[a.name]), roots[a.name] / "head.sqlite3")
+
+        at_head = _setup(plan, ready, f"sweep-{length}", once)
+    timed = [_status_job(f"sweep.status.{length}", a, roots[a.name], length) for a in at_head]
+    warm = _setup(
+        plan, at_head, f"sweep-{length}-cache", lambda a: a.call(a.check(), roots[a.name])
     )
-    at_head = _keep_head(migrated, ready, roots)
-    jobs = [_status_job(f"sweep.status.{length}", a, roots[a.name], length) for a in at_head]
-    return migrated + measure(jobs, plan.runs, plan.warmup, plan.progress)
+    for a in warm:
+        for job in _noop_jobs(a, roots[a.name], tables, length, plan.work / "xdg-cache-cold"):
+            if job.figure in _SWEEP_NOOP:
+                job.figure = f"sweep.{_SWEEP_NOOP[job.figure]}.{length}"
+                timed.append(job)
+    return migrated + measure(timed, plan.runs, plan.warmup, plan.progress)
 
 
 def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result]:
@@ -281,4 +309,78 @@ def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result
 
         prepare = partial(_reset_db, a, root, root / "base.sqlite3")
         jobs.append(Job("w3.migrate", a.name, a.migrate(), root, prepare=prepare, verify=check))
+    return measure(jobs, plan.runs, plan.warmup, plan.progress)
+
+
+_EVOLVE_APP = Path(__file__).with_name("peers") / "evolve_app.py"
+_FLOOR_APP = Path(__file__).with_name("peers") / "floor_app.py"
+#: The tool name of a bare interpreter (``python -c pass``), measured alongside the
+#: start-up figures so that the report can give each app's added time.
+BARE = "python"
+
+
+def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
+    """An application start-up that calls ``schemashift.evolve()`` with nothing to do,
+    at ``length`` applied migrations, against the floor's app (open the database, read
+    the tracking table) and a bare interpreter. The database has been through evolve
+    once already, as it has from the second start of an application on. Three cases:
+    ``warm`` (replay cache warm), ``cold`` (cache emptied before every run, a fresh
+    container) and ``first`` (no earlier evolve recorded: the full comparison, cache
+    warm)."""
+    plan.progress(f"evolve at start-up: {length} applied migrations")
+    wanted = [a for a in adapters if isinstance(a, (Schemashift, Floor))]
+    ready, roots, _ = _w2_setup(plan, wanted, length)
+
+    def to_head(a: Adapter) -> None:
+        root = roots[a.name]
+        _reset_db(a, root)
+        a.call(a.migrate(), root)
+        shutil.copyfile(a.db(root), root / "fresh-head.sqlite3")
+        if isinstance(a, Schemashift):
+            a.call([a.python, str(_EVOLVE_APP), str(root)], root)
+        shutil.copyfile(a.db(root), root / "evolved-head.sqlite3")
+
+    ready = _setup(plan, ready, f"evolve-{length}", to_head)
+    cold_cache = plan.work / "xdg-cache-evolve"
+    cold_env = {**os.environ, "XDG_CACHE_HOME": str(cold_cache)}
+
+    def prepare_cold(a: Adapter, root: Path) -> None:
+        shutil.rmtree(cold_cache, ignore_errors=True)
+        cold_cache.mkdir(parents=True)
+        _reset_db(a, root, root / "evolved-head.sqlite3")
+
+    jobs = []
+    for a in ready:
+        root = roots[a.name]
+
+        def unchanged(run: Run, a: Adapter = a, root: Path = root) -> None:
+            run.require_success()
+            if a.applied(a.db(root)) != length:
+                raise BenchFailure("the applied migrations changed")
+
+        if isinstance(a, Schemashift):
+            argv = [a.python, str(_EVOLVE_APP), str(root)]
+            evolved = partial(_reset_db, a, root, root / "evolved-head.sqlite3")
+            fresh = partial(_reset_db, a, root, root / "fresh-head.sqlite3")
+            jobs += [
+                Job(f"evolve.{length}.warm", a.name, argv, root, None, evolved, unchanged),
+                Job(
+                    f"evolve.{length}.cold",
+                    a.name,
+                    argv,
+                    root,
+                    cold_env,
+                    partial(prepare_cold, a, root),
+                    unchanged,
+                ),
+                Job(f"evolve.{length}.first", a.name, argv, root, None, fresh, unchanged),
+            ]
+        elif isinstance(a, Floor):
+            argv = [a.python, str(_FLOOR_APP), str(a.db(root)), str(length)]
+            prepare = partial(_reset_db, a, root, root / "evolved-head.sqlite3")
+            bare = [a.python, "-c", "pass"]
+            for case in ("warm", "cold", "first"):
+                figure = f"evolve.{length}.{case}"
+                jobs.append(Job(figure, a.name, argv, root, None, prepare, unchanged))
+                jobs.append(Job(figure, BARE, bare, root))
     return measure(jobs, plan.runs, plan.warmup, plan.progress)

@@ -78,7 +78,9 @@ def render(tables: list[dict]) -> list[str]:
 
 
 def files(folder: str) -> list[str]:
-    return sorted(f for f in os.listdir(folder) if f.endswith(".sql"))
+    # By number: past 9,999 the names are longer and would sort out of order as text.
+    names = [f for f in os.listdir(folder) if f.endswith(".sql")]
+    return sorted(names, key=lambda f: (int(f.split("_", 1)[0]), f))
 
 
 def applied(db: sqlite3.Connection) -> set[str]:
@@ -105,7 +107,7 @@ def migrate(folder: str, upto: str | None = None) -> int:
     done = applied(db)
     pending = [f for f in files(folder) if f[:-4] not in done]
     if upto is not None:
-        pending = [f for f in pending if int(f[:4]) <= int(upto)]
+        pending = [f for f in pending if int(f.split("_", 1)[0]) <= int(upto)]
     if not pending:
         print("Nothing to migrate.")
         return 0

@@ -11,12 +11,17 @@ import os
 from collections.abc import Sequence
 
 from schemashift.config import load_settings
-from schemashift.generate.make import MakeResult
 from schemashift.project import Project
 from schemashift.runtime import executor
-from schemashift.runtime.check import Difference
-from schemashift.runtime.evolve import EvolveReport
-from schemashift.runtime.executor import RunResult, StatusRow
+
+# Only for annotations: importing the differ and the checker here would slow evolve() at
+# every application start.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from schemashift.generate.make import MakeResult
+    from schemashift.runtime.check import Difference
+    from schemashift.runtime.evolve import EvolveReport
+    from schemashift.runtime.executor import RunResult, StatusRow
 
 
 def _project(

@@ -154,6 +154,21 @@ def _tool_table(pyproject: Path) -> dict[str, Any] | None:
     text = pyproject.read_text(encoding="utf-8")
     if "schemashift" not in text:
         return None
+    found, section = _cached_section(pyproject, text)
+    if not found:
+        section = _parse_section(pyproject, text)
+        _cache_section(pyproject, text, section)
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"[tool.schemashift] in {pyproject} must be a table.")
+    _refuse_unknown_keys(section, pyproject)
+    return section
+
+
+def _parse_section(pyproject: Path, text: str) -> Any:
+    """``tool.schemashift`` of the TOML ``text`` (None when absent), as ``tomllib`` reads
+    it; invalid TOML is refused."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:
@@ -163,21 +178,59 @@ def _tool_table(pyproject: Path) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject} is not valid TOML: {exc}.") from exc
     tool = data.get("tool", {})
-    section = tool.get("schemashift") if isinstance(tool, dict) else None
-    if section is None:
-        return None
-    if not isinstance(section, dict):
-        raise ConfigError(f"[tool.schemashift] in {pyproject} must be a table.")
-    _refuse_unknown_keys(section, pyproject)
-    return section
+    return tool.get("schemashift") if isinstance(tool, dict) else None
+
+
+# Parsing TOML means importing tomllib, which costs more than the rest of reading the
+# settings: the parsed table is kept in the cache folder, keyed by the whole text of
+# pyproject.toml (compared in full, never by file times) and by the Python version. A
+# missing or unreadable entry means parsing again: the cache never changes a setting.
+_CACHE_FORMAT = 1
+
+
+def _settings_cache_file(pyproject: Path) -> str:
+    from schemashift.caching import cache_root
+    from schemashift.migrations.files import checksum_of
+
+    key = checksum_of(str(pyproject.resolve()).encode("utf-8", "surrogateescape"))[:24]
+    return os.path.join(cache_root(), f"settings-{key}.marshal")
+
+
+def _cache_key(text: str) -> tuple[int, tuple[int, ...], str]:
+    return (_CACHE_FORMAT, tuple(sys.version_info[:3]), text)
+
+
+def _cached_section(pyproject: Path, text: str) -> tuple[bool, Any]:
+    """``(True, table)`` when the cache holds the table parsed from exactly ``text``."""
+    import marshal
+
+    try:
+        with open(_settings_cache_file(pyproject), "rb") as f:
+            key, section = marshal.loads(f.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return False, None
+    return (True, section) if key == _cache_key(text) else (False, None)
+
+
+def _cache_section(pyproject: Path, text: str, section: Any) -> None:
+    import marshal
+
+    from schemashift.caching import write_atomically
+
+    try:
+        # Values marshal cannot hold (TOML dates) are simply not cached.
+        data = marshal.dumps((_cache_key(text), section))
+    except ValueError:
+        return
+    write_atomically(_settings_cache_file(pyproject), data)
 
 
 def _refuse_unknown_keys(section: dict[str, Any], pyproject: Path) -> None:
-    import difflib
-
     for key in section:
         if key in KNOWN_KEYS:
             continue
+        import difflib
+
         guess = difflib.get_close_matches(key, KNOWN_KEYS, n=1)
         hint = f" Did you mean {guess[0]!r}?" if guess else ""
         raise ConfigError(

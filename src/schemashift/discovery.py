@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
-import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import CodeType, ModuleType
-from typing import TYPE_CHECKING
 
-from schemashift.config import Settings
 from schemashift.errors import ModelError
+from schemashift.migrations.files import sha256 as _sha256
 
+# Only for annotations: evolve() lists the model modules at every application start.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+
+    from schemashift.config import Settings
     from schemashift.models import Model
 
 
 class _FreshLoader(importlib.machinery.SourceFileLoader):
-    """Compiles the source every time. Python's bytecode cache trusts a ``.pyc`` whose
-    recorded source time (whole seconds) and size match, so an edit made within the same
-    second that keeps the size would otherwise be missed by ``make migration``."""
+    """Loads the code compiled from the source as it is now. Python's own bytecode cache
+    trusts a ``.pyc`` whose recorded source time (whole seconds) and size match, so an
+    edit made within the same second that keeps the size would be missed by ``make
+    migration``; this loader's cache is checked against a hash of the source instead."""
 
     def get_code(self, fullname: str) -> CodeType:
-        source = self.get_data(self.path)
-        code: CodeType = compile(source, self.path, "exec", dont_inherit=True)
-        return code
+        return compiled(self.path, self.get_data(self.path))
 
 
-class _ProjectFinder(importlib.abc.MetaPathFinder):
-    """Finds modules as usual, but loads the project's own source files fresh."""
+def compiled(path: str, source: bytes) -> CodeType:
+    """``source`` compiled as the module file ``path``, reusing the code compiled from
+    exactly these bytes before (a checked-hash cache in the cache folder, outside the
+    project: the SHA-256 of the source, the bytecode format and the optimisation level
+    must all match, so a cached code object is the one compiling would give)."""
+    import marshal
+
+    from schemashift.caching import cache_root, write_atomically
+
+    header = b"".join(
+        (
+            importlib.util.MAGIC_NUMBER,
+            bytes([sys.flags.optimize & 0xFF]),
+            _sha256(path.encode("utf-8", "surrogateescape")).digest(),
+            _sha256(source).digest(),
+        )
+    )
+    name = _sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    cached = os.path.join(cache_root(), "models", f"{name}.pyc")
+    try:
+        with open(cached, "rb") as f:
+            data = f.read()
+        if data.startswith(header):
+            code: CodeType = marshal.loads(memoryview(data)[len(header) :])
+            return code
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    code = compile(source, path, "exec", dont_inherit=True)
+    write_atomically(cached, header + marshal.dumps(code))
+    return code
+
+
+class _ProjectFinder:
+    """Finds modules as usual, but loads the project's own source files fresh (a meta
+    path finder: ``find_spec`` is all the import system asks of it)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -119,7 +152,7 @@ def _forget_stale(names: list[str], settings: Settings) -> None:
 def _stamp(path: Path) -> str:
     """What a model file holds now: file times are too coarse to tell two quick edits
     apart, so the content decides whether an imported module is stale."""
-    return hashlib.sha1(path.read_bytes(), usedforsecurity=False).hexdigest()
+    return str(_sha256(path.read_bytes()).hexdigest())
 
 
 def load_models(settings: Settings) -> list[type[Model]]:
@@ -172,6 +205,8 @@ def _import(name: str, settings: Settings) -> ModuleType:
 
 
 def _import_error(exc: BaseException, name: str, settings: Settings) -> ModelError:
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     project_frames = [f for f in frames if Path(f.filename).resolve().is_relative_to(settings.root)]
     chosen = project_frames or frames

@@ -3,12 +3,16 @@ differ, 3 when they could not be compared (the error handler of the CLI gives th
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from schemashift.cli.output import Output
 from schemashift.project import Project
 from schemashift.runtime.check import check
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 #: The version of ``check --json``'s format; it grows when a key changes meaning.
 JSON_VERSION = 1

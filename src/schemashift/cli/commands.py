@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 
 from schemashift.cli.output import Output
 from schemashift.config import DEFAULT_MODELS_DIR, load_settings
 from schemashift.errors import ConfigError
 from schemashift.project import Project
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 _MODULES = {
     "make": "schemashift.cli.make",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 
@@ -10,6 +9,11 @@ from schemashift.cli.output import Output
 from schemashift.errors import ConfigError, DatabaseError
 from schemashift.project import Project
 from schemashift.schema.values import Schema
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def _models_schema(project: Project) -> Schema:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 from schemashift.cli.migrate import CliReporter
 from schemashift.cli.output import Output
 from schemashift.project import Project
 from schemashift.runtime.evolve import evolve
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:

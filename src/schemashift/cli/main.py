@@ -1,14 +1,23 @@
 """Entry point: parse arguments, run one command, turn known errors into exit 1.
 
-Only argparse is imported up front; each command imports what it needs, so that
-``schemashift --help`` starts about as fast as Python itself.
+The most common invocations (``--help``, ``--version``, ``migrate``, ``migrate --status``,
+``check``, ``evolve``, ``make migration NAME``) are recognised without argparse, whose
+import (with ``gettext``, ``locale`` and ``shutil``) costs more than some of those
+commands' own work; :func:`fast_arguments` gives exactly the values argparse would, and
+anything else goes through argparse. Each command imports what it needs.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from argparse import Namespace as _Parsed
+    from collections.abc import Sequence
+else:
+    _Parsed = object
 
 EXAMPLES = {
     "make": "example: schemashift make migration add_phone_to_users",
@@ -28,6 +37,8 @@ EXAMPLES = {
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """Options accepted before or after the command. Under a command their defaults are
     suppressed so that a value given before the command is not overwritten."""
+    import argparse
+
     default = argparse.SUPPRESS if suppress else None
     flag_default = argparse.SUPPRESS if suppress else False
     group = parser.add_argument_group("project options")
@@ -78,6 +89,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def _positive_int(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -88,6 +101,8 @@ def _positive_int(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -335,6 +350,8 @@ def command_in(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser. With ``only``, just that command's options are added (every
     command is still listed): building the others would slow every start-up."""
+    import argparse
+
     from schemashift import __version__
 
     parser = argparse.ArgumentParser(
@@ -356,18 +373,127 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class FastArguments(_Parsed):
+    """The values argparse gives for one of the common invocations (see
+    :func:`fast_arguments`); read like an ``argparse.Namespace``."""
+
+    def __init__(self, command: str, **values: object) -> None:
+        self.command = command
+        self.database = self.migrations = self.models = self.project = None
+        self.traceback = self.quiet = self.verbose = False
+        self.__dict__.update(values)
+
+
+_MIGRATE_DEFAULTS: dict[str, object] = {
+    "status": False,
+    "rollback": False,
+    "repair": None,
+    "sql": False,
+    "start": None,
+    "json": False,
+    "step": None,
+    "to": None,
+    "all": False,
+    "fake": False,
+    "dry_run": False,
+    "yes": False,
+    "lock_timeout": None,
+}
+
+
+def fast_arguments(argv: Sequence[str]) -> FastArguments | None:
+    """The parsed arguments of the few invocations most runs are, without argparse; None
+    for anything else (argparse then parses, reports errors and prints help). Every
+    value equals argparse's (a test compares them), except ``command_parser``, which
+    only argparse's error messages need and these invocations never give."""
+    n = len(argv)
+    command = argv[0] if argv else None
+    if command == "migrate" and (
+        n == 1 or (n == 2 and argv[1] == "--status") or argv[1:] == ["--status", "--json"]
+    ):
+        values = dict(_MIGRATE_DEFAULTS, status="--status" in argv, json="--json" in argv)
+        return FastArguments("migrate", **values)
+    if command == "check" and (n == 1 or (n == 2 and argv[1] == "--offline")):
+        return FastArguments("check", offline=n == 2, json=False)
+    if command == "evolve" and n == 1:
+        return FastArguments("evolve", lock_timeout=None)
+    if (
+        command == "make"
+        and n == 3
+        and argv[1] == "migration"
+        and argv[2]
+        and not argv[2].startswith("-")
+    ):
+        return FastArguments(
+            "make",
+            make_kind="migration",
+            name=argv[2],
+            empty=False,
+            rename=[],
+            rename_table=[],
+            concurrently=False,
+            online=None,
+        )
+    return None
+
+
+def _help_fast(argv: Sequence[str]) -> bool:
+    """Print the top-level help or the version as argparse would, when that can be done
+    without it: the help text is kept prebuilt for the width argparse uses when nothing
+    says otherwise (80 columns) and the Python versions whose argparse is known to
+    format it so. True when it was printed."""
+    if len(argv) != 1:
+        return False
+    if argv[0] == "--version":
+        from schemashift import __version__
+
+        sys.stdout.write(f"schemashift {__version__}\n")
+        return True
+    if argv[0] not in ("-h", "--help") or not (3, 10) <= sys.version_info[:2] <= (3, 13):
+        return False
+    if help_columns() != 80:
+        return False
+    from schemashift.cli.helptext import HELP
+
+    sys.stdout.write(HELP)
+    return True
+
+
+def help_columns() -> int:
+    """The terminal width argparse formats help for (``shutil.get_terminal_size``'s,
+    without importing ``shutil``)."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        stdout = sys.__stdout__
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns if stdout else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     arguments = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(command_in(arguments))
-    args = parser.parse_args(arguments)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    if args.command == "make" and args.make_kind is None:
-        args.command_parser.error("say what to make: schemashift make migration NAME")
-    if args.command == "migrate":
-        _check_migrate_flags(args.command_parser, args)
+    if _help_fast(arguments):
+        # argparse ends --help and --version with sys.exit(0).
+        raise SystemExit(0)
+    args: argparse.Namespace | None = fast_arguments(arguments)
+    if args is None:
+        parser = build_parser(command_in(arguments))
+        args = parser.parse_args(arguments)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        if args.command == "make" and args.make_kind is None:
+            args.command_parser.error("say what to make: schemashift make migration NAME")
+        if args.command == "migrate":
+            _check_migrate_flags(args.command_parser, args)
     from schemashift.cli.output import Output
 
     out = Output(quiet=args.quiet, verbose=args.verbose)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 from schemashift.cli.output import Output
 from schemashift.cli.prompts import prompts
 from schemashift.generate.make import make_migration
 from schemashift.project import Project
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def _shown(project: Project, path: object) -> str:
@@ -51,10 +54,16 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
             f"Created {_shown(project, result.path)} (empty template for a hand-written migration)"
         )
         return 0
-    for written in result.written:
-        out.line(f"Created {_shown(project, written.path)}")
-        for line in written.lines:
-            out.line(f"  {line}")
+    out.lines(
+        [
+            line
+            for written in result.written
+            for line in (
+                f"Created {_shown(project, written.path)}",
+                *(f"  {text}" for text in written.lines),
+            )
+        ]
+    )
     for warning in result.destructive:
         out.warn(f"data loss: {warning}")
     for note in result.notes:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 
 from schemashift.cli.output import Output
 from schemashift.errors import ConfigError
 from schemashift.project import Project
 from schemashift.runtime import executor
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 # Show a progress line instead of one line per migration past this many.
 _PROGRESS_AFTER = 50
@@ -122,7 +126,7 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
         }
         out.report(json.dumps(payload, indent=2))
         return 0
-    out.report("MIGRATION STATUS")
+    lines = ["MIGRATION STATUS"]
     for r in rows:
         mark = "[!]" if r.failed else "[X]" if r.applied else "[ ]"
         note = ""
@@ -144,15 +148,14 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
             extra = f"  batch {r.batch}, {r.applied_at}{took}"
         if r.name in described:
             extra += f"  {described[r.name]}"
-        out.report(f"{mark} {r.name}{note}{extra}")
+        lines.append(f"{mark} {r.name}{note}{extra}")
+    out.report_lines(lines)
     _warn_clashes(project, rows, out)
     return 0
 
 
 def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Output) -> None:
     """An applied migration kept only in the database whose number a pending file has."""
-    from schemashift.runtime.stored import clash_message
-
     by_number: dict[str, list[executor.StatusRow]] = {}
     for r in rows:
         by_number.setdefault(r.name.split("_", 1)[0], []).append(r)
@@ -160,6 +163,8 @@ def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Out
         kept = [r.name for r in same if r.from_database]
         others = [r.name for r in same if not r.from_database]
         if kept and others:
+            from schemashift.runtime.stored import clash_message
+
             out.warn(clash_message(kept[0], others[0]))
 
 

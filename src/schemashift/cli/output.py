@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
 
 from schemashift.url import redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TextIO
 
 _CODES = {"green": "32", "yellow": "33", "red": "31", "bold": "1", "dim": "2", "cyan": "36"}
 
@@ -66,6 +69,12 @@ class Output:
         """A line of a report on stdout (shown even with --quiet)."""
         _write(sys.stdout, redact(text) + "\n")
 
+    def report_lines(self, texts: Sequence[str]) -> None:
+        """Several report lines, written at once (a long status is one write, not one
+        per line)."""
+        if texts:
+            _write(sys.stdout, "".join(redact(t) + "\n" for t in texts))
+
     def raw(self, text: str) -> None:
         """A document on stdout exactly as given (a diagram, a script)."""
         _write(sys.stdout, text)
@@ -90,6 +99,6 @@ class Output:
         _write(sys.stderr, message + (redact(rest) + "\n" if rest else ""))
 
     def lines(self, texts: Sequence[str]) -> None:
-        """Several normal lines."""
-        for text in texts:
-            self.line(text)
+        """Several normal lines, written at once."""
+        if not self.quiet:
+            self.report_lines(texts)

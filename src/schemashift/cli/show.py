@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-
 from schemashift.cli.output import Output
 from schemashift.project import Project
+
+# argparse only names the type: the common commands run without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 
 def run(args: argparse.Namespace, project: Project, out: Output) -> int:

@@ -27,8 +27,9 @@ _VERSION = 2
 
 def cache_dir() -> Path:
     """Where cached schemas are kept."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "schemashift"
+    from schemashift.caching import cache_root
+
+    return Path(cache_root())
 
 
 def _cache_file(folder: Path) -> Path:

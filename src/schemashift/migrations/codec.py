@@ -45,10 +45,33 @@ class CodecError(ValueError):
     """A literal that does not describe a known operation."""
 
 
+#: Per dataclass: each field's name, whether it has a default, and that default (a
+#: factory's value). Asking ``dataclasses.fields`` for every value of a large migration
+#: took most of the time of writing its file.
+_FIELDS: dict[type, tuple[tuple[str, bool, Any], ...]] = {}
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
+def _fields(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+    found = _FIELDS.get(cls)
+    if found is None:
+        plan = []
+        for f in dataclasses.fields(cls):
+            if f.default is not dataclasses.MISSING:
+                plan.append((f.name, True, f.default))
+            elif f.default_factory is not dataclasses.MISSING:
+                plan.append((f.name, True, f.default_factory()))
+            else:
+                plan.append((f.name, False, None))
+        found = _FIELDS[cls] = tuple(plan)
+    return found
+
+
 def _value_to_literal(value: Any) -> Any:
-    if isinstance(value, Table):
-        return table_to_literal(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         return _dataclass_to_literal(value)
     if isinstance(value, tuple):
         return [_value_to_literal(v) for v in value]
@@ -57,13 +80,11 @@ def _value_to_literal(value: Any) -> Any:
 
 def _dataclass_to_literal(value: Any) -> Literal:
     out: Literal = {}
-    for f in dataclasses.fields(value):
-        v = getattr(value, f.name)
-        if f.default is not dataclasses.MISSING and v == f.default:
+    for name, has_default, default in _fields(type(value)):
+        v = getattr(value, name)
+        if has_default and v == default:
             continue
-        if f.default_factory is not dataclasses.MISSING and v == f.default_factory():
-            continue
-        out[f.name] = _value_to_literal(v)
+        out[name] = _value_to_literal(v)
     return out
 
 

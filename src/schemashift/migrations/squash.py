@@ -13,7 +13,6 @@ the operations list.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,13 +21,14 @@ from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile, resolve
 
 #: The name part that marks a squashed file; ``replaces`` is looked for only there.
-SQUASHED = re.compile(r"^\d{4,}_squashed_")
-_REPLACES = re.compile(r"^replaces = (\[[^\]]*\])$", re.MULTILINE)
+SQUASHED = r"^\d{4,}_squashed_"
+_REPLACES = r"^replaces = (\[[^\]]*\])$"
 
 
 def is_squash(file: MigrationFile) -> bool:
     """Whether ``file`` is a squashed migration (by its name)."""
-    return SQUASHED.match(file.name) is not None
+    # Every run asks this of every file: the pattern is only needed for a likely one.
+    return "_squashed_" in file.name and re.match(SQUASHED, file.name) is not None
 
 
 def replaces_in(file: MigrationFile) -> tuple[str, ...]:
@@ -36,12 +36,14 @@ def replaces_in(file: MigrationFile) -> tuple[str, ...]:
     if not is_squash(file):
         return ()
     text = file.read_bytes().decode("utf-8", errors="replace")
-    match = _REPLACES.search(text)
+    match = re.search(_REPLACES, text, re.MULTILINE)
     if match is None:
         raise MigrationFileError(
             f"{file.path}: a squashed migration must declare `replaces = [...]`, the names "
             "of the migrations it replaces. Restore the line as generated."
         )
+    import ast
+
     try:
         names = ast.literal_eval(match.group(1))
     except (SyntaxError, ValueError) as exc:

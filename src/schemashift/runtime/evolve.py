@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from schemashift.diff.operations import (
-    AddColumn,
-    AddForeignKey,
-    AddIndex,
-    CreateTable,
-    Operation,
-)
 from schemashift.errors import SchemashiftError
 from schemashift.project import Project
 from schemashift.runtime.executor import Reporter, apply_pending, locked
 
+# typing and dataclasses are not imported at run time: evolve runs at every application
+# start, where their import costs more than finding that there is nothing to do.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection, Dialect
+    from schemashift.diff.operations import Operation
     from schemashift.schema.values import Schema
 
 AUTO_NAME = "auto_evolve"
@@ -35,15 +30,39 @@ def forbid_writing(reason: str) -> None:
     _no_files = reason
 
 
-@dataclass
 class EvolveReport:
     """What :func:`evolve` did: migrations applied (names), differences refused (each with
     its reason), and applied files written back from the database."""
 
-    applied: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    written: str | None = None
-    restored: list[str] = field(default_factory=list)
+    __slots__ = ("applied", "refused", "restored", "written")
+
+    def __init__(
+        self,
+        applied: list[str] | None = None,
+        refused: list[str] | None = None,
+        written: str | None = None,
+        restored: list[str] | None = None,
+    ) -> None:
+        self.applied: list[str] = [] if applied is None else applied
+        self.refused: list[str] = [] if refused is None else refused
+        self.written = written
+        self.restored: list[str] = [] if restored is None else restored
+
+    def _values(self) -> tuple[list[str], list[str], str | None, list[str]]:
+        return (self.applied, self.refused, self.written, self.restored)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EvolveReport):
+            return NotImplemented
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"EvolveReport(applied={self.applied!r}, refused={self.refused!r}, "
+            f"written={self.written!r}, restored={self.restored!r})"
+        )
 
     @property
     def ok(self) -> bool:
@@ -55,6 +74,8 @@ def refusal(op: Operation, operations: Sequence[Operation] = ()) -> str | None:
     """Why ``op`` is not additive and safe to apply unreviewed (None when it is), judged
     from the operations alone. A unique index on an existing table is accepted here and
     must pass :func:`duplicates` against the rows."""
+    from schemashift.diff.operations import AddColumn, AddForeignKey, AddIndex, CreateTable
+
     created = {o.table_name for o in operations if isinstance(o, CreateTable)}
     if isinstance(op, (CreateTable, AddIndex)):
         return None
@@ -77,6 +98,8 @@ def duplicates(
 ) -> str | None:
     """Why the live rows refuse ``op``, a new unique index or unique column (None when
     they do not, or when ``op`` adds no uniqueness to an existing table)."""
+    from schemashift.diff.operations import AddColumn, AddIndex, CreateTable
+
     created = {o.table_name for o in operations if isinstance(o, CreateTable)}
     if op.table_name in created:
         return None
@@ -144,7 +167,8 @@ def evolve(
     ``NNNN_auto_evolve.py`` and apply it, or delete the file again if applying it fails.
     Everything happens under the migration lock, so several processes starting at once
     are safe: one writes and applies, the others get the file written back."""
-    from schemashift.generate.make import make_migration, placeholder_fill, plan
+    from schemashift.runtime import fingerprint
+    from schemashift.runtime.recorder import META_TABLE, Recorder
 
     report = EvolveReport()
     with locked(project, lock_timeout=lock_timeout) as conn:
@@ -153,8 +177,26 @@ def evolve(
         report.applied.extend(first.names)
         report.restored.extend(first.restored)
         fresh = Project(project.settings)
+        recorder = Recorder(conn, project.dialect)
+        if not first.names:
+            # Nothing ran: the files and records apply_pending read are still current.
+            fresh.files = first.files
+        # apply_pending refused any applied file that differs from its record.
+        records = first.records if not first.names else recorder.applied()
+        known = {r.name: r.checksum for r in records}
+        recorded = recorder.meta_value(fingerprint.KEY)
+        dialect_name = project.url.dialect
+        if fingerprint.matches(recorded, fresh.settings, dialect_name, fresh.files, known):
+            # The same files, model code and schemashift as when a full comparison last
+            # found nothing to do: it would find nothing again.
+            return report
+        from schemashift.generate.make import placeholder_fill, plan
+
         current, operations, _ = plan(fresh, fill=placeholder_fill)
         if not operations:
+            value = fingerprint.record_value(fresh.settings, dialect_name, fresh.files, known)
+            if value is not None and value != recorded and recorder.exists(META_TABLE):
+                recorder.set_meta_value(fingerprint.KEY, value)
             return report
         dialect = project.dialect
         for op in operations:
@@ -167,6 +209,8 @@ def evolve(
             report.refused.extend(f"{op.describe()[2:]}: {_no_files}" for op in operations)
         if report.refused:
             return report
+        from schemashift.generate.make import make_migration
+
         made = make_migration(fresh, AUTO_NAME, online=False)
         if made.path is None:
             return report

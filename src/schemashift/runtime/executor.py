@@ -16,12 +16,12 @@ from schemashift.errors import (
 )
 from schemashift.migrations.files import MigrationFile, list_migrations, resolve
 from schemashift.runtime.connection import MigrationConnection
-from schemashift.runtime.loader import LoadedMigration, load, raising_line
 from schemashift.runtime.recorder import AppliedRecord, Recorder
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import Cursor, DBConnection
     from schemashift.project import Project
+    from schemashift.runtime.loader import LoadedMigration
 
 
 class Reporter:
@@ -62,6 +62,10 @@ class RunResult:
         self.restored: list[str] = []
         #: Why nothing ran although migrations are pending (``--to`` an applied one).
         self.note: str | None = None
+        #: The migration files and tracking records the run started from (after writing
+        #: back missing files), so that a caller need not read them again.
+        self.files: list[MigrationFile] = []
+        self.records: list[AppliedRecord] = []
 
     def __repr__(self) -> str:
         return f"RunResult(names={self.names!r}, batch={self.batch!r})"
@@ -375,6 +379,8 @@ def _run_one(mig: LoadedMigration, direction: str, conn: _Watched) -> int:
         # Python code raised (the migration's own, or a check of schemashift's that it
         # called): the exception and the line of the file, not the last statement run.
         own = exc.details if isinstance(exc, SchemashiftError) else None
+        from schemashift.runtime.loader import raising_line
+
         line = raising_line(mig.file, exc)
         if line is None:
             raise MigrationFailed(
@@ -697,6 +703,7 @@ def apply_pending(
         files = _write_back(project, conn, files, applied, result, reporter)
     refuse_if_failed(applied)
     _refuse_if_tampered(files, applied, project.url.dialect)
+    result.files, result.records = files, list(applied)
     pending = select_pending(files, applied, step=step, to=to)
     if not pending:
         if to is not None:
@@ -711,6 +718,8 @@ def apply_pending(
             )
             result.warnings.append(warning)
             reporter.warn(warning)
+    from schemashift.runtime.loader import load
+
     migs = [load(f, dialect=project.url.dialect) for f in pending]
     result.batch = max((r.batch for r in applied), default=0) + 1
     result.names = [m.file.name for m in migs]
@@ -818,6 +827,8 @@ def rollback(
             _refuse_if_tampered(files, chosen, project.url.dialect)
         result.batch = chosen[0].batch
         result.names = [r.name for r in chosen]
+        from schemashift.runtime.loader import LoadedMigration, load
+
         if fake:
             migs = [
                 LoadedMigration(by_name[r.name], _noop, _noop, True, r.checksum)
@@ -867,6 +878,7 @@ def _noop(conn: object) -> None:
 
 def _missing(project: Project, record: AppliedRecord) -> LoadedMigration:
     """A migration whose file is gone, to unrecord with ``--fake`` (nothing runs)."""
+    from schemashift.runtime.loader import LoadedMigration
     from schemashift.runtime.stored import ghost
 
     file = ghost(record, project.settings.migrations)
@@ -876,6 +888,7 @@ def _missing(project: Project, record: AppliedRecord) -> LoadedMigration:
 def _from_database(project: Project, conn: DBConnection, record: AppliedRecord) -> LoadedMigration:
     """A missing file loaded from the copy the tracking table keeps (``_refuse_if_tampered``
     has made sure there is one)."""
+    from schemashift.runtime.loader import load
     from schemashift.runtime.stored import ghost
 
     data = Recorder(conn, project.dialect).source(record.name)

@@ -50,6 +50,12 @@ class AppliedRecord(NamedTuple):
         return int(self.name.split("_", 1)[0])
 
 
+def _order(record: AppliedRecord) -> tuple[int, int, str]:
+    """Oldest batch first, by number within a batch."""
+    name = record[0]
+    return (record[1], int(name[: name.index("_")]), name)
+
+
 def _format_time(value: Any) -> str:
     if hasattr(value, "astimezone"):  # a datetime, from a timestamp column
         from datetime import timezone
@@ -144,6 +150,25 @@ class Recorder:
             )
         return version
 
+    def meta_value(self, key: str) -> str | None:
+        """The value kept under ``key`` in the meta table (None when there is none)."""
+        if not self.exists(META_TABLE):
+            return None
+        row = self.conn.execute(
+            f"SELECT value FROM {self.meta} WHERE key = {self._p}", (key,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` in the meta table, which must exist (one statement,
+        so it needs no transaction of its own)."""
+        p = self._p
+        self.conn.execute(
+            f"INSERT INTO {self.meta} (key, value) VALUES ({p}, {p}) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     def applied(self) -> list[AppliedRecord]:
         """Every applied migration, oldest batch first, by number within a batch. An
         absent table means nothing is applied; a malformed one is refused. An older
@@ -164,11 +189,12 @@ class Recorder:
                 f"({', '.join(COLUMNS)}). Nothing was changed."
             ) from exc
         records = []
+        valid_name = _NAME.match
         for row in rows:
             name, batch, applied_at, checksum, duration, has_source, ran = row
             if (
                 not isinstance(name, str)
-                or not _NAME.match(name)
+                or not valid_name(name)
                 or not isinstance(batch, int)
                 or not isinstance(checksum, str)
             ):
@@ -181,14 +207,15 @@ class Recorder:
                 AppliedRecord(
                     name,
                     batch,
-                    _format_time(applied_at),
+                    # SQLite keeps text: most rows need no conversion.
+                    applied_at if applied_at.__class__ is str else _format_time(applied_at),
                     checksum,
                     int(duration or 0),
                     bool(has_source),
                     _statements(ran),
                 )
             )
-        records.sort(key=lambda r: (r.batch, r.number, r.name))
+        records.sort(key=_order)
         return records
 
     def record(

@@ -1,0 +1,140 @@
+"""The common invocations parsed without argparse, and the cached settings table, give
+exactly what argparse and tomllib give."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemashift.cli.main import build_parser, command_in, fast_arguments
+from schemashift.config import _settings_cache_file, load_settings
+from schemashift.errors import ConfigError
+from tests.support.project import ProjectDir
+
+FAST = [
+    ["migrate"],
+    ["migrate", "--status"],
+    ["migrate", "--status", "--json"],
+    ["check"],
+    ["check", "--offline"],
+    ["evolve"],
+    ["make", "migration", "add_phone"],
+    ["make", "migration", "migrate"],
+]
+SLOW = [
+    [],
+    ["--help"],
+    ["migrate", "--json"],
+    ["migrate", "--json", "--status"],
+    ["migrate", "--status", "-q"],
+    ["-q", "migrate", "--status"],
+    ["check", "--offline", "--json"],
+    ["evolve", "--lock-timeout", "3"],
+    ["make", "migration"],
+    ["make", "migration", "-x"],
+    ["make", "migration", "a", "--empty"],
+    ["make", "migration", "a", "b"],
+    ["show", "0001"],
+]
+
+
+@pytest.mark.parametrize("argv", FAST, ids=" ".join)
+def test_fast_arguments_equal_argparse(argv: list[str]) -> None:
+    fast = fast_arguments(argv)
+    assert fast is not None
+    parsed = vars(build_parser(command_in(argv)).parse_args(argv))
+    parsed.pop("command_parser")
+    assert vars(fast) == parsed
+
+
+@pytest.mark.parametrize("argv", SLOW, ids=" ".join)
+def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
+    assert fast_arguments(argv) is None
+
+
+@pytest.mark.skipif(not (3, 10) <= sys.version_info[:2] <= (3, 13), reason="not prebuilt")
+def test_prebuilt_help_equals_argparse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from schemashift.cli.helptext import HELP
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert build_parser().format_help() == HELP, "regenerate cli/helptext.py (see its docstring)"
+
+
+def test_help_and_version_print_as_argparse_does(sqlite_project: ProjectDir) -> None:
+    env = {"COLUMNS": "80"}
+    for flag in ("--help", "--version"):
+        fast = sqlite_project.run(flag, env=env)
+        # --traceback sends the same request through argparse.
+        slow = sqlite_project.run("--traceback", flag, env=env)
+        assert fast == slow and fast.code == 0 and fast.out
+    wide = sqlite_project.run("--help", env={"COLUMNS": "120"})
+    assert wide == sqlite_project.run("--traceback", "--help", env={"COLUMNS": "120"})
+
+
+def test_status_prints_as_through_argparse(sqlite_project: ProjectDir) -> None:
+    sqlite_project.model("user", "class User(Model):\n    name = Field.Text(nullable=True)\n")
+    sqlite_project.ok("make", "migration", "initial")
+    for args in (["migrate", "--status"], ["migrate", "--status", "--json"]):
+        before = sqlite_project.run(*args)
+        assert before == sqlite_project.run(*args, "--traceback")
+    sqlite_project.ok("migrate")
+    assert sqlite_project.run("migrate", "--status") == sqlite_project.run(
+        "migrate", "--status", "--traceback"
+    )
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    assert len(old) == len(new)
+    stat = os.stat(path)
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_cached_settings_follow_every_edit(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.schemashift]\ndatabase = "sqlite:///a.db"\n')
+    assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///a.db"
+    assert os.path.exists(_settings_cache_file(pyproject))
+    assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///a.db"
+    _same_size_edit(pyproject, "a.db", "b.db")
+    assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///b.db"
+    _same_size_edit(pyproject, '"sqlite', "'sqlite")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(cwd=tmp_path, environ={})
+    _same_size_edit(pyproject, "'sqlite", '"sqlite')
+    assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///b.db"
+
+
+def test_a_damaged_settings_cache_is_ignored(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.schemashift]\nmigrations = "db/migrations"\n')
+    expected = load_settings(cwd=tmp_path, environ={})
+    for damage in (b"", b"\x00garbage", b"\xe3\x03\x00\x00"):
+        Path(_settings_cache_file(pyproject)).write_bytes(damage)
+        assert load_settings(cwd=tmp_path, environ={}) == expected
+
+
+def test_compiled_model_code_is_reused_only_for_the_same_bytes(tmp_path: Path) -> None:
+    from schemashift.discovery import compiled
+
+    path = str(tmp_path / "m.py")
+    first = compiled(path, b"X = 1\n")
+    cached = list((tmp_path / "xdg" / "schemashift" / "models").glob("*.pyc"))
+    assert len(cached) == 1
+    again = compiled(path, b"X = 1\n")
+    assert again == first and again.co_filename == path
+    namespace: dict[str, object] = {}
+    exec(compiled(path, b"X = 2\n"), namespace)
+    assert namespace["X"] == 2
+    for damage in (b"", b"garbage", cached[0].read_bytes()[:-3]):
+        cached[0].write_bytes(damage)
+        exec(compiled(path, b"X = 3\n"), namespace)
+        assert namespace["X"] == 3
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
