@@ -180,21 +180,43 @@ def test_evolve_on_postgresql_applies_nothing_that_takes_a_long_lock(
     )
     refused = project.run("evolve")
     assert refused.code == 1, refused
-    assert "CREATE INDEX on users" in refused.err and "ADD COLUMN with a volatile" in refused.err
+    assert "ADD COLUMN with a volatile" in refused.err
     assert 'evolve_locks = "any"' in refused.err
     assert project.files() == ["0001_initial.py"]
     assert "token" not in db.columns(project.database, "users")
-    # A new table with its indexes is no one's yet: nothing waits for it.
-    project.model("user", USER + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n")
-    project.ok("evolve")
-    assert "tags" in db.tables(project.database)
-    (project.root / "pyproject.toml").write_text(
-        f'[tool.schemashift]\ndatabase = "{project.database}"\nevolve_locks = "any"\n'
-    )
+    # A new table with its indexes is no one's yet: nothing waits for it. A new index on
+    # the existing table is built CONCURRENTLY, in a file of its own.
     project.model(
         "user",
         USER.replace('default="")', 'default="", index=True)')
         + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n",
     )
     project.ok("evolve")
-    assert project.files()[-1] == "0003_auto_evolve.py"
+    assert "tags" in db.tables(project.database)
+    assert project.files() == [
+        "0001_initial.py",
+        "0002_auto_evolve.py",
+        "0003_auto_evolve_index.py",
+    ]
+    index_file = project.read("0003_auto_evolve_index.py")
+    assert "atomic = False" in index_file
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_name" in index_file
+    assert "CREATE INDEX CONCURRENTLY" not in project.read("0002_auto_evolve.py")
+    valid = db.query(
+        project.database,
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = 'idx_users_name'::regclass",
+    )
+    assert valid == [(True,)]
+    assert "OK" in project.ok("check").out
+    (project.root / "pyproject.toml").write_text(
+        f'[tool.schemashift]\ndatabase = "{project.database}"\nevolve_locks = "any"\n'
+    )
+    project.model(
+        "user",
+        USER.replace('default="")', 'default="", index=True)')
+        + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n"
+        + '    weight = Field.Integer(default=1, index=True)\n',
+    )
+    project.ok("evolve")
+    assert project.files()[-1] == "0004_auto_evolve.py"
+    assert "conn.execute(\"CREATE INDEX idx_tags_weight" in project.read("0004_auto_evolve.py")

@@ -143,6 +143,23 @@ def make_migration(
         return MakeResult(None, [], warnings)
     if online:
         return _write_online(project, name, number, current, operations, warnings)
+    made = write_migration(project, name, current, operations, concurrently=concurrently)
+    made.warnings = warnings
+    return made
+
+
+def write_migration(
+    project: Project,
+    name: str,
+    current: Schema,
+    operations: Sequence[Operation],
+    *,
+    concurrently: bool = False,
+) -> MakeResult:
+    """Write ``operations``, which change the schema ``current``, as the next migration
+    file ``NNNN_name.py`` (with ``concurrently``, index changes only, as ``CONCURRENTLY``
+    in an ``atomic = False`` migration)."""
+    filename = f"{next_number(project.files):04d}_{name}.py"
     if concurrently:
         up, down = _concurrent_steps(project, operations)
         text = render_file(name, operations, up, down, atomic=False)
@@ -160,7 +177,7 @@ def make_migration(
     ]
     changes = [change for up in ups for change in _value_changes(up)]
     written = [WrittenFile(path, [op.describe() for op in operations])]
-    return MakeResult(path, operations, warnings, notes, list(dict.fromkeys(changes)), written)
+    return MakeResult(path, list(operations), [], notes, list(dict.fromkeys(changes)), written)
 
 
 def _online(project: Project, asked: bool | None) -> bool:

@@ -12,6 +12,8 @@ from schemashift.runtime.executor import Reporter, apply_pending, locked
 # start, where their import costs more than finding that there is nothing to do.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from schemashift.dialects.base import DBConnection, Dialect
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Schema
@@ -203,27 +205,63 @@ def evolve(
             reason = refusal(op, operations) or duplicates(dialect, conn, op, operations)
             if reason is not None:
                 report.refused.append(f"{op.describe()[2:]}: {reason}")
-        if not report.refused and project.settings.evolve_locks != "any":
-            report.refused.extend(long_locks(dialect, operations, current))
+        online = project.settings.evolve_locks != "any"
+        built = concurrent_indexes(fresh, operations) if online else []
+        rest = [op for op in operations if op not in built]
+        if not report.refused and online:
+            report.refused.extend(long_locks(dialect, rest, current))
         if not report.refused and _no_files is not None:
             report.refused.extend(f"{op.describe()[2:]}: {_no_files}" for op in operations)
         if report.refused:
             return report
-        from schemashift.generate.make import make_migration
-
-        made = make_migration(fresh, AUTO_NAME, online=False)
-        if made.path is None:
-            return report
-        report.written = made.path.name
+        written = _write(fresh, current, rest, built)
+        report.written = written[0].name
         try:
-            second = apply_pending(fresh, conn, reporter=reporter)
+            second = apply_pending(Project(fresh.settings), conn, reporter=reporter)
         except BaseException as exc:
-            made.path.unlink(missing_ok=True)
-            if isinstance(exc, SchemashiftError):
-                raise type(exc)(_failed(made.path.name, first.names, exc), exc.details) from exc
+            applied = {r.name for r in Recorder(conn, dialect).applied()}
+            removed = [p for p in written if p.stem not in applied]
+            for path in removed:
+                path.unlink(missing_ok=True)
+            if isinstance(exc, SchemashiftError) and removed:
+                kept = [*first.names, *(p.stem for p in written if p.stem in applied)]
+                message = _failed(removed[0].name, kept, exc)
+                raise type(exc)(message, exc.details) from exc
             raise
         report.applied.extend(second.names)
     return report
+
+
+def concurrent_indexes(project: Project, operations: Sequence[Operation]) -> list[Operation]:
+    """The new indexes on existing tables among ``operations`` that the database can
+    build without blocking writes (PostgreSQL's ``CREATE INDEX CONCURRENTLY``), when the
+    files carry one database's SQL: evolve writes them in an ``atomic = False`` file of
+    their own instead of refusing them for the lock a plain build takes."""
+    from schemashift.diff.operations import AddIndex, CreateTable
+
+    if not project.dialect.concurrent_index or len(project.generated_dialects) > 1:
+        return []
+    created = {o.table_name for o in operations if isinstance(o, CreateTable)}
+    return [op for op in operations if isinstance(op, AddIndex) and op.table not in created]
+
+
+def _write(
+    project: Project, current: Schema, rest: Sequence[Operation], built: Sequence[Operation]
+) -> list[Path]:
+    """Write ``rest`` as ``NNNN_auto_evolve.py`` and then ``built`` (indexes) as
+    ``NNNN_auto_evolve_index.py``, built CONCURRENTLY; returns the paths written."""
+    from schemashift.diff.operations import apply_all
+    from schemashift.generate.make import write_migration
+
+    written = []
+    if rest:
+        written.append(write_migration(project, AUTO_NAME, current, rest).path)
+    if built:
+        after = apply_all(current, rest)
+        name = f"{AUTO_NAME}_index" if rest else AUTO_NAME
+        made = write_migration(Project(project.settings), name, after, built, concurrently=True)
+        written.append(made.path)
+    return [path for path in written if path is not None]
 
 
 def _failed(filename: str, applied: Sequence[str], exc: SchemashiftError) -> str:
