@@ -56,6 +56,30 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
     yield from database_url("postgresql", tmp_path)
 
 
+@pytest.fixture
+def mysql_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh MariaDB/MySQL database."""
+    yield from database_url("mysql", tmp_path)
+
+
+def _mysql_columns(url: str) -> dict[str, list[str]]:
+    from tests.support.mysql import connect
+
+    conn = connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position"
+            )
+            found: dict[str, list[str]] = {}
+            for table, column in cur.fetchall():
+                found.setdefault(table, []).append(column)
+            return found
+    finally:
+        conn.close()
+
+
 def _configure(project: ProjectDir, dialects: str) -> None:
     text = (project.root / "pyproject.toml").read_text()
     (project.root / "pyproject.toml").write_text(text + f"dialects = {dialects}\n")
@@ -194,3 +218,24 @@ def test_online_forms_with_several_dialects_are_refused(pg_project: ProjectDir) 
     refused = pg_project.run("make", "migration", "initial", "--online")
     assert refused.code == 1 and "carry SQL for several dialects" in refused.err
     assert pg_project.files() == []
+
+
+def test_one_history_runs_on_three_databases(
+    sqlite_project: ProjectDir, pg_url: str, mysql_url: str
+) -> None:
+    _configure(sqlite_project, '["sqlite", "postgresql", "mysql"]')
+    _history(sqlite_project)
+    assert 'dialects = ("sqlite", "postgresql", "mysql")' in sqlite_project.read("0001_step_1.py")
+    assert "def up_mysql(conn):" in sqlite_project.read("0004_step_4.py")
+    for env in ({}, {"DATABASE_URL": pg_url}, {"DATABASE_URL": mysql_url}):
+        done = sqlite_project.run("migrate", env=env)
+        assert done.code == 0, done.err
+        checked = sqlite_project.run("check", env=env)
+        assert checked.code == 0, checked.out + checked.err
+    # The same tables and columns, in the same order, in all three catalogs.
+    expected = _names(sqlite_project.database)
+    assert _names(pg_url) == expected
+    assert _mysql_columns(mysql_url) == expected
+    for env in ({}, {"DATABASE_URL": pg_url}, {"DATABASE_URL": mysql_url}):
+        assert sqlite_project.run("migrate", "--rollback", "--all", env=env).code == 0
+    assert set(_mysql_columns(mysql_url)) == {"_schemashift_migrations", "_schemashift_meta"}
