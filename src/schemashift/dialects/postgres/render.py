@@ -23,7 +23,7 @@ from schemashift.dialects.postgres.types import (
     using_clause,
     value_change,
 )
-from schemashift.dialects.values import check_steps
+from schemashift.dialects.values import ValueFlag, check_steps
 from schemashift.diff import operations as ops
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -81,7 +81,10 @@ def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]
     if isinstance(op, ops.AddColumn):
         return _add_column(op)
     if isinstance(op, ops.DropColumn):
-        return [Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}")]
+        return [
+            *_ids_renumbered(op.table, op.column, dropped=True),
+            Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}"),
+        ]
     if isinstance(op, ops.RenameColumn):
         return _rename_column(op, schema)
     if isinstance(op, ops.AlterColumn):
@@ -318,9 +321,30 @@ def _derived_renames(
 # --- columns --------------------------------------------------------------------------
 
 
+def _ids_renumbered(table: str, column: Column, *, dropped: bool) -> list[Step]:
+    """The flag on the implicit ``id`` leaving or coming back (the primary key moving to
+    another field, or back): a row has no identity here but its columns, so the values
+    go with the column, and an ``id`` that comes back numbers the rows anew (SQLite
+    keeps them: its rowid outlives the column)."""
+    if not (column.autoincrement and column.primary_key):
+        return []
+    name = f"{table}.{column.name}"
+    if dropped:
+        what = (
+            f"the rows get new ids, not these, when {column.name} comes back (rolling this "
+            f"migration back, or the primary key moving back to {column.name})"
+        )
+    else:
+        what = (
+            "the rows get new ids (1, 2, ... in no set order); ids dropped with the "
+            "column before do not come back"
+        )
+    return [ValueFlag(f"WARNING: {name}: {what}", name)]
+
+
 def _add_column(op: ops.AddColumn) -> list[Step]:
     column, table = op.column, op.table
-    steps: list[Step] = []
+    steps: list[Step] = _ids_renumbered(table, column, dropped=False)
     default = _default_of(column)
     if column.autoincrement or (default is not None and _VOLATILE.search(default)):
         steps.append(
