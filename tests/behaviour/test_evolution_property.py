@@ -781,6 +781,20 @@ def check_backward(step: Applied, before_rollback: State, now: State) -> None:
                 }, where
 
 
+def restores_unique_required(step: Applied, now: State) -> bool:
+    """Whether rolling ``step`` back brings back a dropped UNIQUE NOT NULL column into a
+    table that holds rows: no value is known for them, and a stand-in per row is not
+    always possible (PostgreSQL gives none; SQLite's rowid does not fit an Enum)."""
+    kept = {(t.origin, c.origin) for t in step.after for c in t.columns}
+    rows = {t.origin: len(now[t.name]) for t in step.after if t.origin is not None}
+    return any(
+        col.unique and not col.nullable and (table.name, col.name) not in kept
+        for table in step.before
+        if rows.get(table.name, 0) > 1
+        for col in table.columns
+    )
+
+
 ACCEPT = re.compile(r"accept_value_changes = \[(\"[^\]]*\")\]")
 
 
@@ -858,8 +872,17 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
             schemashift.migrate(project=project, database=zero)
             assert live_schema(zero) == snapshots[-1]
         for earlier, step in zip(reversed(snapshots[:-1]), reversed(applied), strict=True):
-            current = fingerprint(live, step.after)
-            schemashift.rollback(project=project, step=1)
+            current, schema = fingerprint(live, step.after), live_schema(live)
+            try:
+                schemashift.rollback(project=project, step=1)
+            except SchemashiftError as error:
+                # A known limit, nothing changed: see restores_unique_required.
+                note(f"rollback failed: {error}")
+                assert restores_unique_required(step, current), error
+                assert live_schema(live) == schema
+                assert fingerprint(live, step.after) == current
+                event("rollback failed: a UNIQUE NOT NULL column comes back")
+                return
             assert live_schema(live) == earlier
             check_backward(step, current, fingerprint(live, step.before))
 

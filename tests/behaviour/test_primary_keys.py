@@ -1,7 +1,8 @@
 """The implicit ``id`` when the primary key moves to another field and back, with rows
 whose ids have gaps: SQLite keeps every row's id (the rowid outlives the column), and
 PostgreSQL, where the values are gone with the column, says so wherever the rows get new
-ids. Judged with the database's own rows, through the real command line."""
+ids; and the values rows get in a UNIQUE column that comes back. Judged with the
+database's own rows, through the real command line."""
 
 from __future__ import annotations
 
@@ -86,3 +87,26 @@ def test_the_primary_key_moves_away_from_id_and_back_with_rows(project: ProjectD
     project.ok("migrate", "--rollback", "--step", "1")
     assert _rows(project) == rows
     _check_ids(project)
+
+
+def test_rolling_back_a_dropped_unique_column_with_a_default_keeps_the_rows(
+    project: ProjectDir,
+) -> None:
+    # Not a primary key, but the same question: which value existing rows get when a
+    # column they never had a value in comes back, here a UNIQUE one whose one default
+    # would collide (PostgreSQL used to fail the rollback on two rows).
+    project.model("tag", WITH_ID + "    rank = Field.Integer(default=0, unique=True)\n")
+    project.ok("make", "migration", "initial")
+    project.ok("migrate")
+    for code, rank in (("a", 1), ("b", 2)):
+        db.execute(project.database, "INSERT INTO tags (code, rank) VALUES (?, ?)", (code, rank))
+    project.model("tag", WITH_ID)
+    project.ok("make", "migration", "drop_rank")
+    project.ok("migrate")
+    project.ok("migrate", "--rollback")
+    assert db.query(project.database, "SELECT code, rank FROM tags ORDER BY code") == [
+        ("a", None),
+        ("b", None),
+    ]
+    db.execute(project.database, "INSERT INTO tags (code) VALUES ('c')")
+    assert db.query(project.database, "SELECT rank FROM tags WHERE code = 'c'") == [(0,)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
@@ -359,9 +359,30 @@ def _add_column(op: ops.AddColumn) -> list[Step]:
         steps.append(Execute(f"ALTER TABLE {quote(table)} ADD COLUMN {definition}"))
         steps.append(_alter(table, column.name, "DROP DEFAULT"))
         return steps
+    if op.fill is None and not column.autoincrement:
+        stand_in = _stand_in(table, column, default)
+        if stand_in is not None:
+            return [*steps, *stand_in]
     definition = column_definition(table, column)
     steps.append(Execute(f"ALTER TABLE {quote(table)} ADD COLUMN {definition}"))
     return steps
+
+
+def _stand_in(table: str, column: Column, default: str | None) -> list[Step] | None:
+    """The statements adding a UNIQUE column with a default (a dropped column restored
+    by ``down()`` mostly), or None when a plain ADD COLUMN does: one shared default
+    would collide, so existing rows get NULL and the default applies to new rows, as
+    SQLite's rebuild does."""
+    if not (column.unique and column.nullable and default is not None):
+        return None
+    return [
+        Comment(f"Existing rows get NULL for {table}.{column.name}: one default would collide."),
+        Execute(
+            f"ALTER TABLE {quote(table)} ADD COLUMN "
+            + column_definition(table, replace(column, default=None))
+        ),
+        _alter(table, column.name, f"SET DEFAULT {default}"),
+    ]
 
 
 def _alter_column(op: ops.AlterColumn) -> list[Step]:
