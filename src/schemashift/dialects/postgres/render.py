@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
@@ -23,7 +23,7 @@ from schemashift.dialects.postgres.types import (
     using_clause,
     value_change,
 )
-from schemashift.dialects.values import check_steps
+from schemashift.dialects.values import ValueFlag, check_steps
 from schemashift.diff import operations as ops
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -81,7 +81,10 @@ def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]
     if isinstance(op, ops.AddColumn):
         return _add_column(op)
     if isinstance(op, ops.DropColumn):
-        return [Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}")]
+        return [
+            *_ids_renumbered(op.table, op.column, dropped=True),
+            Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}"),
+        ]
     if isinstance(op, ops.RenameColumn):
         return _rename_column(op, schema)
     if isinstance(op, ops.AlterColumn):
@@ -322,9 +325,30 @@ def _derived_renames(
 # --- columns --------------------------------------------------------------------------
 
 
+def _ids_renumbered(table: str, column: Column, *, dropped: bool) -> list[Step]:
+    """The flag on the implicit ``id`` leaving or coming back (the primary key moving to
+    another field, or back): a row has no identity here but its columns, so the values
+    go with the column, and an ``id`` that comes back numbers the rows anew (SQLite
+    keeps them: its rowid outlives the column)."""
+    if not (column.autoincrement and column.primary_key):
+        return []
+    name = f"{table}.{column.name}"
+    if dropped:
+        what = (
+            f"the rows get new ids, not these, when {column.name} comes back (rolling this "
+            f"migration back, or the primary key moving back to {column.name})"
+        )
+    else:
+        what = (
+            "the rows get new ids (1, 2, ... in no set order); ids dropped with the "
+            "column before do not come back"
+        )
+    return [ValueFlag(f"WARNING: {name}: {what}", name)]
+
+
 def _add_column(op: ops.AddColumn) -> list[Step]:
     column, table = op.column, op.table
-    steps: list[Step] = []
+    steps: list[Step] = _ids_renumbered(table, column, dropped=False)
     default = _default_of(column)
     if column.autoincrement or (default is not None and _VOLATILE.search(default)):
         steps.append(
@@ -339,9 +363,30 @@ def _add_column(op: ops.AddColumn) -> list[Step]:
         steps.append(Execute(f"ALTER TABLE {quote(table)} ADD COLUMN {definition}"))
         steps.append(_alter(table, column.name, "DROP DEFAULT"))
         return steps
+    if op.fill is None and not column.autoincrement:
+        stand_in = _stand_in(table, column, default)
+        if stand_in is not None:
+            return [*steps, *stand_in]
     definition = column_definition(table, column)
     steps.append(Execute(f"ALTER TABLE {quote(table)} ADD COLUMN {definition}"))
     return steps
+
+
+def _stand_in(table: str, column: Column, default: str | None) -> list[Step] | None:
+    """The statements adding a UNIQUE column with a default (a dropped column restored
+    by ``down()`` mostly), or None when a plain ADD COLUMN does: one shared default
+    would collide, so existing rows get NULL and the default applies to new rows, as
+    SQLite's rebuild does."""
+    if not (column.unique and column.nullable and default is not None):
+        return None
+    return [
+        Comment(f"Existing rows get NULL for {table}.{column.name}: one default would collide."),
+        Execute(
+            f"ALTER TABLE {quote(table)} ADD COLUMN "
+            + column_definition(table, replace(column, default=None))
+        ),
+        _alter(table, column.name, f"SET DEFAULT {default}"),
+    ]
 
 
 def _alter_column(op: ops.AlterColumn) -> list[Step]:

@@ -132,6 +132,12 @@ def using_clause(before: Column, after: Column) -> str | None:
         return f"{col}::INTEGER"
     if b in _STRINGS:
         return f"{col}::{column_type(after)}"
+    # Bytes and another kind meet through the other kind's text, taken as UTF-8 bytes
+    # (not read for escapes, nor shown as hex), so that each way reverts the other.
+    if a == "binary":
+        return f"convert_to({col}::TEXT, 'UTF8')"
+    if b == "binary":
+        return f"convert_from({col}, 'UTF8')::{column_type(after)}"
     # No direct cast between the two types: go through their text forms.
     return f"{col}::TEXT::{column_type(after)}"
 
@@ -176,8 +182,10 @@ def rewrites_table(before: Column, after: Column) -> bool:
 #   numbers -> boolean                every value other than 0 becomes true
 #   text kinds -> numbers             text in another form of its number ('007', ' 7')
 #   datetime -> date, time            the time, or the date, is dropped
-#   text kinds -> binary              backslash sequences are read as escapes
-#   any other kind -> binary          the value becomes the bytes of its text
+#   text kinds -> binary              backslash sequences are read as escapes (but the
+#                                     hex form binary -> text writes is its bytes)
+#   any other kind -> binary          the value becomes the bytes of its text (UTF-8)
+#   binary -> other kinds             the bytes are read as UTF-8 text of the new kind
 #
 # Conversions into text kinds keep every value (it reads back from its text), and so do
 # the widening ones: integer to biginteger, float or decimal, boolean to numbers, date to
@@ -271,9 +279,11 @@ def value_change(before: Column, after: Column) -> ValueChange | None:
         return ValueChange("may change values: the date of each value is dropped", lambda c: "TRUE")
     if a == "binary":
         if b in _STRINGS:
+            # Text in the hex form that binary -> text writes turns back into its bytes:
+            # that is the value, so rolling such a change back is never refused.
             return ValueChange(
                 "may change values: backslash sequences in the text are read as escapes",
-                lambda c: f"strpos({c}, '\\') > 0",
+                lambda c: f"strpos({c}, '\\') > 0 AND {c} !~ '^\\\\x([0-9a-fA-F]{{2}})*$'",
             )
         return ValueChange(
             "may change values: each value becomes the bytes of its text", lambda c: "TRUE"
