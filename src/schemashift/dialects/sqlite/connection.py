@@ -6,24 +6,21 @@ import errno
 import os
 import sqlite3
 import stat
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote as url_quote
 
 from schemashift.dialects.sqlite import verify
-from schemashift.errors import DatabaseError, LockTimeout
+from schemashift.errors import DatabaseError
 from schemashift.url import DatabaseURL
 
 MEMORY = ":memory:"
 #: How long a statement waits for another connection's lock to clear, in seconds, unless
 #: the URL says otherwise (``?timeout=SECONDS``).
 BUSY_TIMEOUT = 10.0
-#: How often a waiting ``migrate`` tries the migration lock again.
-LOCK_POLL_SECONDS = 0.05
+#: The migration lock file is the database file's path with this suffix (see ``lock``).
 LOCK_SUFFIX = ".schemashift-lock"
 #: Files SQLite keeps beside a database while it is in use (journal, write-ahead log).
 _SIDECARS = ("-journal", "-wal", "-shm")
@@ -163,7 +160,7 @@ def _ensure_file(path: Path, create: bool) -> Identity | None:
         return None
     except OSError as exc:
         raise DatabaseError(
-            f"Cannot create SQLite database {path} ({_reason(exc)}); check that its folder "
+            f"Cannot create SQLite database {path} ({reason(exc)}); check that its folder "
             "exists and is writable."
         ) from exc
     try:
@@ -260,7 +257,7 @@ def remove_created(conn: Any) -> None:
         os.close(fd)
 
 
-def _reason(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
     return exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
 
 
@@ -333,78 +330,3 @@ def tracking_table_sql(table: str) -> list[str]:
         "    duration_ms INTEGER NOT NULL\n"
         ")"
     ]
-
-
-@contextmanager
-def lock(conn: Any, url: DatabaseURL, timeout: float) -> Iterator[None]:
-    """Hold an exclusive OS lock on ``<database file>.schemashift-lock`` for the
-    duration. The OS releases it when the holder exits or is killed, so a stale lock
-    never needs cleaning, and the file is never removed; it just names the current holder
-    for waiting runs. Once the lock is held, ``conn`` is opened again on the file that is
-    at the path now: a first run that failed while this one waited may have removed the
-    (empty) file it had created, and nobody removes it while the lock is held."""
-    if url.path == MEMORY:
-        yield
-        return
-    import fcntl
-
-    path = str(url.path) + LOCK_SUFFIX
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as exc:
-        raise DatabaseError(
-            f"Cannot create the migration lock file {path} ({_reason(exc)}); check that "
-            "the database folder is writable."
-        ) from exc
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise _lock_timeout(fd, timeout) from None
-                time.sleep(LOCK_POLL_SECONDS)
-        try:
-            _write_holder(fd)
-            if isinstance(conn, SQLiteConnection):
-                conn.reopen()
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _write_holder(fd: int) -> None:
-    since = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
-    holder = {"pid": os.getpid(), "host": os.uname().nodename, "since": since}
-    os.ftruncate(fd, 0)
-    import json
-
-    os.pwrite(fd, json.dumps(holder).encode(), 0)
-
-
-def read_holder(fd: int) -> dict[str, Any]:
-    """Who holds the lock, as its holder wrote it (empty while it is being written)."""
-    try:
-        import json
-
-        holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
-    except ValueError:
-        return {}
-    return holder if isinstance(holder, dict) else {}
-
-
-def _lock_timeout(fd: int, timeout: float) -> LockTimeout:
-    holder = read_holder(fd)
-    pid = holder.get("pid", "unknown")
-    host = holder.get("host", "unknown host")
-    since = holder.get("since", "an unknown time")
-    return LockTimeout(
-        f"Another schemashift migrate (pid {pid} on host {host}, since {since} UTC) holds "
-        f"the migration lock; waited {timeout:g} s. Try again when it has finished, or "
-        "raise --lock-timeout."
-    )

@@ -61,7 +61,9 @@ class SQLiteDialect(Dialect):
     def lock(
         self, conn: DBConnection, url: DatabaseURL, timeout: float
     ) -> AbstractContextManager[None]:
-        return connection.lock(conn, url, timeout)
+        from schemashift.dialects.sqlite import lock
+
+        return lock.lock(conn, url, timeout)
 
     def tracking_table_sql(self, table: str) -> list[str]:
         return connection.tracking_table_sql(table)
