@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -498,13 +499,17 @@ class DropCheck(Operation):
 
 
 @dataclass(frozen=True)
-class RenameIndex(Operation):
-    """Give index ``old`` of ``table`` the name ``new``, keeping the index itself (a
-    table or column rename moves the index names derived from it this way)."""
+class _RenameMember(Operation):
+    """Give the index, foreign key or check ``old`` of ``table`` the name ``new``,
+    keeping the object itself (a table or column rename moves the names derived from
+    it this way)."""
 
     table: str
     old: str
     new: str
+    #: The :class:`Table` field that holds the renamed object, and what messages call it.
+    members: ClassVar[str]
+    noun: ClassVar[str]
 
     @property
     def table_name(self) -> str:
@@ -512,78 +517,44 @@ class RenameIndex(Operation):
 
     def apply(self, schema: Schema) -> Schema:
         table = _table(schema, self.table)
-        if table.index(self.old) is None:
-            raise OperationError(f"index {self.old!r} does not exist")
-        if table.index(self.new) is not None:
-            raise OperationError(f"index {self.new!r} already exists")
-        idxs = tuple(replace(i, name=self.new) if i.name == self.old else i for i in table.indexes)
-        return schema.with_table(table.with_(indexes=idxs))
+        current = getattr(table, self.members)
+        names = {m.name for m in current}
+        if self.old not in names:
+            raise OperationError(f"{self.noun} {self.old!r} does not exist")
+        if self.new in names:
+            raise OperationError(f"{self.noun} {self.new!r} already exists")
+        renamed = tuple(replace(m, name=self.new) if m.name == self.old else m for m in current)
+        return schema.with_table(table.with_(**{self.members: renamed}))
 
     def reverse(self) -> Operation:
-        return RenameIndex(self.table, self.new, self.old)
+        return type(self)(self.table, self.new, self.old)
 
     def describe(self) -> str:
-        return f"~ rename index {self.old} to {self.new} on {self.table}"
+        return f"~ rename {self.noun} {self.old} to {self.new} on {self.table}"
 
 
 @dataclass(frozen=True)
-class RenameForeignKey(Operation):
+class RenameIndex(_RenameMember):
+    """Give index ``old`` of ``table`` the name ``new``, keeping the index itself."""
+
+    members = "indexes"
+    noun = "index"
+
+
+@dataclass(frozen=True)
+class RenameForeignKey(_RenameMember):
     """Give foreign key ``old`` of ``table`` the name ``new``, keeping the constraint."""
 
-    table: str
-    old: str
-    new: str
-
-    @property
-    def table_name(self) -> str:
-        return self.table
-
-    def apply(self, schema: Schema) -> Schema:
-        table = _table(schema, self.table)
-        names = {fk.name for fk in table.foreign_keys}
-        if self.old not in names:
-            raise OperationError(f"foreign key {self.old!r} does not exist")
-        if self.new in names:
-            raise OperationError(f"foreign key {self.new!r} already exists")
-        fks = tuple(
-            replace(fk, name=self.new) if fk.name == self.old else fk for fk in table.foreign_keys
-        )
-        return schema.with_table(table.with_(foreign_keys=fks))
-
-    def reverse(self) -> Operation:
-        return RenameForeignKey(self.table, self.new, self.old)
-
-    def describe(self) -> str:
-        return f"~ rename foreign key {self.old} to {self.new} on {self.table}"
+    members = "foreign_keys"
+    noun = "foreign key"
 
 
 @dataclass(frozen=True)
-class RenameCheck(Operation):
+class RenameCheck(_RenameMember):
     """Give check ``old`` of ``table`` the name ``new``, keeping the constraint."""
 
-    table: str
-    old: str
-    new: str
-
-    @property
-    def table_name(self) -> str:
-        return self.table
-
-    def apply(self, schema: Schema) -> Schema:
-        table = _table(schema, self.table)
-        names = {c.name for c in table.checks}
-        if self.old not in names:
-            raise OperationError(f"check {self.old!r} does not exist")
-        if self.new in names:
-            raise OperationError(f"check {self.new!r} already exists")
-        checks = tuple(replace(c, name=self.new) if c.name == self.old else c for c in table.checks)
-        return schema.with_table(table.with_(checks=checks))
-
-    def reverse(self) -> Operation:
-        return RenameCheck(self.table, self.new, self.old)
-
-    def describe(self) -> str:
-        return f"~ rename check {self.old} to {self.new} on {self.table}"
+    members = "checks"
+    noun = "check"
 
 
 def apply_all(schema: Schema, operations: Sequence[Operation]) -> Schema:
