@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemashift.dialects.base import Code, Comment, Step, sql_literal
+from schemashift.schema.values import ForeignKey, Schema
 
 
 @dataclass(frozen=True)
@@ -69,3 +70,24 @@ def check_steps(
         )
     )
     return steps
+
+
+@dataclass
+class RenderState:
+    """The schema so far while a migration is rendered, and the foreign keys of created
+    tables waiting for the table they reference (created later in the same migration)."""
+
+    schema: Schema
+    waiting: list[tuple[str, ForeignKey]] = field(default_factory=list)
+
+    def ready_foreign_keys(self, *, final: bool = False) -> list[tuple[str, ForeignKey]]:
+        """``(table, foreign key)`` for each waiting key whose target exists now (every one
+        with ``final``), taken off the waiting list; keys of a table dropped meanwhile
+        are left out."""
+        ready = [
+            (t, fk)
+            for t, fk in self.waiting
+            if final or self.schema.table(fk.ref_table) is not None
+        ]
+        self.waiting = [w for w in self.waiting if w not in ready]
+        return [(t, fk) for t, fk in ready if self.schema.table(t) is not None]

@@ -13,12 +13,13 @@ knows what it drops and a rename knows which derived names move with it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from schemashift.dialects.base import Comment, Execute, Step
 from schemashift.dialects.mysql.defaults import default_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
 from schemashift.dialects.mysql.types import UNBOUNDED, column_type
+from schemashift.dialects.values import RenderState
 from schemashift.diff import operations as ops
 from schemashift.errors import ModelError
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -43,14 +44,14 @@ _Item = Step | _Clause
 def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
     """The steps that turn ``before`` into the schema after ``operations``."""
     refuse_unindexable(ops.apply_all(before, operations), operations)
-    state = _State(before)
+    state = RenderState(before)
     items: list[_Item] = []
     for position, op in enumerate(operations):
         items.extend(Comment(f"WARNING: {w}") for w in op.warnings())
         items.extend(_render_one(op, state, operations[position + 1 :]))
         state.schema = op.apply(state.schema)
-        items.extend(state.flush_foreign_keys())
-    items.extend(state.flush_foreign_keys(final=True))
+        items.extend(_flush_foreign_keys(state))
+    items.extend(_flush_foreign_keys(state, final=True))
     return _merged(items)
 
 
@@ -110,32 +111,20 @@ def _merged(items: Sequence[_Item]) -> list[Step]:
     return steps
 
 
-@dataclass
-class _State:
-    """The schema so far, and foreign keys waiting for the table they reference."""
-
-    schema: Schema
-    waiting: list[tuple[str, ForeignKey]] = field(default_factory=list)
-
-    def flush_foreign_keys(self, *, final: bool = False) -> list[_Item]:
-        ready = [
-            (t, fk)
-            for t, fk in self.waiting
-            if final or self.schema.table(fk.ref_table) is not None
-        ]
-        self.waiting = [w for w in self.waiting if w not in ready]
-        return [
-            _clause(t, f"ADD {foreign_key_clause(fk)}", fk.name)
-            for t, fk in ready
-            if self.schema.table(t) is not None
-        ]
+def _flush_foreign_keys(state: RenderState, *, final: bool = False) -> list[_Item]:
+    return [
+        _clause(t, f"ADD {foreign_key_clause(fk)}", fk.name)
+        for t, fk in state.ready_foreign_keys(final=final)
+    ]
 
 
 def _clause(table: str, text: str, *names: str) -> _Clause:
     return _Clause(table, text, frozenset(names))
 
 
-def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]) -> list[_Item]:
+def _render_one(
+    op: ops.Operation, state: RenderState, later: Sequence[ops.Operation]
+) -> list[_Item]:
     schema = state.schema
     if isinstance(op, ops.CreateTable):
         return _create_table(op.table, state)
@@ -243,7 +232,7 @@ def _is_unique(column: Column) -> bool:
 # --- tables ---------------------------------------------------------------------------
 
 
-def _create_table(table: Table, state: _State) -> list[_Item]:
+def _create_table(table: Table, state: RenderState) -> list[_Item]:
     primary_key = table.primary_key
     single = len(primary_key) == 1
     lines = [column_definition(c, key=single) for c in table.columns]

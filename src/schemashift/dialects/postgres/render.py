@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
@@ -23,7 +23,7 @@ from schemashift.dialects.postgres.types import (
     using_clause,
     value_change,
 )
-from schemashift.dialects.values import ValueFlag, check_steps
+from schemashift.dialects.values import RenderState, ValueFlag, check_steps
 from schemashift.diff import operations as ops
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -38,39 +38,27 @@ _VOLATILE = re.compile(
 
 def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
     """The steps that turn ``before`` into the schema after ``operations``."""
-    state = _State(before)
+    state = RenderState(before)
     steps: list[Step] = []
     for position, op in enumerate(operations):
         steps.extend(Comment(f"WARNING: {w}") for w in op.warnings())
         steps.extend(_render_one(op, state, operations[position + 1 :]))
         state.schema = op.apply(state.schema)
-        steps.extend(state.flush_foreign_keys())
-    steps.extend(state.flush_foreign_keys(final=True))
+        steps.extend(_flush_foreign_keys(state))
+    steps.extend(_flush_foreign_keys(state, final=True))
     return steps
 
 
-@dataclass
-class _State:
-    """The schema so far, and foreign keys waiting for the table they reference."""
-
-    schema: Schema
-    waiting: list[tuple[str, ForeignKey]] = field(default_factory=list)
-
-    def flush_foreign_keys(self, *, final: bool = False) -> list[Step]:
-        ready = [
-            (t, fk)
-            for t, fk in self.waiting
-            if final or self.schema.table(fk.ref_table) is not None
-        ]
-        self.waiting = [w for w in self.waiting if w not in ready]
-        return [
-            Execute(f"ALTER TABLE {quote(t)} ADD {foreign_key_clause(fk)}")
-            for t, fk in ready
-            if self.schema.table(t) is not None
-        ]
+def _flush_foreign_keys(state: RenderState, *, final: bool = False) -> list[Step]:
+    return [
+        Execute(f"ALTER TABLE {quote(t)} ADD {foreign_key_clause(fk)}")
+        for t, fk in state.ready_foreign_keys(final=final)
+    ]
 
 
-def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]) -> list[Step]:
+def _render_one(
+    op: ops.Operation, state: RenderState, later: Sequence[ops.Operation]
+) -> list[Step]:
     schema = state.schema
     if isinstance(op, ops.CreateTable):
         return _create_table(op.table, state)
@@ -228,7 +216,7 @@ def _alter(table: str, column: str, action: str) -> Execute:
 # --- tables ---------------------------------------------------------------------------
 
 
-def _create_table(table: Table, state: _State) -> list[Step]:
+def _create_table(table: Table, state: RenderState) -> list[Step]:
     primary_key = table.primary_key
     single = len(primary_key) == 1
     lines = [column_definition(table.name, c, inline_primary_key=single) for c in table.columns]
