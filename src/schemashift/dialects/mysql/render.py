@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from schemashift.dialects.base import Comment, Execute, Step
 from schemashift.dialects.mysql.defaults import default_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
-from schemashift.dialects.mysql.types import UNBOUNDED, column_type
+from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_change
+from schemashift.dialects.values import check_steps
 from schemashift.diff import operations as ops
 from schemashift.errors import ModelError
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -368,6 +369,12 @@ def _alter_column(op: ops.AlterColumn) -> list[_Item]:
         or before.autoincrement != after.autoincrement
         or before.primary_key != after.primary_key
     )
+    change = value_change(before, after) if column_type(before) != column_type(after) else None
+    if change is not None:
+        kinds = (before.kind, after.kind)
+        if before.kind == after.kind:
+            kinds = (column_type(before), column_type(after))
+        items.extend(check_steps(table, name, quote(name), *kinds, change))
     if before.nullable and not after.nullable and not after.primary_key:
         fill = after.default if after.default is not None else op.fill
         if fill is not None:
