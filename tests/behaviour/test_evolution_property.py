@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 import schemashift
 from tests.behaviour.test_changes import GENERATED_AT, live_schema
+from tests.support import mysql
 from tests.support.postgres import admin_url, fresh_database
 
 KINDS = (
@@ -413,6 +414,12 @@ def databases(dialect: str, folder: Path) -> Iterator[tuple[str, str]]:
     if dialect == "sqlite":
         yield f"sqlite:///{folder / 'db.sqlite3'}", f"sqlite:///{folder / 'zero.sqlite3'}"
         return
+    if dialect == "mysql":
+        mysql_admin = mysql.admin_url()
+        assert mysql_admin is not None
+        with mysql.fresh_database(mysql_admin) as live, mysql.fresh_database(mysql_admin) as zero:
+            yield live, zero
+        return
     admin = admin_url()
     assert admin is not None
     with fresh_database(admin) as live, fresh_database(admin) as zero:
@@ -424,11 +431,37 @@ def reset(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
         return
+    if url.startswith("mysql://"):
+        name = url.rsplit("/", 1)[1]
+        conn = mysql.connect(url)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE `{name}`")
+                cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        finally:
+            conn.close()
+        return
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")
         conn.execute("CREATE SCHEMA public")
+
+
+#: Kinds whose values have no length limit: MySQL cannot index them whole, and
+#: ``make migration`` refuses such an index or unique key there, by design.
+UNINDEXABLE_ON_MYSQL = {"text", "json", "binary"}
+
+
+def indexable_on_mysql(tables: list[Tab]) -> None:
+    """Take indexes and unique keys off the columns MySQL cannot index whole, as a user
+    on MySQL has to."""
+    for table in tables:
+        unbounded = {c.name for c in table.columns if c.kind in UNINDEXABLE_ON_MYSQL}
+        for col in table.columns:
+            if col.name in unbounded:
+                col.unique = col.index = False
+        table.indexes = [i for i in table.indexes if not unbounded & set(i[0])]
 
 
 def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> None:
@@ -442,6 +475,8 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
         snapshots = [live_schema(live)]
         for number in range(1, data.draw(st.integers(3, 6), label="steps") + 1):
             note(f"step {number}: {evolver.step() if tables else evolver.add_table(None)}")
+            if dialect == "mysql":
+                indexable_on_mysql(tables)
             write_models(root, tables)
             note(models_source(tables))
             made = schemashift.make_migration(f"step_{number}", project=project)

@@ -92,6 +92,7 @@ def test_new_tablename_on_the_same_class_is_a_rename(project: ProjectDir) -> Non
     change.statements(
         sqlite=["ALTER TABLE dogs RENAME TO hounds"],
         postgresql=["ALTER TABLE dogs RENAME TO hounds"],
+        mysql=["RENAME TABLE dogs TO hounds"],
     )
     change.migrate()
     assert rows(project, "SELECT id, name, age FROM hounds ORDER BY id") == [
@@ -193,6 +194,7 @@ def test_new_db_column_on_the_same_attribute_is_a_rename(project: ProjectDir) ->
     change.statements(
         sqlite=["ALTER TABLE dogs RENAME COLUMN age TO years"],
         postgresql=["ALTER TABLE dogs RENAME COLUMN age TO years"],
+        mysql=["ALTER TABLE dogs RENAME COLUMN age TO years"],
     )
     change.migrate()
     assert rows(project, "SELECT id, years FROM dogs ORDER BY id") == [

@@ -125,6 +125,11 @@ class MySQLDialect(Dialect):
         ).fetchall()
         return {row[0] for row in rows}
 
+    def dependents(self, db: DBConnection, table: str, column: str | None) -> list[str]:
+        from schemashift.dialects.mysql import introspect
+
+        return introspect.dependents(db, table, column)
+
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         from schemashift.dialects.mysql import introspect
 

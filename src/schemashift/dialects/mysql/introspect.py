@@ -185,6 +185,47 @@ def _check(table: str, parts: _TableParts, name: str, clause: str) -> None:
     parts.checks.append(Check(name, squeezed_sql(clause)))
 
 
+def dependents(conn: DBConnection, table: str, column: str | None) -> list[str]:
+    """The views that use ``table`` (or its ``column``), and the triggers of ``table``
+    that use ``column``: MySQL drops and renames under them and leaves them broken.
+
+    The server keeps a view's query with every name quoted and every column qualified
+    (```shop`.`users`.`code``` or ```u`.`code```), so a view uses the table when it names
+    it in this database, and the column when it also names a qualified column of that
+    name. A view joining another table with a column of the same name is counted too:
+    better a refusal to check than a broken view."""
+    found: list[str] = []
+    database = conn.execute("SELECT DATABASE()").fetchone()[0]
+    named = f"`{_backticked(database)}`.`{_backticked(table)}`"
+    qualified = f"`.`{_backticked(column)}`" if column is not None else None
+    rows = conn.execute(
+        "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
+        "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
+    ).fetchall()
+    for name, definition in rows:
+        text = str(definition or "")
+        if named in text and (qualified is None or qualified in text):
+            found.append(f"view {name}")
+    if column is not None:
+        uses = re.compile(
+            rf"\b(?:NEW|OLD)\s*\.\s*(?:`{re.escape(_backticked(column))}`|"
+            rf"{re.escape(column)}\b)",
+            re.IGNORECASE,
+        )
+        triggers = conn.execute(
+            "SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS "
+            "WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = %s "
+            "ORDER BY TRIGGER_NAME",
+            (table,),
+        ).fetchall()
+        found.extend(f"trigger {name}" for name, body in triggers if uses.search(str(body)))
+    return found
+
+
+def _backticked(name: str) -> str:
+    return name.replace("`", "``")
+
+
 def comparable(schema: Schema) -> Schema:
     """``schema`` as :func:`introspect` would read it back from MySQL."""
     return Schema.of(

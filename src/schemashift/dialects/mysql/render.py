@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.mysql.defaults import default_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
 from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_change
@@ -45,7 +45,9 @@ def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
     """The steps that turn ``before`` into the schema after ``operations``."""
     refuse_unindexable(ops.apply_all(before, operations), operations)
     state = _State(before)
-    items: list[_Item] = []
+    # Views and triggers are checked before the first statement: MySQL would drop or
+    # rename under them and leave them broken, and a refusal then changes nothing.
+    items: list[_Item] = [check for op in operations for check in _dependents_check(op)]
     for position, op in enumerate(operations):
         items.extend(Comment(f"WARNING: {w}") for w in op.warnings())
         items.extend(_render_one(op, state, operations[position + 1 :]))
@@ -53,6 +55,20 @@ def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
         items.extend(state.flush_foreign_keys())
     items.extend(state.flush_foreign_keys(final=True))
     return _merged(items)
+
+
+def _dependents_check(op: ops.Operation) -> list[_Item]:
+    if isinstance(op, (ops.DropTable, ops.RenameTable)):
+        table = op.table.name if isinstance(op, ops.DropTable) else op.old
+        column: str | None = None
+    elif isinstance(op, (ops.DropColumn, ops.RenameColumn)):
+        table = op.table
+        column = op.column.name if isinstance(op, ops.DropColumn) else op.old
+    else:
+        return []
+    change = "drops" if isinstance(op, (ops.DropTable, ops.DropColumn)) else "renames"
+    target = sql_literal(column) if column is not None else "None"
+    return [Code(f"conn.check_dependents({sql_literal(table)}, {target}, {sql_literal(change)})")]
 
 
 def refuse_unindexable(schema: Schema, operations: Sequence[ops.Operation]) -> None:
