@@ -128,7 +128,9 @@ def column_from_type(
 
 _NUMBERS = {"integer", "biginteger", "float", "decimal"}
 _STRINGS = {"string", "text", "enum"}
-_INTEGER_DIGITS = {"integer": 10, "biginteger": 19, "boolean": 3}
+_INTEGER_DIGITS = {"integer": 10, "biginteger": 19, "boolean": 1}
+#: A DOUBLE's range, in integer digits.
+_FLOAT_DIGITS = 309
 #: What CAST turns a value into, for each numeric kind.
 _CAST = {"integer": "SIGNED", "biginteger": "SIGNED", "float": "DOUBLE", "boolean": "SIGNED"}
 
@@ -139,7 +141,7 @@ def _integer_digits(column: Column) -> int:
         if column.max_digits is None:
             return 35
         return column.max_digits - (column.decimal_places or 0)
-    return _INTEGER_DIGITS.get(column.kind, 309)
+    return _INTEGER_DIGITS.get(column.kind, _FLOAT_DIGITS)
 
 
 def _scale(column: Column) -> int:
@@ -174,6 +176,8 @@ def _between_numbers(before: Column, after: Column) -> ValueChange | None:
             "may change values: fractions are rounded to the nearest integer",
             lambda c: f"{c} <> ROUND({c})",
         )
+    if a == "boolean" and b != "boolean":
+        return ValueChange("fails the migration on a value beyond -128..127 (TINYINT)")
     room, needed = _integer_digits(after), _integer_digits(before)
     if room < needed:
         return ValueChange(f"fails the migration on a value with more than {room} integer digits")
