@@ -45,6 +45,13 @@ def indexes_of(project: ProjectDir, table: str) -> set[str]:
             f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' "
             "AND name NOT LIKE 'sqlite_%'",
         )
+    elif project.dialect == "mysql":
+        found = rows(
+            project,
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS "
+            f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' "
+            "AND INDEX_NAME <> 'PRIMARY'",
+        )
     else:
         found = rows(
             project,
@@ -59,6 +66,13 @@ def references_of(project: ProjectDir, table: str) -> set[tuple[str, str, str]]:
     if project.dialect == "sqlite":
         found = rows(
             project, f'SELECT "from", "table", "to" FROM pragma_foreign_key_list(\'{table}\')'
+        )
+    elif project.dialect == "mysql":
+        found = rows(
+            project,
+            "SELECT COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
+            "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
+            f"AND TABLE_NAME = '{table}' AND REFERENCED_TABLE_NAME IS NOT NULL",
         )
     else:
         found = rows(
