@@ -419,3 +419,27 @@ def test_a_rename_or_drop_under_a_view_or_trigger_is_refused_before_any_change(
     _query(p, "DROP TRIGGER users_audit")
     p.ok("migrate")
     assert _columns(p, "users") == ["id", "name"]
+
+
+def test_dropping_the_last_index_a_foreign_key_uses_keeps_one_for_it(
+    mysql_project: ProjectDir,
+) -> None:
+    # MySQL refuses to drop the only index a foreign key can use.
+    p = mysql_project
+    source = (
+        "class Team(Model):\n    label = Field.String(max_length=20)\n\n\n"
+        "class Player(Model):\n"
+        '    team_id = Field.ForeignKey("Team", index=False)\n'
+        '    __indexes__ = [Index("team_id", unique=True)]\n'
+    )
+    p.model("models", source)
+    p.ok("make", "migration", "initial")
+    p.ok("migrate")
+    p.model("models", source.replace('    __indexes__ = [Index("team_id", unique=True)]\n', ""))
+    p.ok("make", "migration", "drop_index")
+    p.ok("migrate")
+    assert p.ok("check").code == 0
+    p.ok("migrate", "--rollback")
+    assert p.run("check").code == 1  # 0002 is pending again
+    p.ok("migrate")
+    assert p.ok("check").code == 0

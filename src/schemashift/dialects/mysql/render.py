@@ -167,11 +167,13 @@ def _render_one(op: ops.Operation, state: _State, later: Sequence[ops.Operation]
     if isinstance(op, ops.RenameColumn):
         return _rename_column(op, schema)
     if isinstance(op, ops.AlterColumn):
-        return _alter_column(op)
+        return _alter_column(op, schema)
     if isinstance(op, ops.AddIndex):
-        return [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+        added = [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+        return _foreign_key_index(schema, op.table, op.index.columns[0], "", drop=True) + added
     if isinstance(op, ops.DropIndex):
-        return [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
+        dropped = [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
+        return dropped + _foreign_key_index(schema, op.table, op.index.columns[0], op.index.name)
     if isinstance(op, ops.AddForeignKey):
         fk = op.foreign_key
         return [_clause(op.table, f"ADD {foreign_key_clause(fk)}", fk.name, fk.column)]
@@ -361,6 +363,30 @@ def _drop_column(op: ops.DropColumn) -> list[_Item]:
     return items
 
 
+def _foreign_key_index(
+    schema: Schema, table_name: str, column: str, dropped: str, *, drop: bool = False
+) -> list[_Item]:
+    """The index MySQL would have made for a foreign key on ``column``, when the index
+    ``dropped`` is the last one the key can use (MySQL refuses to drop that one alone).
+    It has the key's name, as MySQL's own has, so introspection sees no index of it.
+    With ``drop``, the other way round: that index goes, as an index that can serve the
+    key is added (MySQL drops its own then, but not one made by a migration)."""
+    table = schema.table(table_name)
+    if table is None:
+        return []
+    fk = next((f for f in table.foreign_keys if f.column == column), None)
+    col = table.column(column)
+    covered = any(i.name != dropped and i.columns[:1] == (column,) for i in table.indexes) or (
+        col is not None
+        and (col.primary_key or (col.unique and unique_name(table.name, column) != dropped))
+    )
+    if fk is None or covered:
+        return []
+    if drop:
+        return [_clause(table_name, f"DROP INDEX {quote(fk.name)}", fk.name)]
+    return [_clause(table_name, f"ADD INDEX {quote(fk.name)} ({quote(column)})", fk.name)]
+
+
 def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
     fk = op.foreign_key
     items: list[_Item] = [_clause(op.table, f"DROP FOREIGN KEY {quote(fk.name)}", fk.name)]
@@ -371,7 +397,7 @@ def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
     return items
 
 
-def _alter_column(op: ops.AlterColumn) -> list[_Item]:
+def _alter_column(op: ops.AlterColumn, state_schema: Schema) -> list[_Item]:
     table, before, after = op.table, op.before, op.after
     name = after.name
     items: list[_Item] = []
@@ -400,6 +426,7 @@ def _alter_column(op: ops.AlterColumn) -> list[_Item]:
             items.append(Execute(f"UPDATE {quote(table)} SET {col} = {value} WHERE {col} IS NULL"))
     if _is_unique(before) and not _is_unique(after):
         items.append(_clause(table, f"DROP INDEX {quote(unique_name(table, name))}", "-unique"))
+        items.extend(_foreign_key_index(state_schema, table, name, unique_name(table, name)))
     if _has_enum(before) and enum_changes:
         check = enum_check_name(table, name)
         items.append(_clause(table, f"DROP CONSTRAINT {quote(check)}", "-check"))
