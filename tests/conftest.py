@@ -1,6 +1,4 @@
-"""Shared fixtures: a database URL per dialect (one test, two databases) and projects.
-
-MySQL has a fixture of its own (``mysql_project``) but is not yet one of ``DIALECTS``."""
+"""Shared fixtures: a database URL per dialect (one test, three databases) and projects."""
 
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("long", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
-DIALECTS = ["sqlite", "postgresql"]
+DIALECTS = ["sqlite", "postgresql", "mysql"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -215,8 +215,8 @@ def test_evolve_on_postgresql_applies_nothing_that_takes_a_long_lock(
         "user",
         USER.replace('default="")', 'default="", index=True)')
         + "\n\nclass Tag(Model):\n    label = Field.Text(index=True)\n"
-        + '    weight = Field.Integer(default=1, index=True)\n',
+        + "    weight = Field.Integer(default=1, index=True)\n",
     )
     project.ok("evolve")
     assert project.files()[-1] == "0004_auto_evolve.py"
-    assert "conn.execute(\"CREATE INDEX idx_tags_weight" in project.read("0004_auto_evolve.py")
+    assert 'conn.execute("CREATE INDEX idx_tags_weight' in project.read("0004_auto_evolve.py")

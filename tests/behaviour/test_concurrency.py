@@ -83,7 +83,15 @@ def test_second_run_times_out_naming_the_holder(project: ProjectDir) -> None:
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait()
-    assert db.tracking(project.database) == []
+    if project.transactional_ddl:
+        assert db.tracking(project.database) == []
+    else:
+        # Each migration commits on its own: the first stays applied, and the killed
+        # one's CREATE TABLE took effect with no record of it (nothing was left alive
+        # to write one), so it is undone by hand before the next run.
+        assert db.tracking(project.database) == [("0001_initial", 1)]
+        assert "slow_marker" in db.tables(project.database)
+        db.execute(project.database, "DROP TABLE slow_marker")
     (project.migrations / "0002_slow.py").write_text(SLOW.replace("time.sleep(30)", "pass"))
     start = time.perf_counter()
     project.ok("migrate", "--lock-timeout", "10")

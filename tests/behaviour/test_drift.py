@@ -1,5 +1,5 @@
 """check sees every hand change to what the models say: exact column types, partial,
-expression, INVALID and re-ordered indexes, index methods."""
+expression, prefix, INVALID and re-ordered indexes, index methods."""
 
 from __future__ import annotations
 
@@ -81,11 +81,18 @@ def _index_entries(entries: list[dict[str, Any]]) -> list[tuple[str, str | None]
     return [(d["table"], d.get("index")) for d in entries]
 
 
+def _drop_index(project: ProjectDir, name: str) -> str:
+    """``DROP INDEX`` of the accounts table's ``name`` (MySQL says of which table)."""
+    return f"DROP INDEX {name}" + (" ON accounts" if project.dialect == "mysql" else "")
+
+
 def test_partial_unique_index_in_place_of_the_models_is_drift(project: ProjectDir) -> None:
+    if project.dialect == "mysql":
+        pytest.skip("MySQL and MariaDB have no partial indexes")
     _migrated(project)
     entries = _changed(
         project,
-        "DROP INDEX uq_accounts_team_code",
+        _drop_index(project, "uq_accounts_team_code"),
         "CREATE UNIQUE INDEX uq_accounts_team_code ON accounts (team, code) WHERE visits > 0",
     )
     assert _index_entries(entries) == [("accounts", "uq_accounts_team_code")]
@@ -107,19 +114,35 @@ def test_postgres_partial_unique_index_in_place_of_a_unique_column_is_drift(
 
 def test_expression_index_in_place_of_a_column_index_is_drift(project: ProjectDir) -> None:
     _migrated(project)
+    # MariaDB has no expression indexes; its nearest, an index of a prefix of the
+    # column, is no whole-column index either.
+    key = "code(5)" if project.dialect == "mysql" else "lower(code)"
     entries = _changed(
         project,
-        "DROP INDEX idx_accounts_code",
-        "CREATE INDEX idx_accounts_code ON accounts (lower(code))",
+        _drop_index(project, "idx_accounts_code"),
+        f"CREATE INDEX idx_accounts_code ON accounts ({key})",
     )
     assert _index_entries(entries) == [("accounts", "idx_accounts_code")]
+
+
+def test_mysql_fulltext_index_in_place_of_a_column_index_is_drift(
+    mysql_project: ProjectDir,
+) -> None:
+    project = _migrated(mysql_project)
+    entries = _changed(
+        project,
+        _drop_index(project, "idx_accounts_code"),
+        "CREATE FULLTEXT INDEX idx_accounts_code ON accounts (code)",
+    )
+    assert _index_entries(entries) == [("accounts", "idx_accounts_code")]
+    assert "fulltext" in entries[0]["detail"]
 
 
 def test_composite_index_with_its_columns_swapped_is_drift(project: ProjectDir) -> None:
     _migrated(project)
     entries = _changed(
         project,
-        "DROP INDEX idx_accounts_region_team",
+        _drop_index(project, "idx_accounts_region_team"),
         "CREATE INDEX idx_accounts_region_team ON accounts (team, region)",
     )
     assert _index_entries(entries) == [("accounts", "idx_accounts_region_team")]
@@ -175,8 +198,13 @@ def test_unique_and_index_on_one_field_make_one_index(project: ProjectDir) -> No
     project.ok("migrate")
     if project.dialect == "sqlite":
         sql = "SELECT count(*) FROM pragma_index_list('accounts')"
+    elif project.dialect == "mysql":
+        sql = (
+            "SELECT count(DISTINCT INDEX_NAME) FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'accounts'"
+        )
     else:
         sql = "SELECT count(*) FROM pg_indexes WHERE tablename = 'accounts'"
-    # The primary key's index (PostgreSQL; SQLite's is the rowid) and the UNIQUE one.
+    # The primary key's index (PostgreSQL, MySQL; SQLite's is the rowid) and the UNIQUE one.
     assert db.query(project.database, sql) == [(1 if project.dialect == "sqlite" else 2,)]
     assert project.run("check").code == 0

@@ -180,7 +180,7 @@ def test_dangling_foreign_key_names_the_batch_and_claims_nothing(project: Projec
     if project.dialect == "sqlite":
         # SQLite checks foreign keys once, before COMMIT: the batch is named.
         _failed(result, "foreign key", "0002_posts, 0003_orphan", "rolled back")
-    else:
+    elif project.transactional_ddl:
         # PostgreSQL refuses the INSERT itself: the migration and statement are named.
         _failed(
             result,
@@ -189,6 +189,21 @@ def test_dangling_foreign_key_names_the_batch_and_claims_nothing(project: Projec
             f"Statement: {insert}",
             "The batch was rolled back; nothing was changed.",
         )
+    else:
+        # MySQL refuses the INSERT too, but 0002_posts committed on its own before it,
+        # and the failing statement was the first of its migration.
+        _failed(
+            result,
+            "foreign key",
+            "Migration 0003_orphan (up) failed",
+            f"Statement: {insert}",
+            "None of the statements of 0003_orphan took effect.",
+            "Not applied: 0003_orphan.",
+        )
+        assert "Applied 0002_posts" in result.out
+        assert db.tracking(project.database) == [("0001_initial", 1), ("0002_posts", 2)]
+        assert db.query(project.database, "SELECT count(*) FROM posts") == [(0,)]
+        return
     assert "Applied" not in result.out
     assert db.tracking(project.database) == [("0001_initial", 1)]
     assert "posts" not in db.tables(project.database)

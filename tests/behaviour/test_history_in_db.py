@@ -205,6 +205,13 @@ def _unique_indexes(project: ProjectDir) -> set[str]:
         rows = db.query(
             project.database, "SELECT name FROM pragma_index_list('users') WHERE \"unique\" = 1"
         )
+    elif project.dialect == "mysql":
+        rows = db.query(
+            project.database,
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users' AND NON_UNIQUE = 0 "
+            "AND INDEX_NAME <> 'PRIMARY'",
+        )
     else:
         rows = db.query(
             project.database,
@@ -221,6 +228,9 @@ OLD_TRACKING = {
     "postgresql": "CREATE TABLE _schemashift_migrations (name TEXT PRIMARY KEY, batch INTEGER "
     "NOT NULL, applied_at TIMESTAMPTZ NOT NULL, checksum TEXT NOT NULL, duration_ms INTEGER "
     "NOT NULL)",
+    "mysql": "CREATE TABLE _schemashift_migrations (name VARCHAR(255) PRIMARY KEY, batch "
+    "INTEGER NOT NULL, applied_at DATETIME NOT NULL, checksum VARCHAR(64) NOT NULL, "
+    "duration_ms INTEGER NOT NULL)",
 }
 
 
@@ -232,7 +242,8 @@ def test_version_1_tracking_table_is_upgraded_keeping_its_records(project: Proje
     db.execute(url, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)")
     db.execute(url, OLD_TRACKING[project.dialect])
     db.execute(
-        url, "CREATE TABLE _schemashift_meta (key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
+        url,
+        'CREATE TABLE _schemashift_meta ("key" VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)',
     )
     db.execute(url, "INSERT INTO _schemashift_meta VALUES ('tracking_version', '1')")
     checksum = _sha256((project.migrations / "0001_initial.py").read_bytes())

@@ -45,6 +45,13 @@ def indexes_of(project: ProjectDir, table: str) -> set[str]:
             f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' "
             "AND name NOT LIKE 'sqlite_%'",
         )
+    elif project.dialect == "mysql":
+        found = rows(
+            project,
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS "
+            f"WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{table}' "
+            "AND INDEX_NAME <> 'PRIMARY'",
+        )
     else:
         found = rows(
             project,
@@ -59,6 +66,13 @@ def references_of(project: ProjectDir, table: str) -> set[tuple[str, str, str]]:
     if project.dialect == "sqlite":
         found = rows(
             project, f'SELECT "from", "table", "to" FROM pragma_foreign_key_list(\'{table}\')'
+        )
+    elif project.dialect == "mysql":
+        found = rows(
+            project,
+            "SELECT COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME "
+            "FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() "
+            f"AND TABLE_NAME = '{table}' AND REFERENCED_TABLE_NAME IS NOT NULL",
         )
     else:
         found = rows(
@@ -92,6 +106,7 @@ def test_new_tablename_on_the_same_class_is_a_rename(project: ProjectDir) -> Non
     change.statements(
         sqlite=["ALTER TABLE dogs RENAME TO hounds"],
         postgresql=["ALTER TABLE dogs RENAME TO hounds"],
+        mysql=["RENAME TABLE dogs TO hounds"],
     )
     change.migrate()
     assert rows(project, "SELECT id, name, age FROM hounds ORDER BY id") == [
@@ -193,6 +208,7 @@ def test_new_db_column_on_the_same_attribute_is_a_rename(project: ProjectDir) ->
     change.statements(
         sqlite=["ALTER TABLE dogs RENAME COLUMN age TO years"],
         postgresql=["ALTER TABLE dogs RENAME COLUMN age TO years"],
+        mysql=["ALTER TABLE dogs RENAME COLUMN age TO years"],
     )
     change.migrate()
     assert rows(project, "SELECT id, years FROM dogs ORDER BY id") == [

@@ -76,22 +76,45 @@ def test_failing_non_atomic_migration_after_an_atomic_one(project: ProjectDir) -
             conn.execute("DROP TABLE last")
         """,
     )
-    err = _failed(
-        project.run("migrate"),
+    result = project.run("migrate")
+    common = (
         "Migration 0002_outside (up) failed",
-        "Applied (batch 1): 0001_first.",
-        "1 of its statements had already taken effect",
-        "partly applied and not recorded",
         "Not applied: 0003_last.",
         "Statement: CREATE TABLE first (x INTEGER)",
         "Took effect from 0002_outside:\n  CREATE TABLE outside (x INTEGER)",
     )
+    if project.transactional_ddl:
+        err = _failed(
+            result,
+            *common,
+            "Applied (batch 1): 0001_first.",
+            "1 of its statements had already taken effect",
+            "partly applied and not recorded",
+        )
+    else:
+        # Without transactional DDL the part-way migration is recorded as failed.
+        err = _failed(
+            result,
+            *common,
+            "Applied before it: 0001_first.",
+            "1 of the statements of 0002_outside had already taken effect",
+            "recorded as failed",
+            "schemashift migrate --repair 0002_outside",
+        )
     assert "nothing was changed" not in err
     # The database agrees with the message, and --status with the database.
-    assert db.tracking(project.database) == [("0001_first", 1)]
     tables = db.tables(project.database)
     assert {"first", "outside"} <= tables and "last" not in tables
-    assert _status(project) == ["[X] 0001_first", "[ ] 0002_outside", "[ ] 0003_last"]
+    if project.transactional_ddl:
+        assert db.tracking(project.database) == [("0001_first", 1)]
+        assert _status(project) == ["[X] 0001_first", "[ ] 0002_outside", "[ ] 0003_last"]
+    else:
+        assert db.tracking(project.database) == [("0001_first", 1), ("0002_outside", 1)]
+        assert _status(project) == [
+            "[X] 0001_first",
+            "[!] 0002_outside (failed)",
+            "[ ] 0003_last",
+        ]
 
 
 def test_failing_atomic_migration_after_a_committed_non_atomic_one(
@@ -122,8 +145,22 @@ def test_failing_atomic_migration_after_a_committed_non_atomic_one(
             conn.execute("DROP TABLE inside")
         """,
     )
+    result = project.run("migrate")
+    if not project.transactional_ddl:
+        # No transaction to roll back: the first statement of 0002_inside stays.
+        err = _failed(
+            result,
+            "Migration 0002_inside (up) failed",
+            "Applied before it: 0001_outside.",
+            "recorded as failed",
+            "Took effect from 0002_inside:\n  CREATE TABLE inside (x INTEGER)",
+        )
+        assert "nothing was changed" not in err
+        assert {"outside", "inside"} <= db.tables(project.database)
+        assert _status(project) == ["[X] 0001_outside", "[!] 0002_inside (failed)"]
+        return
     err = _failed(
-        project.run("migrate"),
+        result,
         "Migration 0002_inside (up) failed",
         "Its transaction was rolled back",
         "Applied (batch 1): 0001_outside.",
@@ -150,11 +187,13 @@ def test_non_atomic_migration_that_changed_nothing_says_so(project: ProjectDir) 
             conn.execute("CREATE TABLE users (x INTEGER)")
         """,
     )
-    _failed(
-        project.run("migrate"),
+    said = (
         "Nothing was changed: 0002_outside runs outside a transaction (atomic = False) "
-        "and none of its statements took effect.",
+        "and none of its statements took effect."
+        if project.transactional_ddl
+        else "None of the statements of 0002_outside took effect."
     )
+    _failed(project.run("migrate"), said)
     assert db.tracking(project.database) == [("0001_initial", 1)]
 
 
@@ -192,9 +231,12 @@ def test_rollback_stopped_by_a_non_atomic_down_says_what_was_rolled_back(
         project.run("migrate", "--rollback"),
         "Migration 0001_outside (down) failed",
         "partly rolled back and still recorded",
-        "Rolled back: 0002_inside.",
         "Took effect from 0001_outside:\n  DROP TABLE other",
-        "schemashift migrate --rollback",
+        *(
+            ("Rolled back: 0002_inside.", "schemashift migrate --rollback")
+            if project.transactional_ddl
+            else ("Rolled back before it: 0002_inside.", "Undo those statements by hand")
+        ),
     )
     assert "nothing was changed" not in err
     assert db.tracking(project.database) == [("0001_outside", 1)]
@@ -224,12 +266,22 @@ def test_python_exception_in_up_is_reported_with_its_line(project: ProjectDir) -
         project.run("migrate"),
         "Migration 0001_plans (up) failed at line 5: KeyError: 'premium'.",
         '0001_plans.py, line 5: prices["premium"] += 1',
-        "The batch was rolled back; nothing was changed.",
+        "The batch was rolled back; nothing was changed."
+        if project.transactional_ddl
+        else "recorded as failed",
     )
     assert "Statement:" not in err
-    assert "INSERT INTO plans" not in err
-    assert db.tracking(project.database) == []
-    assert "plans" not in db.tables(project.database)
+    if project.transactional_ddl:
+        assert "INSERT INTO plans" not in err
+        assert db.tracking(project.database) == []
+        assert "plans" not in db.tables(project.database)
+    else:
+        # Both statements before the exception took effect; the user undoes them and
+        # forgets the failed record.
+        assert "Took effect from 0001_plans:\n  CREATE TABLE plans (name TEXT)\n  INSERT" in err
+        assert db.tracking(project.database) == [("0001_plans", 1)]
+        db.execute(project.database, "DROP TABLE plans")
+        project.ok("migrate", "--repair", "0001_plans", "--yes")
 
     # A statement that raises is shown itself, not the one before it.
     _write(
@@ -248,7 +300,9 @@ def test_python_exception_in_up_is_reported_with_its_line(project: ProjectDir) -
         "no_such_table",
         "Statement: INSERT INTO no_such_table (x) VALUES (1)",
     )
-    assert "CREATE TABLE plans" not in err and "failed at line" not in err
+    assert "Statement: CREATE TABLE plans" not in err and "failed at line" not in err
+    if project.transactional_ddl:
+        assert "CREATE TABLE plans" not in err
 
 
 def test_exception_from_a_called_function_names_the_calling_line(project: ProjectDir) -> None:
@@ -271,7 +325,10 @@ def test_exception_from_a_called_function_names_the_calling_line(project: Projec
         "Migration 0001_seed (up) failed at line 8: ValueError: invalid literal for int()",
         "0001_seed.py, line 8: return int(text)",
     )
-    assert db.tracking(project.database) == []
+    # Without transactional DDL the table and rows stay, and the migration is recorded
+    # as failed.
+    failed = [] if project.transactional_ddl else [("0001_seed", 1)]
+    assert db.tracking(project.database) == failed
 
 
 # -- passwords ----------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """MySQL/MariaDB: the README flow, renames, failed migrations without transactional DDL
-and their repair, utf8mb4 data through alters, and the migration lock."""
+and their repair, utf8mb4 data through alters, the migration lock under concurrent
+runs, and the evolution property.
+
+Everything else runs on MySQL through the ``project`` fixture, with SQLite and
+PostgreSQL; these are the MySQL-specific parts."""
 
 from __future__ import annotations
 
@@ -8,8 +12,15 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.behaviour.test_evolution_property import evolve_and_roll_back
+from tests.conftest import _mysql_admin_url
 from tests.support.mysql import connect
 from tests.support.project import ProjectDir
 
@@ -212,3 +223,223 @@ def test_second_run_names_the_lock_holder(mysql_project: ProjectDir) -> None:
     finally:
         holder.kill()
         holder.communicate()
+
+
+TWO_TABLES = """
+class User(Model):
+    email = Field.String(max_length=255)
+
+
+class Tag(Model):
+    label = Field.String(max_length=50)
+"""
+
+
+def test_second_statement_failing_leaves_the_first_committed_and_recorded_as_failed(
+    mysql_project: ProjectDir,
+) -> None:
+    p = mysql_project
+    p.model("models", TWO_TABLES)
+    p.ok("make", "migration", "initial")
+    p.ok("migrate")
+    _query(p, "INSERT INTO users (email) VALUES ('a@example.com'), ('a@example.com')")
+    # Two tables change: two statements (tags first), the second of which the duplicate
+    # emails refuse.
+    p.model(
+        "models",
+        TWO_TABLES.replace(
+            "label = Field.String(max_length=50)",
+            "label = Field.String(max_length=50)\n    color = Field.String(max_length=20)",
+        ).replace("max_length=255)", "max_length=255, unique=True)"),
+    )
+    p.ok("make", "migration", "color_and_unique_email")
+    text = p.read("0002_color_and_unique_email.py")
+    assert text.index("ADD COLUMN color") < text.index("ADD UNIQUE KEY users_email_key")
+    failed = p.run("migrate")
+    assert failed.code == 1 and "Traceback" not in failed.err
+    assert "recorded as failed" in failed.err and "Duplicate entry" in failed.err
+    assert "Took effect from 0002_color_and_unique_email:\n  ALTER TABLE tags" in failed.err
+    assert "Statement: ALTER TABLE users ADD UNIQUE KEY users_email_key" in failed.err
+    # The first statement committed on its own; the second changed nothing.
+    assert _columns(p, "tags") == ["id", "label", "color"]
+    assert ("users_email_key",) not in _query(
+        p,
+        "SELECT INDEX_NAME FROM information_schema.STATISTICS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users'",
+    )
+    assert p.ok("migrate", "--status").out.splitlines() == [
+        "MIGRATION STATUS",
+        "[X] 0001_initial",
+        "[!] 0002_color_and_unique_email (failed)",
+    ]
+    for command in (("migrate",), ("migrate", "--rollback")):
+        refused = p.run(*command)
+        assert refused.code == 1 and "--repair 0002_color_and_unique_email" in refused.err
+    assert _columns(p, "tags") == ["id", "label", "color"]
+    # The user undoes the first statement, removes the duplicate and forgets the record.
+    _query(p, "ALTER TABLE tags DROP COLUMN color")
+    _query(p, "DELETE FROM users WHERE id > 1")
+    p.ok("migrate", "--repair", "0002", "--yes")
+    p.ok("migrate")
+    assert p.ok("check").code == 0
+    p.ok("migrate", "--rollback")
+    assert _columns(p, "tags") == ["id", "label"]
+
+
+def _columns(project: ProjectDir, table: str) -> list[str]:
+    rows = _query(
+        project,
+        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+        "AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION",
+        (table,),
+    )
+    return [r[0] for r in rows]
+
+
+def test_eight_runs_of_one_step_each_apply_every_migration_exactly_once(
+    mysql_project: ProjectDir,
+) -> None:
+    # Each migration commits and is recorded on its own, so a run that waited for the lock
+    # must read the records again after taking it: five runs apply one migration each,
+    # the other three find nothing left to do.
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    for i in range(2, 6):
+        columns = "".join(f"    c{j} = Field.Integer()\n" for j in range(2, i + 1))
+        p.model("user", f"class User(Model):\n    email = Field.String(max_length=255)\n{columns}")
+        p.ok("make", "migration", f"add_c{i}")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "schemashift",
+                "migrate",
+                "--step",
+                "1",
+                "--lock-timeout",
+                "120",
+            ],
+            cwd=p.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        for _ in range(8)
+    ]
+    results = [(proc.wait(timeout=300), *proc.communicate()) for proc in procs]
+    for code, out, err in results:
+        assert code == 0 and "Traceback" not in err, (code, out, err)
+    applied = [out for _, out, _ in results if "Applied 1 migration" in out]
+    assert len(applied) == 5
+    rows = _query(p, "SELECT name, batch FROM _schemashift_migrations ORDER BY name")
+    assert [name for name, _ in rows] == [
+        "0001_initial",
+        "0002_add_c2",
+        "0003_add_c3",
+        "0004_add_c4",
+        "0005_add_c5",
+    ]
+    assert [batch for _, batch in rows] == [1, 2, 3, 4, 5]
+    assert _columns(p, "users") == ["id", "email", "c2", "c3", "c4", "c5"]
+
+
+@settings(
+    max_examples=max(1, settings().max_examples // 25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_evolutions_on_mysql(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    _mysql_admin_url()
+    folder: Path = tmp_path_factory.mktemp("evolve")
+    evolve_and_roll_back("mysql", folder, data)
+
+
+def test_a_migration_file_over_64_kb_is_recorded_with_its_text(mysql_project: ProjectDir) -> None:
+    # MySQL's TEXT holds 64 KB: the tracking table keeps a file's text in a LONGTEXT.
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    path = p.migrations / "0001_initial.py"
+    path.write_text(path.read_text() + "".join(f"# {'x' * 70} {i}\n" for i in range(1000)))
+    assert path.stat().st_size > 70_000
+    p.ok("migrate")
+    rows = _query(p, "SELECT LENGTH(source) FROM _schemashift_migrations")
+    assert rows == [(path.stat().st_size,)]
+
+
+CODED = """
+class User(Model):
+    name = Field.String(max_length=50)
+    code = Field.String(max_length=20)
+"""
+
+
+def test_a_rename_or_drop_under_a_view_or_trigger_is_refused_before_any_change(
+    mysql_project: ProjectDir,
+) -> None:
+    # MySQL would rename or drop under them and leave them broken.
+    p = mysql_project
+    p.model("user", CODED)
+    p.ok("make", "migration", "initial")
+    p.ok("migrate")
+    _query(p, "CREATE VIEW coded AS SELECT u.id, u.code FROM users AS u")
+    _query(p, "CREATE TABLE audit (code VARCHAR(20))")
+    _query(
+        p,
+        "CREATE TRIGGER users_audit AFTER INSERT ON users FOR EACH ROW "
+        "INSERT INTO audit VALUES (NEW.code)",
+    )
+    p.model(
+        "user",
+        CODED.replace(
+            "class User(Model):",
+            'class User(Model):\n    __tablename__ = "members"\n    __renamed_from__ = "users"',
+        ),
+    )
+    p.ok("make", "migration", "rename")
+    refused = p.run("migrate")
+    assert refused.code == 1 and "Traceback" not in refused.err
+    assert "view coded uses table users, which this migration renames" in refused.err
+    assert "None of the statements of 0002_rename took effect" in refused.err
+    assert "users" in _tables(p) and "members" not in _tables(p)
+    assert p.ok("migrate", "--status").out.splitlines()[-1] == "[ ] 0002_rename"
+
+    (p.migrations / "0002_rename.py").unlink()
+    p.model("user", CODED.replace("    code = Field.String(max_length=20)\n", ""))
+    p.ok("make", "migration", "drop_code")
+    refused = p.run("migrate")
+    assert refused.code == 1
+    assert "view coded, trigger users_audit use column code of users" in refused.err
+    assert _columns(p, "users") == ["id", "name", "code"]
+    _query(p, "DROP VIEW coded")
+    _query(p, "DROP TRIGGER users_audit")
+    p.ok("migrate")
+    assert _columns(p, "users") == ["id", "name"]
+
+
+def test_dropping_the_last_index_a_foreign_key_uses_keeps_one_for_it(
+    mysql_project: ProjectDir,
+) -> None:
+    # MySQL refuses to drop the only index a foreign key can use.
+    p = mysql_project
+    source = (
+        "class Team(Model):\n    label = Field.String(max_length=20)\n\n\n"
+        "class Player(Model):\n"
+        '    team_id = Field.ForeignKey("Team", index=False)\n'
+        '    __indexes__ = [Index("team_id", unique=True)]\n'
+    )
+    p.model("models", source)
+    p.ok("make", "migration", "initial")
+    p.ok("migrate")
+    p.model("models", source.replace('    __indexes__ = [Index("team_id", unique=True)]\n', ""))
+    p.ok("make", "migration", "drop_index")
+    p.ok("migrate")
+    assert p.ok("check").code == 0
+    p.ok("migrate", "--rollback")
+    assert p.run("check").code == 1  # 0002 is pending again
+    p.ok("migrate")
+    assert p.ok("check").code == 0

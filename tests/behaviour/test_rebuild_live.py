@@ -199,9 +199,10 @@ def test_dropping_a_column_a_view_uses_is_refused(project: ProjectDir) -> None:
     )
     assert "coded" in err and "names" not in err
     assert db.query(project.database, "SELECT code FROM coded ORDER BY id") == [("a1",), ("b2",)]
-    if project.dialect == "sqlite":
+    if project.dialect != "postgresql":
+        # PostgreSQL refuses by itself; SQLite's rebuild and MySQL's files look first.
         assert "view coded uses column code" in err
-        assert "drop or change it first" in err
+        assert "or change it first" in err
 
     # Doing what the message says lets the column go; the other view keeps working.
     path = project.migrations / "0004_drop_code.py"

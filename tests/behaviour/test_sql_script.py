@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -45,6 +46,9 @@ def _apply(project: ProjectDir, script: str) -> None:
         finally:
             conn.close()
         return
+    if project.dialect == "mysql":
+        _apply_mysql(project.database, script)
+        return
     psql = shutil.which("psql") or next(
         (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))), None
     )
@@ -52,6 +56,30 @@ def _apply(project: ProjectDir, script: str) -> None:
         pytest.fail("psql is not installed (it comes with PostgreSQL)")
     done = subprocess.run(
         [psql, "-v", "ON_ERROR_STOP=1", "-q", "-d", project.database],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _apply_mysql(url: str, script: str) -> None:
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client is None:
+        pytest.fail("the mariadb (or mysql) client is not installed (it comes with the server)")
+    parts = urlsplit(url)
+    done = subprocess.run(
+        [
+            client,
+            "--protocol=TCP",
+            f"--host={parts.hostname}",
+            f"--port={parts.port or 3306}",
+            f"--user={unquote(parts.username or 'root')}",
+            *([f"--password={unquote(parts.password)}"] if parts.password else []),
+            unquote(parts.path.lstrip("/")),
+        ],
         input=script,
         capture_output=True,
         text=True,
@@ -84,7 +112,7 @@ def test_from_needs_no_database_and_starts_after_it(project: ProjectDir) -> None
     nowhere = (
         f"sqlite:///{project.root / 'no' / 'such.db'}"
         if project.dialect == "sqlite"
-        else "postgresql://u:p@127.0.0.1:1/none"
+        else f"{project.dialect}://u:p@127.0.0.1:1/none"
     )
     script = project.ok("migrate", "--sql", "--from", "0001", "--database", nowhere).out
     assert "-- 0002_more" in script and "-- 0001_initial" not in script

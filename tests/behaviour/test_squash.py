@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from tests.conftest import database_url
 from tests.support import db
 from tests.support.project import ProjectDir
 
@@ -190,11 +191,7 @@ def test_a_hand_written_migration_kept_as_a_step_of_its_own(
 def _fresh_url(project: ProjectDir, tmp_path: Path, stack: ExitStack) -> str:
     if project.dialect == "sqlite":
         return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    from tests.support.postgres import admin_url, fresh_database
-
-    admin = admin_url()
-    assert admin is not None
-    return stack.enter_context(fresh_database(admin))
+    return stack.enter_context(contextmanager(database_url)(project.dialect, tmp_path))
 
 
 def test_status_shows_what_a_squash_replaces_and_what_each_file_does(

@@ -3,23 +3,61 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from schemashift.url import libpq_params, parse_url
+from tests.support.mysql import connect as mysql_connect
+
+
+def dialect_of(url: str) -> str:
+    """``"sqlite"``, ``"postgresql"`` or ``"mysql"``: the database ``url`` names."""
+    return parse_url(url, root=Path("/")).dialect
+
+
+class MySQL:
+    """A PyMySQL connection behind the ``execute(...).fetchall()`` shape of the others.
+
+    ANSI_QUOTES and PIPES_AS_CONCAT let the tests' raw SQL quote identifiers in double
+    quotes and join strings with ``||`` on all three databases; they are set on this
+    connection only, never on schemashift's."""
+
+    def __init__(self, url: str) -> None:
+        self.raw = mysql_connect(url)
+        self.execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES,PIPES_AS_CONCAT')")
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        cursor = self.raw.cursor()
+        # PyMySQL formats the statement only when given parameters (a lone % stays).
+        cursor.execute(sql, params or None)
+        return cursor
+
+    def commit(self) -> None:
+        self.raw.commit()
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def mysql_connection(url: str) -> MySQL:
+    """A raw autocommit connection to the MySQL database of ``url``."""
+    return MySQL(url)
 
 
 def _connect(url: str) -> Any:
-    parsed = parse_url(url, root=__import__("pathlib").Path("/"))
+    parsed = parse_url(url, root=Path("/"))
     if parsed.dialect == "sqlite":
         assert parsed.path is not None
         return sqlite3.connect(parsed.path)
+    if parsed.dialect == "mysql":
+        return MySQL(url)
     import psycopg
 
     return psycopg.connect(**libpq_params(parsed), autocommit=True)
 
 
 def query(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` (use ``?``; turned into ``%s`` on PostgreSQL)."""
+    """Rows of ``sql`` (use ``?``; turned into ``%s`` on PostgreSQL and MySQL)."""
     conn = _connect(url)
     try:
         if not isinstance(conn, sqlite3.Connection):
@@ -47,6 +85,13 @@ def tables(url: str) -> set[str]:
     if url.startswith("sqlite"):
         rows = query(url, "SELECT name FROM sqlite_master WHERE type = 'table'")
         return {r[0] for r in rows if not r[0].startswith("sqlite_")}
+    if dialect_of(url) == "mysql":
+        rows = query(
+            url,
+            "SELECT TABLE_NAME FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+        )
+        return {r[0] for r in rows}
     rows = query(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     return {r[0] for r in rows}
 
@@ -55,10 +100,12 @@ def columns(url: str, table: str) -> list[str]:
     """Column names of ``table``, in order."""
     if url.startswith("sqlite"):
         return [r[0] for r in query(url, "SELECT name FROM pragma_table_info(?)", (table,))]
+    # MySQL's information_schema spans every database of the server.
+    schema = "AND table_schema = DATABASE() " if dialect_of(url) == "mysql" else ""
     rows = query(
         url,
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position",
+        f"{schema}ORDER BY ordinal_position",
         (table,),
     )
     return [r[0] for r in rows]
@@ -85,6 +132,25 @@ def snapshot(url: str, *, ignore_ids: bool = False) -> dict[str, Any]:
         out["schema"] = master
         seq = "sqlite_sequence" in {r[0] for r in query(url, "SELECT name FROM sqlite_master")}
         out["sequence"] = query(url, "SELECT * FROM sqlite_sequence ORDER BY name") if seq else []
+    elif dialect_of(url) == "mysql":
+        out["schema"] = query(
+            url,
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA "
+            "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        )
+        out["indexes"] = query(
+            url,
+            "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME "
+            "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() "
+            "ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        )
+        out["constraints"] = query(
+            url,
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, CONSTRAINT_TYPE "
+            "FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+        )
     else:
         out["schema"] = query(
             url,

@@ -8,6 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemashift.dialects import get_dialect
 from schemashift.url import parse_url
 
 
@@ -31,6 +32,12 @@ class ProjectDir:
         (root / "pyproject.toml").write_text(
             f'[project]\nname = "t"\n\n[tool.schemashift]\ndatabase = "{database}"\n'
         )
+
+    @property
+    def transactional_ddl(self) -> bool:
+        """Whether a batch is atomic on this project's database (not on MySQL, where each
+        DDL statement commits on its own and each migration is recorded alone)."""
+        return get_dialect(self.dialect).transactional_ddl
 
     @property
     def migrations(self) -> Path:

@@ -267,6 +267,13 @@ class Dialect(ABC):
         ``execute``; with no ``db`` (a dry run), only the statements it would run."""
         raise NotImplementedError(f"{self.name} changes tables in place, without rebuilds")
 
+    def dependents(self, db: DBConnection, table: str, column: str | None) -> list[str]:
+        """The views and triggers (``"view coded"``) that use ``table``, or its ``column``,
+        and that the database would keep, broken, through a drop or rename of it (checked
+        by ``conn.check_dependents`` of generated files). None by default: the database
+        refuses such a change itself, or the dialect's own rebuild checks them."""
+        return []
+
     def named_placeholders(self, sql: str) -> str:
         """``sql`` written with ``:name`` placeholders (a migration declaring
         ``paramstyle = "named"``) in the form the driver reads with a mapping of

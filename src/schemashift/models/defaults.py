@@ -45,7 +45,7 @@ def _float(value: Any) -> str:
     return repr(value)
 
 
-def _decimal(value: Any) -> str:
+def _decimal(value: Any, digits: tuple[int, int] | None) -> str:
     if isinstance(value, bool) or not isinstance(value, (decimal.Decimal, str, int)):
         raise DefaultError("needs a decimal.Decimal or a string such as '9.99'")
     try:
@@ -54,6 +54,18 @@ def _decimal(value: Any) -> str:
         raise DefaultError(f"{value!r} is not a number") from None
     if not number.is_finite():
         raise DefaultError("must be a finite number")
+    if digits is not None:
+        # Each database would round or refuse such a default differently (MySQL rounds the
+        # default itself), so the value would not be the one declared.
+        max_digits, places = digits
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            raise DefaultError(f"{value!r} has more decimal places than decimal_places={places}")
+        if abs(number) >= decimal.Decimal(10) ** (max_digits - places):
+            raise DefaultError(
+                f"{value!r} has more digits than max_digits={max_digits} and "
+                f"decimal_places={places} allow"
+            )
     return str(number)
 
 
@@ -124,6 +136,7 @@ def render_default(
     *,
     max_length: int | None = None,
     choices: tuple[str, ...] = (),
+    digits: tuple[int, int] | None = None,
 ) -> str | None:
     """The SQL expression for ``value`` as the default of a ``kind`` column, or None when
     ``value`` is None. Raises :class:`DefaultError` when the value does not suit."""
@@ -142,7 +155,7 @@ def render_default(
     if kind == "float":
         return _float(value)
     if kind == "decimal":
-        return _decimal(value)
+        return _decimal(value, digits)
     if kind == "boolean":
         if not isinstance(value, bool):
             raise DefaultError("needs True or False")

@@ -130,6 +130,25 @@ class MigrationConnection:
     #: file's ``accept_value_changes``, set by the loader.
     accepted_value_changes: frozenset[str] = frozenset()
 
+    def check_dependents(self, table: str, column: str | None, change: str) -> None:
+        """Raise, before ``change`` (``"drops"`` or ``"renames"``) of ``table`` or of its
+        ``column``, when views or triggers use it that the database would keep, broken
+        (MySQL does not look). Names are given unquoted."""
+        what = f"table {table}" if column is None else f"column {column} of {table}"
+        if self.dry_run or self._db is None:
+            self.statements.append(f"-- check: no view or trigger uses {what}")
+            return
+        found = self._dialect.dependents(self._db, table, column)
+        if not found:
+            return
+        one = len(found) == 1
+        raise MigrationFailed(
+            f"{', '.join(found)} {'uses' if one else 'use'} {what}, which this migration "
+            f"{change}; the database would keep {'it' if one else 'them'}, broken. Drop or "
+            f"change {'it' if one else 'them'} first (in the migration, before the change), "
+            "then run the command again."
+        )
+
     def check_values(self, table: str, column: str, unkept: str) -> None:
         """Raise, before a conversion that may change stored values, when rows of
         ``table`` hold a non-NULL ``column`` value for which the SQL condition ``unkept``

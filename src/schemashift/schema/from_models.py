@@ -305,7 +305,15 @@ def _column(d: _Declared, attr: str, f: decl.Field, models: _Models) -> Column:
     )
     try:
         default = render_default(
-            info.kind, f.default, max_length=info.max_length, choices=info.choices
+            info.kind,
+            f.default,
+            max_length=info.max_length,
+            choices=info.choices,
+            digits=(
+                (info.max_digits, info.decimal_places)
+                if info.max_digits is not None and info.decimal_places is not None
+                else None
+            ),
         )
     except DefaultError as exc:
         shown = getattr(f.default, "__qualname__", None) if callable(f.default) else None

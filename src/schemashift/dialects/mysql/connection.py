@@ -9,7 +9,7 @@ is scrubbed from every message on the way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from types import ModuleType
 from typing import Any
@@ -67,8 +67,10 @@ class MySQLConnection:
         is sent as it is (a ``%`` in it stays a ``%``)."""
         pymysql = driver()
         cursor = self.raw.cursor()
+        # A mapping (named placeholders, already ``%(name)s``) goes to PyMySQL as it is.
+        args = params if params is None or isinstance(params, Mapping) else tuple(params)
         try:
-            cursor.execute(sql, tuple(params) if params is not None else None)
+            cursor.execute(sql, args)
         except pymysql.Error as exc:
             cursor.close()
             raise DatabaseError(self._message(exc)) from exc

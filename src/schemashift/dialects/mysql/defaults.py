@@ -44,7 +44,9 @@ def portable_string(text: str) -> str | None:
     return match[1].replace("''", "'") if match else None
 
 
-def _mysql_string(text: str) -> str | None:
+def mysql_string(text: str) -> str | None:
+    """The value of a MySQL string literal (quotes doubled or backslash-escaped), or
+    None when ``text`` is not one."""
     match = _MYSQL_STRING.match(text.strip())
     if match is None:
         return None
@@ -87,7 +89,7 @@ def canonical(expression: str | None, kind: str, *, from_server: bool) -> str | 
         return None
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1].strip()
-    value = portable_string(text) if not from_server else _mysql_string(text)
+    value = portable_string(text) if not from_server else mysql_string(text)
     if value is None and _HEX.match(text):
         value = bytes.fromhex(_HEX.match(text)[1]).decode("utf-8", "replace")  # type: ignore[index]
     if value is not None:

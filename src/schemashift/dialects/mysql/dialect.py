@@ -34,6 +34,8 @@ class MySQLDialect(Dialect):
     transactional_ddl = False
     rename_column = True
     drop_column = True
+    # TEXT holds 64 KB in MySQL: too little for the text of a large migration file.
+    long_text_type = "LONGTEXT"
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
@@ -49,6 +51,11 @@ class MySQLDialect(Dialect):
         from schemashift.dialects.mysql import render
 
         return render.render(operations, before)
+
+    def named_placeholders(self, sql: str) -> str:
+        from schemashift.dialects.placeholders import named_to_pyformat
+
+        return named_to_pyformat(sql, mysql=True)
 
     def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
         """A connection in autocommit mode. MySQL databases are never created: ``create``
@@ -117,6 +124,11 @@ class MySQLDialect(Dialect):
             "AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE '!_schemashift%%' ESCAPE '!'"
         ).fetchall()
         return {row[0] for row in rows}
+
+    def dependents(self, db: DBConnection, table: str, column: str | None) -> list[str]:
+        from schemashift.dialects.mysql import introspect
+
+        return introspect.dependents(db, table, column)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         from schemashift.dialects.mysql import introspect

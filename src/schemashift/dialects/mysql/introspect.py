@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from schemashift.dialects.base import DBConnection
-from schemashift.dialects.mysql.defaults import canonical, squeezed_sql
+from schemashift.dialects.mysql.defaults import canonical, mysql_string, squeezed_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, unique_name
 from schemashift.dialects.mysql.types import DEFAULT_LENGTH, column_from_type
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -34,8 +34,10 @@ WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'
 ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION
 """
 
+# A prefix index (``code(5)``) has a SUB_PART; an index of another type than BTREE
+# (FULLTEXT, SPATIAL, HASH) says so in INDEX_TYPE. Both are drift from a model's index.
 _INDEXES = """
-SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE()
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
@@ -65,6 +67,8 @@ ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME
 
 _LITERAL = re.compile(r"'((?:[^'\\]|''|\\.)*)'", re.DOTALL)
 _ENUM_SHAPE = re.compile(r"`?([^`]+)`?\s+in\s*\((.*)\)\Z", re.IGNORECASE | re.DOTALL)
+# MariaDB keeps ``col IN ('a')``, an enum of one value, as ``col = 'a'``.
+_ONE_VALUE_SHAPE = re.compile(r"`?([^`]+)`?\s*=\s*('.*')\Z", re.DOTALL)
 _JSON_VALID = re.compile(r"json_valid\(`?([^`]+)`?\)\Z", re.IGNORECASE)
 
 
@@ -86,15 +90,21 @@ def introspect(conn: DBConnection, exclude: Sequence[str] = ()) -> Schema:
         table = row[0]
         if not table.startswith(INTERNAL_PREFIX) and table not in skipped:
             parts.setdefault(table, _TableParts()).columns.append(_column(row, mariadb))
-    for table, name, non_unique, column in conn.execute(_INDEXES).fetchall():
+    for table, name, non_unique, column, sub_part, index_type in conn.execute(_INDEXES).fetchall():
         entry = parts.get(table)
         if entry is None:
             continue
-        if name == "PRIMARY":
+        if name == "PRIMARY" and sub_part is None:
             _set_column(entry, column, primary_key=True)
             continue
-        index = entry.indexes.get(name, Index(name, (), unique=not int(non_unique)))
-        entry.indexes[name] = replace(index, columns=(*index.columns, column))
+        method = str(index_type or "BTREE").lower()
+        unique = not int(non_unique)
+        index = entry.indexes.get(
+            name, Index(name, (), unique=unique, method=None if method == "btree" else method)
+        )
+        # MySQL 8 lists a functional key part with no column (its expression elsewhere).
+        key = column if sub_part is None else f"{column}({sub_part})"
+        entry.indexes[name] = replace(index, columns=(*index.columns, key or "(expression)"))
     for table, name, column, ref_table, ref_column, rule in conn.execute(_FOREIGN_KEYS).fetchall():
         if table in parts:
             parts[table].foreign_keys.append(ForeignKey(name, column, ref_table, ref_column, rule))
@@ -166,14 +176,54 @@ def _check(table: str, parts: _TableParts, name: str, clause: str) -> None:
     if json_valid and json_valid[1] == name:
         _set_column(parts, name, kind="json")
         return
-    shape = _ENUM_SHAPE.match(clause.strip())
+    shape = _ENUM_SHAPE.match(clause.strip()) or _ONE_VALUE_SHAPE.match(clause.strip())
     if shape is not None and name == enum_check_name(table, shape[1]):
-        values = tuple(
-            m[1].replace("''", "'").replace("\\\\", "\\") for m in _LITERAL.finditer(shape[2])
-        )
+        # The server writes a quote in a value as \' (and a backslash as \\).
+        values = tuple(mysql_string(m[0]) or "" for m in _LITERAL.finditer(shape[2]))
         _set_column(parts, shape[1], kind="enum", choices=values, max_length=None)
         return
     parts.checks.append(Check(name, squeezed_sql(clause)))
+
+
+def dependents(conn: DBConnection, table: str, column: str | None) -> list[str]:
+    """The views that use ``table`` (or its ``column``), and the triggers of ``table``
+    that use ``column``: MySQL drops and renames under them and leaves them broken.
+
+    The server keeps a view's query with every name quoted and every column qualified
+    (```shop`.`users`.`code``` or ```u`.`code```), so a view uses the table when it names
+    it in this database, and the column when it also names a qualified column of that
+    name. A view joining another table with a column of the same name is counted too:
+    better a refusal to check than a broken view."""
+    found: list[str] = []
+    database = conn.execute("SELECT DATABASE()").fetchone()[0]
+    named = f"`{_backticked(database)}`.`{_backticked(table)}`"
+    qualified = f"`.`{_backticked(column)}`" if column is not None else None
+    rows = conn.execute(
+        "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
+        "WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME"
+    ).fetchall()
+    for name, definition in rows:
+        text = str(definition or "")
+        if named in text and (qualified is None or qualified in text):
+            found.append(f"view {name}")
+    if column is not None:
+        uses = re.compile(
+            rf"\b(?:NEW|OLD)\s*\.\s*(?:`{re.escape(_backticked(column))}`|"
+            rf"{re.escape(column)}\b)",
+            re.IGNORECASE,
+        )
+        triggers = conn.execute(
+            "SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS "
+            "WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = %s "
+            "ORDER BY TRIGGER_NAME",
+            (table,),
+        ).fetchall()
+        found.extend(f"trigger {name}" for name, body in triggers if uses.search(str(body)))
+    return found
+
+
+def _backticked(name: str) -> str:
+    return name.replace("`", "``")
 
 
 def comparable(schema: Schema) -> Schema:

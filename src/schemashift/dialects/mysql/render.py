@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from schemashift.dialects.base import Comment, Execute, Step
+from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.mysql.defaults import default_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
-from schemashift.dialects.mysql.types import UNBOUNDED, column_type
-from schemashift.dialects.values import RenderState
+from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_change
+from schemashift.dialects.values import RenderState, check_steps
 from schemashift.diff import operations as ops
 from schemashift.errors import ModelError
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
@@ -45,7 +45,9 @@ def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
     """The steps that turn ``before`` into the schema after ``operations``."""
     refuse_unindexable(ops.apply_all(before, operations), operations)
     state = RenderState(before)
-    items: list[_Item] = []
+    # Views and triggers are checked before the first statement: MySQL would drop or
+    # rename under them and leave them broken, and a refusal then changes nothing.
+    items: list[_Item] = [check for op in operations for check in _dependents_check(op)]
     for position, op in enumerate(operations):
         items.extend(Comment(f"WARNING: {w}") for w in op.warnings())
         items.extend(_render_one(op, state, operations[position + 1 :]))
@@ -53,6 +55,20 @@ def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
         items.extend(_flush_foreign_keys(state))
     items.extend(_flush_foreign_keys(state, final=True))
     return _merged(items)
+
+
+def _dependents_check(op: ops.Operation) -> list[_Item]:
+    if isinstance(op, (ops.DropTable, ops.RenameTable)):
+        table = op.table.name if isinstance(op, ops.DropTable) else op.old
+        column: str | None = None
+    elif isinstance(op, (ops.DropColumn, ops.RenameColumn)):
+        table = op.table
+        column = op.column.name if isinstance(op, ops.DropColumn) else op.old
+    else:
+        return []
+    change = "drops" if isinstance(op, (ops.DropTable, ops.DropColumn)) else "renames"
+    target = sql_literal(column) if column is not None else "None"
+    return [Code(f"conn.check_dependents({sql_literal(table)}, {target}, {sql_literal(change)})")]
 
 
 def refuse_unindexable(schema: Schema, operations: Sequence[ops.Operation]) -> None:
@@ -139,11 +155,13 @@ def _render_one(
     if isinstance(op, ops.RenameColumn):
         return _rename_column(op, schema)
     if isinstance(op, ops.AlterColumn):
-        return _alter_column(op)
+        return _alter_column(op, schema)
     if isinstance(op, ops.AddIndex):
-        return [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+        added = [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+        return _foreign_key_index(schema, op.table, op.index.columns[0], "", drop=True) + added
     if isinstance(op, ops.DropIndex):
-        return [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
+        dropped = [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
+        return dropped + _foreign_key_index(schema, op.table, op.index.columns[0], op.index.name)
     if isinstance(op, ops.AddForeignKey):
         fk = op.foreign_key
         return [_clause(op.table, f"ADD {foreign_key_clause(fk)}", fk.name, fk.column)]
@@ -357,6 +375,30 @@ def _renamed_constraint(op: ops.RenameForeignKey | ops.RenameCheck, schema: Sche
     ]
 
 
+def _foreign_key_index(
+    schema: Schema, table_name: str, column: str, dropped: str, *, drop: bool = False
+) -> list[_Item]:
+    """The index MySQL would have made for a foreign key on ``column``, when the index
+    ``dropped`` is the last one the key can use (MySQL refuses to drop that one alone).
+    It has the key's name, as MySQL's own has, so introspection sees no index of it.
+    With ``drop``, the other way round: that index goes, as an index that can serve the
+    key is added (MySQL drops its own then, but not one made by a migration)."""
+    table = schema.table(table_name)
+    if table is None:
+        return []
+    fk = next((f for f in table.foreign_keys if f.column == column), None)
+    col = table.column(column)
+    covered = any(i.name != dropped and i.columns[:1] == (column,) for i in table.indexes) or (
+        col is not None
+        and (col.primary_key or (col.unique and unique_name(table.name, column) != dropped))
+    )
+    if fk is None or covered:
+        return []
+    if drop:
+        return [_clause(table_name, f"DROP INDEX {quote(fk.name)}", fk.name)]
+    return [_clause(table_name, f"ADD INDEX {quote(fk.name)} ({quote(column)})", fk.name)]
+
+
 def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
     fk = op.foreign_key
     items: list[_Item] = [_clause(op.table, f"DROP FOREIGN KEY {quote(fk.name)}", fk.name)]
@@ -367,7 +409,7 @@ def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
     return items
 
 
-def _alter_column(op: ops.AlterColumn) -> list[_Item]:
+def _alter_column(op: ops.AlterColumn, state_schema: Schema) -> list[_Item]:
     table, before, after = op.table, op.before, op.after
     name = after.name
     items: list[_Item] = []
@@ -381,6 +423,12 @@ def _alter_column(op: ops.AlterColumn) -> list[_Item]:
         or before.autoincrement != after.autoincrement
         or before.primary_key != after.primary_key
     )
+    change = value_change(before, after) if column_type(before) != column_type(after) else None
+    if change is not None:
+        kinds = (before.kind, after.kind)
+        if before.kind == after.kind:
+            kinds = (column_type(before), column_type(after))
+        items.extend(check_steps(table, name, quote(name), *kinds, change))
     if before.nullable and not after.nullable and not after.primary_key:
         fill = after.default if after.default is not None else op.fill
         if fill is not None:
@@ -390,6 +438,7 @@ def _alter_column(op: ops.AlterColumn) -> list[_Item]:
             items.append(Execute(f"UPDATE {quote(table)} SET {col} = {value} WHERE {col} IS NULL"))
     if _is_unique(before) and not _is_unique(after):
         items.append(_clause(table, f"DROP INDEX {quote(unique_name(table, name))}", "-unique"))
+        items.extend(_foreign_key_index(state_schema, table, name, unique_name(table, name)))
     if _has_enum(before) and enum_changes:
         check = enum_check_name(table, name)
         items.append(_clause(table, f"DROP CONSTRAINT {quote(check)}", "-check"))

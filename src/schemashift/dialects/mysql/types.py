@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from schemashift.dialects.values import ValueChange
 from schemashift.schema.values import Column
 
 #: A String or Enum without a length: MySQL has no VARCHAR without one.
@@ -105,3 +106,114 @@ def column_from_type(
     if text in _KIND_OF_TYPE:
         return _KIND_OF_TYPE[text], None, None, None
     return _KIND_OF_TYPE.get(_WIDTH.sub("", text), "text"), None, None, None
+
+
+# The conversion table: what MODIFY COLUMN may do to stored values in MySQL's strict mode
+# (the default of MySQL 8 and MariaDB 10.11). A conversion not listed keeps every value
+# or fails on a value it cannot hold (a number out of range, text that is no number, too
+# long or not UTF-8); those that change a value silently get an SQL test for a row whose
+# value would not survive, run before the conversion.
+#
+#   biginteger, decimal -> float      digits beyond a float's precision are rounded
+#   float, decimal -> integer kinds   fractions are rounded to the nearest integer
+#   float, decimal -> decimal(p, s)   digits beyond the (smaller) scale s are rounded
+#   text kinds, binary -> numbers     text in another form of its number ('007', ' 7')
+#   datetime -> date, time            the time, or the date, is dropped
+#   other kinds -> binary             the value becomes the bytes of its text
+#
+# Conversions into text kinds keep every value (it reads back from its text; bytes that
+# are not UTF-8 fail), and so do the widening ones, text to binary (the bytes of its
+# UTF-8 text) and date to datetime. A number into boolean (TINYINT(1)) keeps its value,
+# and fails beyond -128..127.
+
+_NUMBERS = {"integer", "biginteger", "float", "decimal"}
+_STRINGS = {"string", "text", "enum"}
+_INTEGER_DIGITS = {"integer": 10, "biginteger": 19, "boolean": 1}
+#: A DOUBLE's range, in integer digits.
+_FLOAT_DIGITS = 309
+#: What CAST turns a value into, for each numeric kind.
+_CAST = {"integer": "SIGNED", "biginteger": "SIGNED", "float": "DOUBLE", "boolean": "SIGNED"}
+
+
+def _integer_digits(column: Column) -> int:
+    """How many digits before the decimal point ``column`` holds."""
+    if column.kind == "decimal":
+        if column.max_digits is None:
+            return 35
+        return column.max_digits - (column.decimal_places or 0)
+    return _INTEGER_DIGITS.get(column.kind, _FLOAT_DIGITS)
+
+
+def _scale(column: Column) -> int:
+    """The scale a DECIMAL column rounds to (``DECIMAL(65, 30)`` without max_digits)."""
+    return 30 if column.max_digits is None else column.decimal_places or 0
+
+
+def _cast(column: Column) -> str:
+    if column.kind == "decimal":
+        return column_type(column)
+    return _CAST[column.kind]
+
+
+def _between_numbers(before: Column, after: Column) -> ValueChange | None:
+    b, a = before.kind, after.kind
+    if a == "decimal" and b in ("float", "decimal"):
+        scale = _scale(after)
+        if b == "float" or scale < _scale(before):
+            return ValueChange(
+                f"may change values: digits beyond scale {scale} are rounded",
+                lambda c: f"{c} <> ROUND({c}, {scale})",
+            )
+    if a == "float" and b in ("biginteger", "decimal"):
+        what = "integers beyond 2**53" if b == "biginteger" else "digits beyond a float's precision"
+        return ValueChange(
+            f"may change values: {what} are rounded",
+            # Compared as DECIMAL, exactly: a comparison with a DOUBLE would round both.
+            lambda c: f"CAST(CAST({c} AS DOUBLE) AS DECIMAL(65, 30)) <> {c}",
+        )
+    if a in ("integer", "biginteger", "boolean") and b in ("float", "decimal"):
+        return ValueChange(
+            "may change values: fractions are rounded to the nearest integer",
+            lambda c: f"{c} <> ROUND({c})",
+        )
+    if a == "boolean" and b != "boolean":
+        return ValueChange("fails the migration on a value beyond -128..127 (TINYINT)")
+    room, needed = _integer_digits(after), _integer_digits(before)
+    if room < needed:
+        return ValueChange(f"fails the migration on a value with more than {room} integer digits")
+    return None
+
+
+def value_change(before: Column, after: Column) -> ValueChange | None:
+    """What changing ``before`` into ``after`` may do to stored values (None: every
+    value is kept). See the conversion table above."""
+    b, a = before.kind, after.kind
+    if b == "binary" and a in _STRINGS:
+        return ValueChange("fails the migration on a value that is not UTF-8 text")
+    if column_type(before) == column_type(after) or a in _STRINGS:
+        return None
+    if (b, a) in (("date", "datetime"), ("json", "text")) or (b in _STRINGS and a == "binary"):
+        return None
+    if (b in _NUMBERS or b == "boolean") and (a in _NUMBERS or a == "boolean"):
+        return _between_numbers(before, after)
+    if (b in _STRINGS or b == "binary") and (a in _NUMBERS or a == "boolean"):
+        return ValueChange(
+            "may change values: text in another form of its number ('007', ' 7') is "
+            "rewritten; text that is no number fails the migration",
+            lambda c: f"CAST(CAST({c} AS {_cast(after)}) AS CHAR) <> {c}",
+        )
+    if b == "datetime" and a == "date":
+        return ValueChange(
+            "may change values: the time of each value is dropped",
+            lambda c: f"{c} <> CAST({c} AS DATE)",
+        )
+    if b == "datetime" and a == "time":
+        return ValueChange("may change values: the date of each value is dropped", lambda c: "1")
+    if a == "binary":
+        return ValueChange(
+            "may change values: each value becomes the bytes of its text", lambda c: "1"
+        )
+    return ValueChange(
+        f"converts each value through its text; a value that does not read as {a} "
+        "fails the migration"
+    )
