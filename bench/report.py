@@ -34,6 +34,19 @@ MEMORY_TARGET = 2.0
 LINEARITY_LIMIT = 1.5
 DOCS_BEGIN = "<!-- results:begin -->"
 DOCS_END = "<!-- results:end -->"
+PG_BEGIN = "<!-- pg-results:begin -->"
+PG_END = "<!-- pg-results:end -->"
+#: Ratio to the psycopg floor that schemashift must stay within on PostgreSQL (issue 16).
+PG_TARGETS = {"pg.w1.migrate": 1.3, "pg.w2.migrate": 1.3, "pg.w3.migrate": 1.1}
+#: On PostgreSQL's W2 figures schemashift must be this many times faster than each peer.
+PG_PEER_SPEEDUP = 10.0
+PG_PEER_FIGURES = ("pg.w2.migrate", "pg.w2.status")
+PEERS = ("django", "alembic")
+
+
+def is_pg(result: Result) -> bool:
+    """Whether ``result`` is one of the PostgreSQL figures (or their set-up)."""
+    return result.figure.startswith(("pg.", "setup.pg."))
 
 
 def labels(s: Sizes) -> dict[str, str]:
@@ -51,6 +64,17 @@ def labels(s: Sizes) -> dict[str, str]:
         "w2.check_cold": "W2: check (offline), nothing to do, first run (cache empty)",
         "w2.migrate_noop": "W2: migrate, nothing pending",
         "w3.migrate": f"W3: rebuild a {s.w3_rows:,}-row table",
+    }
+
+
+def pg_labels(s: Sizes) -> dict[str, str]:
+    """What each PostgreSQL figure measures, in words."""
+    return {
+        "pg.w1.migrate": f"W1: migrate {s.w1_models} models from empty",
+        "pg.w2.migrate": f"W2: migrate {s.w2_length:,} migrations from empty",
+        "pg.w2.status": f"W2: status, {s.w2_length:,} applied",
+        "pg.w2.migrate_noop": "W2: migrate, nothing pending",
+        "pg.w3.migrate": (f"W3: {s.w3_rows:,} rows: NOT NULL with default, integer to bigint"),
     }
 
 
@@ -101,9 +125,9 @@ def _tools(results: Sequence[Result]) -> list[str]:
     return [t for t in TOOLS if t in present]
 
 
-def _figures(results: Sequence[Result], sizes: Sizes) -> list[str]:
+def _figures(results: Sequence[Result], names: Mapping[str, str]) -> list[str]:
     present = {r.figure for r in results}
-    return [f for f in labels(sizes) if f in present]
+    return [f for f in names if f in present]
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -120,17 +144,24 @@ def _text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def main_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the main table: medians with ratios to the floor."""
-    idx, tools, names = _index(results), _tools(results), labels(sizes)
-    rows = [[names[f], *(_cell(idx, f, t) for t in tools)] for f in _figures(results, sizes)]
+def main_rows(
+    results: Sequence[Result], sizes: Sizes, names: Mapping[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the main table: medians with ratios to the floor (of the
+    figures ``names`` labels, the SQLite ones unless given)."""
+    idx, tools = _index(results), _tools(results)
+    names = labels(sizes) if names is None else names
+    rows = [[names[f], *(_cell(idx, f, t) for t in tools)] for f in _figures(results, names)]
     return ["work", *tools], rows
 
 
-def detail_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list[list[str]]]:
+def detail_rows(
+    results: Sequence[Result], sizes: Sizes, names: Mapping[str, str] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the spread table: min-max and peak memory."""
-    idx, tools, names = _index(results), _tools(results), labels(sizes)
-    rows = [[names[f], *(_detail(idx, f, t) for t in tools)] for f in _figures(results, sizes)]
+    idx, tools = _index(results), _tools(results)
+    names = labels(sizes) if names is None else names
+    rows = [[names[f], *(_detail(idx, f, t) for t in tools)] for f in _figures(results, names)]
     return ["work", *tools], rows
 
 
@@ -156,12 +187,17 @@ def _growth(
 
 
 def target_rows(
-    results: Sequence[Result], sizes: Sizes, tool: str = "schemashift"
+    results: Sequence[Result],
+    sizes: Sizes,
+    tool: str = "schemashift",
+    targets: Mapping[str, float] = TARGETS,
+    names: Mapping[str, str] | None = None,
 ) -> list[list[str]]:
     """One row per target of the issue: limit, ratio reached, verdict."""
-    idx, names = _index(results), labels(sizes)
+    idx = _index(results)
+    names = labels(sizes) if names is None else names
     rows = []
-    for figure, limit in TARGETS.items():
+    for figure, limit in targets.items():
         x, m = ratio(idx, figure, tool), memory_ratio(idx, figure, tool)
         if x is None:
             rows.append([names[figure], f"<= {limit}x", "-", "not measured", "-", "-"])
@@ -289,23 +325,97 @@ def sweep_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], list
     return ["history", *tools], rows
 
 
-def text(results: Sequence[Result], sizes: Sizes) -> str:
-    """Everything, as plain-text tables for the terminal."""
-    parts = [
-        _text_table(*main_rows(results, sizes)),
-        _text_table(*detail_rows(results, sizes)),
-        _text_table(TARGET_HEADER, target_rows(results, sizes)),
+def peer_rows(results: Sequence[Result], sizes: Sizes) -> list[list[str]]:
+    """On PostgreSQL's W2 figures: how many times faster schemashift is than each peer."""
+    idx, names = _index(results), pg_labels(sizes)
+    rows = []
+    for figure in PG_PEER_FIGURES:
+        mine = idx.get((figure, "schemashift"))
+        for peer in PEERS:
+            theirs = idx.get((figure, peer))
+            words = f"{names[figure]}: faster than {peer}"
+            if mine is None or theirs is None or not mine.ok or not theirs.ok:
+                rows.append([words, f">= {PG_PEER_SPEEDUP:.0f}x", "-", "not measured"])
+                continue
+            x = theirs.median / mine.median
+            verdict = "met" if x >= PG_PEER_SPEEDUP else f"missed by {PG_PEER_SPEEDUP / x:.2f}x"
+            rows.append([words, f">= {PG_PEER_SPEEDUP:.0f}x", f"{x:.1f}x", verdict])
+    return rows
+
+
+PEER_HEADER = ["target", "limit", "schemashift", "verdict"]
+STATEMENT_HEADER = [
+    "command",
+    "tool",
+    "statements sent",
+    "connections",
+    "for the migration lock",
+    "setting lock_timeout",
+]
+_COUNTED = {
+    "pg.w2.migrate": "W2: migrate from empty",
+    "pg.w2.migrate_noop": "W2: migrate, nothing pending",
+}
+
+
+def statement_rows(meta: Mapping[str, Any]) -> list[list[str]]:
+    """Statements each tool sent in one run of the counted figures, from the server's
+    statement log."""
+    counts = meta.get("postgresql", {}).get("statements", {})
+    rows = []
+    for figure, words in _COUNTED.items():
+        for tool in TOOLS:
+            c = counts.get(figure, {}).get(tool)
+            if c is not None:
+                rows.append(
+                    [
+                        words,
+                        tool,
+                        str(c["statements"]),
+                        str(c["connections"]),
+                        str(c["lock"]),
+                        str(c["lock_timeout"]),
+                    ]
+                )
+    return rows
+
+
+def _pg_parts(
+    results: Sequence[Result], sizes: Sizes, meta: Mapping[str, Any], table: Any
+) -> list[str]:
+    names = pg_labels(sizes)
+    mine = [r for r in results if is_pg(r)]
+    return [
+        table(*main_rows(mine, sizes, names)),
+        table(*detail_rows(mine, sizes, names)),
+        table(TARGET_HEADER, target_rows(mine, sizes, targets=PG_TARGETS, names=names)),
+        table(PEER_HEADER, peer_rows(mine, sizes)),
+        table(STATEMENT_HEADER, statement_rows(meta)),
     ]
+
+
+def text(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, Any] | None = None) -> str:
+    """Everything, as plain-text tables for the terminal."""
+    parts = []
+    if any(not is_pg(r) for r in results):
+        parts += [
+            _text_table(*main_rows(results, sizes)),
+            _text_table(*detail_rows(results, sizes)),
+            _text_table(TARGET_HEADER, target_rows(results, sizes)),
+        ]
     if any(r.figure.startswith("sweep.") for r in results):
         parts.append(_text_table(*sweep_rows(results, sizes)))
     if any(r.figure.startswith("evolve.") for r in results):
         parts.append(_text_table(*evolve_rows(results, sizes)))
+    if any(is_pg(r) for r in results):
+        parts.append("PostgreSQL (ratios to the psycopg floor):")
+        parts += _pg_parts(results, sizes, meta or {}, _text_table)
     failures = [f"FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
     return "\n\n".join(parts + failures)
 
 
-def _setting(meta: Mapping[str, Any]) -> str:
-    """Versions and machine, in one paragraph."""
+def _setting(meta: Mapping[str, Any], sqlite: bool = True) -> str:
+    """Versions and machine, in one paragraph (with the SQLite version when ``sqlite``)."""
     v, m = meta["versions"], meta["machine"]
     parts = []
     if "schemashift" in v:
@@ -318,9 +428,9 @@ def _setting(meta: Mapping[str, Any]) -> str:
             f"Django {p.get('Django')}, Alembic {p.get('alembic')}, SQLAlchemy "
             f"{p.get('SQLAlchemy')} on Python {p.get('python')}"
         )
-    sqlite = v.get("floor", {}).get("sqlite")
+    version = f"SQLite {v.get('floor', {}).get('sqlite')}; " if sqlite else ""
     parts.append(
-        f"SQLite {sqlite}; {m['platform']}, {m['cpus']} CPUs; load average "
+        f"{version}{m['platform']}, {m['cpus']} CPUs; load average "
         f"{m['load_average']} at the start, {m.get('load_average_at_end')} at the end"
     )
     if m.get("removed_environment"):
@@ -348,7 +458,44 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
             "wall time; added = median CPU time minus a bare `python -c pass`'s, same run):",
             _markdown_table(*evolve_rows(results, sizes)),
         ]
-    failures = [f"- FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok]
+    failures = [
+        f"- FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if not r.ok and not is_pg(r)
+    ]
+    if failures:
+        parts.append("\n".join(failures))
+    return "\n\n".join(parts)
+
+
+def pg_markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, Any]) -> str:
+    """The generated PostgreSQL part of docs/benchmarks.md."""
+    version = meta.get("postgresql", {}).get("version", "?")
+    drivers = {
+        who: v.get("psycopg")
+        for who, v in meta["versions"].items()
+        if isinstance(v, dict) and v.get("psycopg")
+    }
+    psycopg = "".join(f"psycopg {d} ({who}); " for who, d in drivers.items())
+    parts = [
+        f"Measured {meta['date']}: medians of {sizes.runs} fresh processes after "
+        f"{sizes.warmup} warm-up run(s), each on a fresh database. PostgreSQL {version} "
+        f"(a throwaway local server, TCP on 127.0.0.1); {psycopg}"
+        f"{_setting(meta, sqlite=False)}",
+        "Median wall time (ratio to the psycopg floor of the same run):",
+    ]
+    tables = _pg_parts(results, sizes, meta, _markdown_table)
+    parts += [
+        tables[0],
+        "Spread (min-max wall time), median CPU time (user + system) and peak resident memory:",
+        tables[1],
+        "Targets of the issue, for schemashift:",
+        tables[2],
+        tables[3],
+        "Statements each tool sent in one more run (untimed, from the server's statement log):",
+        tables[4],
+    ]
+    failures = [
+        f"- FAILED {r.figure} [{r.tool}]: {r.error}" for r in results if is_pg(r) and not r.ok
+    ]
     if failures:
         parts.append("\n".join(failures))
     return "\n\n".join(parts)
@@ -374,13 +521,14 @@ def read_json(path: Path) -> tuple[list[Result], Sizes, dict[str, Any]]:
     return results, sizes, payload["meta"]
 
 
-def update_docs(doc: Path, generated: str) -> bool:
-    """Replace the generated block of ``doc``; False when it has no markers."""
+def update_docs(doc: Path, generated: str, begin: str = DOCS_BEGIN, end: str = DOCS_END) -> bool:
+    """Replace the generated block between ``begin`` and ``end`` of ``doc``; False when
+    it has no such markers."""
     if not doc.exists():
         return False
     old = doc.read_text()
-    pattern = re.compile(re.escape(DOCS_BEGIN) + ".*?" + re.escape(DOCS_END), re.S)
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(old):
         return False
-    doc.write_text(pattern.sub(lambda _: f"{DOCS_BEGIN}\n{generated}\n{DOCS_END}", old))
+    doc.write_text(pattern.sub(lambda _: f"{begin}\n{generated}\n{end}", old))
     return True

@@ -1,7 +1,9 @@
-"""Benchmark schemashift against Django, Alembic and raw sqlite3 (the floor).
+"""Benchmark schemashift against Django, Alembic and raw sqlite3 (the floor), and on
+PostgreSQL against Django, Alembic and psycopg (the floor there).
 
     python3 bench/run.py            # full run (30 to 60 minutes)
-    python3 bench/run.py --quick    # smoke run, under a minute
+    python3 bench/run.py --quick    # smoke run, under a minute (SQLite only)
+    python3 bench/run.py --only pg  # the PostgreSQL figures on a throwaway local server
 
 Builds every workload itself (seeded) under bench/.work/, runs each figure as fresh
 processes, checks every run's result, prints medians with ratios to the floor and writes
@@ -21,8 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import environment
+import postgres
 import report
 import scenarios
+import scenarios_pg
 from config import FULL, QUICK, Sizes
 from measure import BenchFailure, Job, Result, run_once
 from peers.alembic_ import Alembic
@@ -33,7 +37,10 @@ from peers.schemashift_ import Schemashift
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SECTIONS = ("startup", "evolve", "w1", "w2", "w3", "sweep")
+SECTIONS = ("startup", "evolve", "w1", "w2", "w3", "sweep", "pg")
+#: What --quick measures unless --only says otherwise: starting a PostgreSQL server and
+#: copying a database before every run do not fit in its minute.
+QUICK_SECTIONS = tuple(s for s in SECTIONS if s != "pg")
 _PYENV_312 = Path.home() / ".pyenv" / "versions" / "3.12.1" / "bin" / "python"
 
 
@@ -60,7 +67,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--runs", type=int, help="timed runs per figure (default 5, quick 3)")
     p.add_argument("--warmup", type=int, help="untimed runs before them (default 1, quick 0)")
     p.add_argument(
-        "--only", default=",".join(SECTIONS), help=f"comma-separated of {', '.join(SECTIONS)}"
+        "--only",
+        help=f"comma-separated of {', '.join(SECTIONS)} (default: all; with --quick all but pg)",
     )
     p.add_argument("--tools", default="schemashift,django,alembic,floor", help="tools to measure")
     p.add_argument(
@@ -100,7 +108,7 @@ def build_adapters(
     versions: dict[str, object] = {}
     if "floor" in wanted:
         adapters.append(Floor(args.floor_python))
-        versions["floor"] = environment.versions(args.floor_python)
+        versions["floor"] = environment.versions(args.floor_python, ("psycopg",))
     if "schemashift" in wanted:
         tool = Schemashift(shlex.split(args.schemashift), args.floor_python)
         try:
@@ -124,7 +132,7 @@ def build_adapters(
             if "alembic" in wanted:
                 adapters.append(Alembic(str(python.with_name("alembic"))))
             versions["peers"] = environment.versions(
-                str(python), ("Django", "alembic", "SQLAlchemy")
+                str(python), ("Django", "alembic", "SQLAlchemy", "psycopg")
             )
     return adapters, versions
 
@@ -142,8 +150,14 @@ def _as_sweep(results: list[Result], length: int) -> list[Result]:
 
 
 def run_all(
-    plan: scenarios.Plan, adapters: list[Adapter], sizes: Sizes, sections: set[str]
+    plan: scenarios.Plan,
+    adapters: list[Adapter],
+    sizes: Sizes,
+    sections: set[str],
+    pg_info: dict[str, object],
 ) -> list[Result]:
+    """Every figure of ``sections``; ``pg_info`` receives the PostgreSQL server's version
+    and the statement counts of the PostgreSQL figures."""
     results: list[Result] = []
     if "startup" in sections:
         results += scenarios.startup(plan, adapters)
@@ -165,6 +179,22 @@ def run_all(
             else:
                 results += scenarios.sweep(
                     plan, adapters, length, timed_migrate=length <= sizes.sweep_migrate_max
+                )
+    if "pg" in sections:
+        with postgres.server(plan.progress) as server:
+            if server is not None:
+                pg_info["version"] = postgres.scalar(server, "postgres", "SHOW server_version")
+                counts: scenarios_pg.Counts = {}
+                pg_info["statements"] = counts
+                results += scenarios_pg.run_all(
+                    plan,
+                    server,
+                    adapters,
+                    sizes.w1_models,
+                    sizes.w1_columns,
+                    sizes.w2_length,
+                    sizes.w3_rows,
+                    counts,
                 )
     return results + plan.failures
 
@@ -192,13 +222,16 @@ def measure_all(args: argparse.Namespace) -> tuple[list[Result], Sizes, dict[str
     started = datetime.datetime.now(datetime.timezone.utc)
     machine = environment.machine()
     machine["removed_environment"] = " ".join(removed)
-    results = run_all(plan, adapters, sizes, set(args.only.split(",")))
+    only = args.only or ",".join(QUICK_SECTIONS if args.quick else SECTIONS)
+    pg_info: dict[str, object] = {}
+    results = run_all(plan, adapters, sizes, set(only.split(",")), pg_info)
     machine["load_average_at_end"] = environment.machine()["load_average"]
     meta: dict[str, object] = {
         "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "mode": mode,
         "machine": machine,
         "versions": versions,
+        "postgresql": pg_info,
         "commands": {
             a.name: {
                 "help": a.help(),
@@ -226,7 +259,7 @@ def main(argv: Sequence[str]) -> int:
     else:
         results, sizes, meta, out = measure_all(args)
     print()
-    print(report.text(results, sizes))
+    print(report.text(results, sizes, meta))
     if sizes.w2_length < FULL.w2_length:
         print("\n(small sizes: these ratios are a smoke check, not the targets' figures)")
     print(f"\nresults: {out}")
@@ -243,10 +276,18 @@ def _update_docs(
     meta: dict[str, object],
 ) -> None:
     doc = REPO / "docs" / "benchmarks.md"
-    if report.update_docs(doc, report.markdown(results, sizes, meta)):
+    # Only the blocks this run measured: a run of the PostgreSQL figures alone must not
+    # empty the SQLite block, nor the other way round.
+    if any(not report.is_pg(r) for r in results) and report.update_docs(
+        doc, report.markdown(results, sizes, meta)
+    ):
         print(f"updated {doc}")
+    if any(report.is_pg(r) for r in results) and report.update_docs(
+        doc, report.pg_markdown(results, sizes, meta), report.PG_BEGIN, report.PG_END
+    ):
+        print(f"updated {doc} (PostgreSQL)")
     python = environment.venv_python(args.peers_venv)
-    if sizes.sweep and python.exists():
+    if any(r.figure.startswith("sweep.") for r in results) and python.exists():
         subprocess.run(
             [str(python), str(BENCH / "plot.py"), str(out), str(doc.with_suffix(".png"))],
             check=True,

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+import postgres
 from measure import BenchFailure
 from workloads import w3
 from workloads.spec import Tab
@@ -68,5 +69,45 @@ def rows_kept(db: Path, facts: w3.Facts) -> None:
     if got != want:
         raise BenchFailure(
             "rows, id sum, empty notes, NULL notes, qty sum, non-real qty, NOT NULL: "
+            f"got {got}, want {want}"
+        )
+
+
+def pg_schema(server: postgres.Server, database: str, tables: Sequence[Tab]) -> None:
+    """As :func:`schema`, for PostgreSQL ``database`` (schema ``public``)."""
+    live = postgres.columns(server, database)
+    expected = {t.name for t in tables}
+    missing = sorted(expected - set(live))
+    extra = sorted(n for n in set(live) - expected if not n.startswith(BOOKKEEPING))
+    if missing or extra:
+        raise BenchFailure(f"tables missing {missing[:5]} / unexpected {extra[:5]}")
+    indexed = postgres.indexes(server, database)
+    for tab in tables:
+        if live[tab.name] != set(tab.column_names()):
+            raise BenchFailure(f"{tab.name} has columns {sorted(live[tab.name])}")
+        want = set(tab.indexes) | {(c.name,) for c in tab.columns if c.references}
+        lacking = want - indexed.get(tab.name, set())
+        if lacking:
+            raise BenchFailure(f"{tab.name} lacks indexes on {sorted(lacking)}")
+
+
+def pg_rows_kept(server: postgres.Server, database: str, facts: w3.Facts) -> None:
+    """Every row of the W3 table survived on PostgreSQL with its values, NULL notes
+    became '', the integer column is a bigint and the note column NOT NULL now."""
+    t, note, qty = w3.TABLE, w3.NOTE, w3.QTY
+    [row] = server.rows(
+        database,
+        f"SELECT COUNT(*), SUM(id), COUNT(*) FILTER (WHERE {note} = ''), "
+        f"COUNT(*) FILTER (WHERE {note} IS NULL), SUM({qty}), "
+        f"(SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        f"WHERE attrelid = '{t}'::regclass AND attname = '{qty}'), "
+        f"(SELECT attnotnull FROM pg_attribute "
+        f"WHERE attrelid = '{t}'::regclass AND attname = '{note}') FROM {t}",
+    )
+    got = (*(int(v) for v in row[:5]), row[5], row[6])
+    want = (facts.rows, facts.id_sum, facts.null_notes, 0, facts.qty_sum, "bigint", "t")
+    if got != want:
+        raise BenchFailure(
+            "rows, id sum, empty notes, NULL notes, qty sum, qty type, NOT NULL: "
             f"got {got}, want {want}"
         )

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from measure import Run
 from peers.base import Adapter
+from postgres import Server, scalar
 from workloads.spec import DECIMAL_DIGITS, Col, Tab, index_name
 from workloads.w2 import Step
 
@@ -60,24 +61,29 @@ _TYPES = {
 }
 
 
-def sa_type(col: Col) -> str:
-    """The SQLAlchemy type expression for ``col``."""
+def sa_type(col: Col, postgres: bool = False) -> str:
+    """The SQLAlchemy type expression for ``col`` (JSONB on PostgreSQL, as its users
+    write it: plain JSON there has no btree operator class, so it cannot be indexed)."""
+    if postgres and col.kind == "json":
+        return "postgresql.JSONB()"
     return _TYPES[col.kind].format(
         max_length=col.max_length, choices=", ".join(repr(c) for c in col.choices)
     )
 
 
-def _server_default(value: object) -> str:
+def _server_default(value: object, postgres: bool) -> str:
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, bool):
-        return f'sa.text("{int(value)}")'
+        # PostgreSQL refuses an integer default on a boolean column.
+        return f'sa.text("{str(value).lower() if postgres else int(value)}")'
     return f'sa.text("{value!r}")'
 
 
-def column(col: Col) -> str:
-    """The ``sa.Column(...)`` expression, the same in models and revision files."""
-    args = [repr(col.name), sa_type(col)]
+def column(col: Col, postgres: bool = False) -> str:
+    """The ``sa.Column(...)`` expression, the same in models and revision files
+    (``postgres``: for a project on PostgreSQL)."""
+    args = [repr(col.name), sa_type(col, postgres)]
     if col.references:
         args.append(f'sa.ForeignKey("{col.references}.id", ondelete="CASCADE")')
     args.append(f"nullable={col.nullable}")
@@ -86,18 +92,21 @@ def column(col: Col) -> str:
     if col.references:
         args.append("index=True")
     if col.default is not None:
-        args.append(f"server_default={_server_default(col.default)}")
+        args.append(f"server_default={_server_default(col.default, postgres)}")
     return f"sa.Column({', '.join(args)})"
 
 
 _ID = 'sa.Column("id", sa.Integer(), primary_key=True)'
 
 
-def models_py(tables: Sequence[Tab]) -> str:
+def models_py(tables: Sequence[Tab], postgres: bool = False) -> str:
     """The models module: one ``sa.Table`` per table on a shared ``metadata``."""
-    out = ["import sqlalchemy as sa", "", "metadata = sa.MetaData()", ""]
+    out = ["import sqlalchemy as sa"]
+    if postgres:
+        out.append("from sqlalchemy.dialects import postgresql")
+    out += ["", "metadata = sa.MetaData()", ""]
     for tab in tables:
-        items = [_ID, *(column(c) for c in tab.columns)]
+        items = [_ID, *(column(c, postgres) for c in tab.columns)]
         items += [
             f'sa.Index("{index_name(tab.name, cols)}", {", ".join(map(repr, cols))})'
             for cols in tab.indexes
@@ -120,8 +129,8 @@ def revision_py(number: int, name: str, upgrade: Sequence[str], downgrade: Seque
     )
 
 
-def _create_table(tab: Tab) -> list[str]:
-    items = ", ".join([_ID, *(column(c) for c in tab.columns)])
+def _create_table(tab: Tab, postgres: bool) -> list[str]:
+    items = ", ".join([_ID, *(column(c, postgres) for c in tab.columns)])
     lines = [f'op.create_table("{tab.name}", {items})']
     lines += [
         f'op.create_index("{index_name(tab.name, cols)}", "{tab.name}", {list(cols)!r})'
@@ -138,6 +147,11 @@ class Alembic(Adapter):
     def __init__(self, alembic: str) -> None:
         self.alembic = alembic
 
+    @property
+    def postgres(self) -> bool:
+        """Whether the projects are configured for PostgreSQL."""
+        return self.database is not None
+
     def migrations_dir(self, root: Path) -> Path:
         return root / "migrations" / "versions"
 
@@ -150,21 +164,25 @@ class Alembic(Adapter):
             shutil.rmtree(root / "migrations", ignore_errors=True)
             root.mkdir(parents=True, exist_ok=True)
             self.call([self.alembic, "init", "-t", "generic", "migrations"], root)
-            ini = (root / "alembic.ini").read_text()
-            ini = re.sub(
-                r"(?m)^sqlalchemy\.url = .*$", "sqlalchemy.url = sqlite:///db.sqlite3", ini
-            )
-            (root / "alembic.ini").write_text(ini)
             (root / "migrations" / "env.py").write_text(_ENV)
-        (root / "models.py").write_text(models_py(tables))
+        # Every time: a PostgreSQL server of an earlier bench run listened elsewhere.
+        url = (
+            "sqlite:///db.sqlite3"
+            if self.database is None
+            else self.database.replace("postgresql://", "postgresql+psycopg://", 1)
+        )
+        ini = (root / "alembic.ini").read_text()
+        ini = re.sub(r"(?m)^sqlalchemy\.url = .*$", f"sqlalchemy.url = {url}", ini)
+        (root / "alembic.ini").write_text(ini)
+        (root / "models.py").write_text(models_py(tables, self.postgres))
 
     def write_history(self, root: Path, steps: Sequence[Step]) -> None:
         self.clear_migrations(root)
         for step in steps:
-            up = [line for t in step.creates for line in _create_table(t)]
+            up = [line for t in step.creates for line in _create_table(t, self.postgres)]
             down = [f'op.drop_table("{t.name}")' for t in reversed(step.creates)]
             if step.table is not None and step.column is not None:
-                up.append(f'op.add_column("{step.table}", {column(step.column)})')
+                up.append(f'op.add_column("{step.table}", {column(step.column, self.postgres)})')
                 down += [
                     f'with op.batch_alter_table("{step.table}") as batch:',
                     f'    batch.drop_column("{step.column.name}")',
@@ -177,7 +195,12 @@ class Alembic(Adapter):
         self.clear_migrations(root)
         folder = self.migrations_dir(root)
         folder.joinpath("0001_create.py").write_text(
-            revision_py(1, "create", _create_table(before), [f'op.drop_table("{before.name}")'])
+            revision_py(
+                1,
+                "create",
+                _create_table(before, self.postgres),
+                [f'op.drop_table("{before.name}")'],
+            )
         )
         up: list[str] = []
         alters: list[str] = []
@@ -195,7 +218,7 @@ class Alembic(Adapter):
             if new.nullable != old.nullable:
                 args.append(f"nullable={new.nullable}")
             if new.default != old.default:
-                args.append(f"server_default={_server_default(new.default)}")
+                args.append(f"server_default={_server_default(new.default, self.postgres)}")
             alters.append(f"    batch.alter_column({', '.join(args)})")
         up += [f'with op.batch_alter_table("{after.name}") as batch:', *alters]
         folder.joinpath("0002_change.py").write_text(revision_py(2, "change", up, ["pass"]))
@@ -228,6 +251,15 @@ class Alembic(Adapter):
         if row is None:
             return 0
         return int(row[0]) if row[0].isdigit() else 1
+
+    def applied_on(self, server: Server, database: str) -> int:
+        """As :meth:`applied`, in PostgreSQL ``database``."""
+        if scalar(server, database, "SELECT to_regclass('alembic_version') IS NULL") == "t":
+            return 0
+        rows = server.rows(database, "SELECT version_num FROM alembic_version")
+        if not rows:
+            return 0
+        return int(rows[0][0]) if rows[0][0].isdigit() else 1
 
     def status_shows(self, run: Run, applied: int) -> bool:
         if applied == 0:

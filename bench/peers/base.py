@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from measure import BenchFailure, Run, tail
+from postgres import Server
 from workloads.spec import Tab
 from workloads.w2 import Step
 
@@ -25,6 +27,14 @@ class Adapter(ABC):
     name: ClassVar[str]
     #: How the tool's migration file names end.
     suffix: ClassVar[str] = ".py"
+    #: The URL of the project's PostgreSQL database; None for SQLite (``db.sqlite3``).
+    database: str | None = None
+
+    def on_postgres(self, url: str) -> Adapter:
+        """This tool with its projects configured for the PostgreSQL database ``url``."""
+        other = copy.copy(self)
+        other.database = url
+        return other
 
     def db(self, root: Path) -> Path:
         """The project's SQLite database file."""
@@ -80,6 +90,10 @@ class Adapter(ABC):
     @abstractmethod
     def applied(self, db: Path) -> int:
         """How many migrations the tool recorded as applied in ``db``."""
+
+    @abstractmethod
+    def applied_on(self, server: Server, database: str) -> int:
+        """How many migrations the tool recorded as applied in PostgreSQL ``database``."""
 
     @abstractmethod
     def status_shows(self, run: Run, applied: int) -> bool:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from measure import Run
 from peers.base import Adapter, count_rows
+from postgres import Server, count
 from workloads.spec import DECIMAL_DIGITS, Col, Tab, index_name
 from workloads.w2 import Step
 
@@ -29,12 +31,26 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = "benchmark"
 DEBUG = False
 INSTALLED_APPS = ["{APP}"]
-DATABASES = {{
-    "default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
-}}
+DATABASES = {{"default": {{databases}}}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 """
+_SQLITE = '{"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}'
+
+
+def _postgres(url: str) -> str:
+    """The ``DATABASES`` entry of a PostgreSQL URL (psycopg 3)."""
+    parts = urlsplit(url)
+    entry = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": parts.path.lstrip("/"),
+        "USER": parts.username,
+        "HOST": parts.hostname,
+        "PORT": str(parts.port),
+    }
+    return repr(entry)
+
+
 _ID = (
     '("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, '
     'verbose_name="ID"))'
@@ -148,7 +164,8 @@ class Django(Adapter):
         self.migrations_dir(root).mkdir(parents=True, exist_ok=True)
         (root / "manage.py").write_text(_MANAGE)
         (root / "benchsite" / "__init__.py").write_text("")
-        (root / "benchsite" / "settings.py").write_text(_SETTINGS)
+        databases = _SQLITE if self.database is None else _postgres(self.database)
+        (root / "benchsite" / "settings.py").write_text(_SETTINGS.replace("{databases}", databases))
         (root / APP / "__init__.py").write_text("")
         (self.migrations_dir(root) / "__init__.py").write_text("")
         (root / APP / "models.py").write_text(models_py(tables))
@@ -199,6 +216,9 @@ class Django(Adapter):
 
     def applied(self, db: Path) -> int:
         return count_rows(db, f"SELECT COUNT(*) FROM django_migrations WHERE app = '{APP}'")
+
+    def applied_on(self, server: Server, database: str) -> int:
+        return count(server, database, "django_migrations", f"WHERE app = '{APP}'")
 
     def status_shows(self, run: Run, applied: int) -> bool:
         return run.stdout.count("[X]") == applied

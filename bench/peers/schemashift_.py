@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from measure import Run
 from peers.base import Adapter, count_rows
+from postgres import Server, count
 from workloads.spec import DECIMAL_DIGITS, Col, Tab
 from workloads.w2 import Step
 
@@ -84,8 +85,9 @@ class Schemashift(Adapter):
         shutil.rmtree(models, ignore_errors=True)
         models.mkdir(parents=True)
         self.migrations_dir(root).mkdir(parents=True, exist_ok=True)
+        database = "" if self.database is None else f'database = "{self.database}"\n'
         (root / "pyproject.toml").write_text(
-            '[project]\nname = "bench-project"\nversion = "0"\n\n[tool.schemashift]\n'
+            '[project]\nname = "bench-project"\nversion = "0"\n\n[tool.schemashift]\n' + database
         )
         for start in range(0, len(tables), MODELS_PER_FILE):
             chunk = tables[start : start + MODELS_PER_FILE]
@@ -130,6 +132,9 @@ class Schemashift(Adapter):
 
     def applied(self, db: Path) -> int:
         return count_rows(db, "SELECT COUNT(*) FROM _schemashift_migrations")
+
+    def applied_on(self, server: Server, database: str) -> int:
+        return count(server, database, "_schemashift_migrations")
 
     def status_shows(self, run: Run, applied: int) -> bool:
         lines = run.stdout.splitlines()

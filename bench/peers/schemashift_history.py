@@ -5,8 +5,9 @@ Run with schemashift's interpreter, in the project folder whose models already d
 the final state: ``python schemashift_history.py PLAN_JSON``. The plan lists, per step,
 its name and the tables it creates (with their column names) or the column it adds. Each
 step's target is the final schema cut down to what exists after the step; the file holds
-what ``make migration`` would write for it: schemashift's own differ, SQLite rendering
-and file writer. The benchmark then checks that ``make migration`` and ``check --offline``
+what ``make migration`` would write for it: schemashift's own differ, the rendering of
+the project's database (SQLite, or PostgreSQL when its ``database`` says so) and file
+writer. The benchmark then checks that ``make migration`` and ``check --offline``
 find nothing to do, so a history that drifted from the tool's own output cannot pass.
 """
 
@@ -18,9 +19,9 @@ from pathlib import Path
 
 from schemashift.config import load_settings
 from schemashift.diff.differ import diff
-from schemashift.diff.operations import apply_all, reverse_all
-from schemashift.generate.make import target_schema
-from schemashift.migrations.writer import render_file, write_file
+from schemashift.diff.operations import apply_all
+from schemashift.generate.make import render_parts_for, target_schema
+from schemashift.migrations.writer import render_parts, write_file
 from schemashift.project import Project
 from schemashift.schema.values import Schema, Table
 
@@ -34,7 +35,6 @@ def _cut(table: Table, columns: list[str]) -> Table:
 def main(plan_path: str) -> None:
     project = Project(load_settings())
     final, _ = target_schema(project)
-    dialect = project.dialect
     folder = project.settings.migrations
     present: dict[str, list[str]] = {}
     current = Schema()
@@ -49,9 +49,8 @@ def main(plan_path: str) -> None:
         operations = list(diff(before, after).operations)
         new = apply_all(current, operations)
         name = f"{number:04d}_{step['name']}"
-        up = dialect.render(operations, current)
-        down = dialect.render(reverse_all(operations), new)
-        write_file(folder, f"{name}.py", render_file(name, operations, up, down))
+        parts = render_parts_for(project, operations, current)
+        write_file(folder, f"{name}.py", render_parts(name, operations, parts))
         current = new
 
 

@@ -1,8 +1,11 @@
 """W3: one large table; a migration makes a nullable text column NOT NULL DEFAULT '' and
-turns an integer column into a real one (on SQLite both need a table rebuild)."""
+turns an integer column into a real one (on SQLite both need a table rebuild). On
+PostgreSQL the integer column becomes a bigint instead (``AFTER_PG``): a change of type
+that rewrites the table there."""
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import sqlite3
@@ -39,6 +42,11 @@ AFTER = Tab(
         for c in BEFORE.columns
     ),
     indexes=BEFORE.indexes,
+)
+AFTER_PG = Tab(
+    name=TABLE,
+    columns=tuple(Col(QTY, "biginteger") if c.name == QTY else c for c in AFTER.columns),
+    indexes=AFTER.indexes,
 )
 _NULL_SHARE = 0.3
 _COLUMNS = ("id", *(c.name for c in BEFORE.columns))
@@ -106,3 +114,24 @@ def load_rows(db_path: Path, data_path: Path) -> None:
         db.execute("DETACH DATABASE src")
     finally:
         db.close()
+
+
+def columns() -> tuple[str, ...]:
+    """The table's column names, ``id`` first, as the data holds them."""
+    return _COLUMNS
+
+
+def export_csv(data_path: Path, csv_path: Path) -> Path:
+    """The rows of the data database as CSV for PostgreSQL's COPY (a NULL is an empty
+    unquoted field; no note is empty), written once and reused."""
+    if csv_path.exists():
+        return csv_path
+    tmp = csv_path.with_suffix(".tmp")
+    db = sqlite3.connect(data_path)
+    try:
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows(db.execute(f"SELECT {', '.join(_COLUMNS)} FROM {TABLE}"))
+    finally:
+        db.close()
+    tmp.rename(csv_path)
+    return csv_path
