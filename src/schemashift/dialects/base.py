@@ -198,6 +198,15 @@ class Dialect(ABC):
             "(key VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL)"
         ]
 
+    def meta_upsert_sql(self, table: str) -> str:
+        """One statement that keeps a value under a key in the key/value table, replacing
+        the one there: its two parameters are the key and the value."""
+        p = self.placeholder
+        return (
+            f"INSERT INTO {table} (key, value) VALUES ({p}, {p}) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+
     def applied_at_value(self, now: datetime) -> Any:
         """``now`` (UTC, aware) as the driver should receive it for the tracking table's
         ``applied_at``. By default the driver takes the datetime as it is."""

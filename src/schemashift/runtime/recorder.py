@@ -155,19 +155,14 @@ class Recorder:
         if not self.exists(META_TABLE):
             return None
         row = self.conn.execute(
-            f"SELECT value FROM {self.meta} WHERE key = {self._p}", (key,)
+            f"SELECT value FROM {self.meta} WHERE {self._key} = {self._p}", (key,)
         ).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta_value(self, key: str, value: str) -> None:
         """Keep ``value`` under ``key`` in the meta table, which must exist (one statement,
         so it needs no transaction of its own)."""
-        p = self._p
-        self.conn.execute(
-            f"INSERT INTO {self.meta} (key, value) VALUES ({p}, {p}) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        self.conn.execute(self.dialect.meta_upsert_sql(self.meta), (key, value))
 
     def applied(self) -> list[AppliedRecord]:
         """Every applied migration, oldest batch first, by number within a batch. An

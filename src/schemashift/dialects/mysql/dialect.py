@@ -107,6 +107,14 @@ class MySQLDialect(Dialect):
             f"(`key` VARCHAR(100) PRIMARY KEY, value TEXT NOT NULL) {_TABLE_OPTIONS}"
         ]
 
+    def meta_upsert_sql(self, table: str) -> str:
+        # KEY is a reserved word on MySQL, and ON CONFLICT is not MySQL's spelling.
+        p = self.placeholder
+        return (
+            f"INSERT INTO {table} (`key`, value) VALUES ({p}, {p}) "
+            "ON DUPLICATE KEY UPDATE value = VALUES(value)"
+        )
+
     def applied_at_value(self, now: datetime) -> Any:
         # DATETIME holds no zone: the UTC moment without one.
         return now.replace(tzinfo=None)

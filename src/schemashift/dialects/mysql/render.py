@@ -12,8 +12,9 @@ knows what it drops and a rename knows which derived names move with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.mysql.defaults import default_sql
@@ -141,42 +142,59 @@ def _clause(table: str, text: str, *names: str) -> _Clause:
 def _render_one(
     op: ops.Operation, state: RenderState, later: Sequence[ops.Operation]
 ) -> list[_Item]:
-    schema = state.schema
-    if isinstance(op, ops.CreateTable):
-        return _create_table(op.table, state)
-    if isinstance(op, ops.DropTable):
-        return _drop_table(op.table, schema, later)
-    if isinstance(op, ops.RenameTable):
-        return _rename_table(op, schema)
-    if isinstance(op, ops.AddColumn):
-        return _add_column(op)
-    if isinstance(op, ops.DropColumn):
-        return _drop_column(op)
-    if isinstance(op, ops.RenameColumn):
-        return _rename_column(op, schema)
-    if isinstance(op, ops.AlterColumn):
-        return _alter_column(op, schema)
-    if isinstance(op, ops.AddIndex):
-        added = [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
-        return _foreign_key_index(schema, op.table, op.index.columns[0], "", drop=True) + added
-    if isinstance(op, ops.DropIndex):
-        dropped = [_clause(op.table, f"DROP INDEX {quote(op.index.name)}", op.index.name)]
-        return dropped + _foreign_key_index(schema, op.table, op.index.columns[0], op.index.name)
-    if isinstance(op, ops.AddForeignKey):
-        fk = op.foreign_key
-        return [_clause(op.table, f"ADD {foreign_key_clause(fk)}", fk.name, fk.column)]
-    if isinstance(op, ops.DropForeignKey):
-        return _drop_foreign_key(op, schema)
-    if isinstance(op, ops.AddCheck):
-        return [_clause(op.table, f"ADD {check_clause(op.check)}", op.check.name)]
-    if isinstance(op, ops.DropCheck):
-        return [_clause(op.table, f"DROP CONSTRAINT {quote(op.check.name)}", op.check.name)]
-    if isinstance(op, ops.RenameIndex):
-        text = f"RENAME INDEX {quote(op.old)} TO {quote(op.new)}"
-        return [_clause(op.table, text, op.old, op.new)]
-    if isinstance(op, (ops.RenameForeignKey, ops.RenameCheck)):
-        return _renamed_constraint(op, schema)
-    raise TypeError(f"cannot render {type(op).__name__}")
+    renderer = _RENDERERS.get(type(op))
+    if renderer is None:
+        raise TypeError(f"cannot render {type(op).__name__}")
+    return renderer(op, state, later)
+
+
+# Each renderer takes the operation, the render state and the operations after it.
+_Renderer = Callable[[Any, RenderState, Sequence[ops.Operation]], list[_Item]]
+
+
+def _add_index(op: ops.AddIndex, state: RenderState, _: object) -> list[_Item]:
+    added = [_clause(op.table, f"ADD {index_clause(op.index)}", op.index.name)]
+    first = op.index.columns[0]
+    return _foreign_key_index(state.schema, op.table, first, "", drop=True) + added
+
+
+def _drop_index(op: ops.DropIndex, state: RenderState, _: object) -> list[_Item]:
+    name = op.index.name
+    dropped = [_clause(op.table, f"DROP INDEX {quote(name)}", name)]
+    return dropped + _foreign_key_index(state.schema, op.table, op.index.columns[0], name)
+
+
+def _add_foreign_key(op: ops.AddForeignKey, *_: object) -> list[_Item]:
+    fk = op.foreign_key
+    return [_clause(op.table, f"ADD {foreign_key_clause(fk)}", fk.name, fk.column)]
+
+
+def _rename_index(op: ops.RenameIndex, *_: object) -> list[_Item]:
+    return [_clause(op.table, f"RENAME INDEX {quote(op.old)} TO {quote(op.new)}", op.old, op.new)]
+
+
+_RENDERERS: dict[type[ops.Operation], _Renderer] = {
+    ops.CreateTable: lambda op, state, _: _create_table(op.table, state),
+    ops.DropTable: lambda op, state, later: _drop_table(op.table, state.schema, later),
+    ops.RenameTable: lambda op, state, _: _rename_table(op, state.schema),
+    ops.AddColumn: lambda op, *_: _add_column(op),
+    ops.DropColumn: lambda op, *_: _drop_column(op),
+    ops.RenameColumn: lambda op, state, _: _rename_column(op, state.schema),
+    ops.AlterColumn: lambda op, state, _: _alter_column(op, state.schema),
+    ops.AddIndex: _add_index,
+    ops.DropIndex: _drop_index,
+    ops.AddForeignKey: _add_foreign_key,
+    ops.DropForeignKey: lambda op, state, _: _drop_foreign_key(op, state.schema),
+    ops.AddCheck: lambda op, *_: [
+        _clause(op.table, f"ADD {check_clause(op.check)}", op.check.name)
+    ],
+    ops.DropCheck: lambda op, *_: [
+        _clause(op.table, f"DROP CONSTRAINT {quote(op.check.name)}", op.check.name)
+    ],
+    ops.RenameIndex: _rename_index,
+    ops.RenameForeignKey: lambda op, state, _: _renamed_constraint(op, state.schema),
+    ops.RenameCheck: lambda op, state, _: _renamed_constraint(op, state.schema),
+}
 
 
 # --- pieces shared by several statements -------------------------------------------

@@ -10,8 +10,9 @@ scan it carry a note, so a reviewer sees the cost before running it on a large t
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
@@ -59,44 +60,54 @@ def _flush_foreign_keys(state: RenderState, *, final: bool = False) -> list[Step
 def _render_one(
     op: ops.Operation, state: RenderState, later: Sequence[ops.Operation]
 ) -> list[Step]:
-    schema = state.schema
-    if isinstance(op, ops.CreateTable):
-        return _create_table(op.table, state)
-    if isinstance(op, ops.DropTable):
-        return _drop_table(op.table, schema, later)
-    if isinstance(op, ops.RenameTable):
-        return _rename_table(op, schema)
-    if isinstance(op, ops.AddColumn):
-        return _add_column(op)
-    if isinstance(op, ops.DropColumn):
-        return [
-            *_ids_renumbered(op.table, op.column, dropped=True),
-            Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}"),
-        ]
-    if isinstance(op, ops.RenameColumn):
-        return _rename_column(op, schema)
-    if isinstance(op, ops.AlterColumn):
-        return _alter_column(op)
-    if isinstance(op, ops.AddIndex):
-        return [Execute(create_index(op.table, op.index))]
-    if isinstance(op, ops.DropIndex):
-        return [Execute(f"DROP INDEX {quote(op.index.name)}")]
-    if isinstance(op, ops.AddForeignKey):
-        return _add_foreign_key(op.table, op.foreign_key)
-    if isinstance(op, ops.DropForeignKey):
-        return [_drop_constraint(op.table, op.foreign_key.name)]
-    if isinstance(op, ops.AddCheck):
-        return [
-            Execute(f"ALTER TABLE {quote(op.table)} ADD {check_clause(op.check)}"),
-            Execute(check_comment(op.table, op.check)),
-        ]
-    if isinstance(op, ops.DropCheck):
-        return [_drop_constraint(op.table, op.check.name)]
-    if isinstance(op, ops.RenameIndex):
-        return [Execute(f"ALTER INDEX {quote(op.old)} RENAME TO {quote(op.new)}")]
-    if isinstance(op, (ops.RenameForeignKey, ops.RenameCheck)):
-        return [_rename_constraint(op.table, op.old, op.new)]
-    raise TypeError(f"cannot render {type(op).__name__}")
+    renderer = _RENDERERS.get(type(op))
+    if renderer is None:
+        raise TypeError(f"cannot render {type(op).__name__}")
+    return renderer(op, state, later)
+
+
+# Each renderer takes the operation, the render state and the operations after it.
+_Renderer = Callable[[Any, RenderState, Sequence[ops.Operation]], list[Step]]
+
+
+def _drop_column_steps(op: ops.DropColumn, *_: object) -> list[Step]:
+    return [
+        *_ids_renumbered(op.table, op.column, dropped=True),
+        Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}"),
+    ]
+
+
+def _add_check(op: ops.AddCheck, *_: object) -> list[Step]:
+    return [
+        Execute(f"ALTER TABLE {quote(op.table)} ADD {check_clause(op.check)}"),
+        Execute(check_comment(op.table, op.check)),
+    ]
+
+
+def _renamed_constraint(op: ops.RenameForeignKey | ops.RenameCheck, *_: object) -> list[Step]:
+    return [_rename_constraint(op.table, op.old, op.new)]
+
+
+_RENDERERS: dict[type[ops.Operation], _Renderer] = {
+    ops.CreateTable: lambda op, state, _: _create_table(op.table, state),
+    ops.DropTable: lambda op, state, later: _drop_table(op.table, state.schema, later),
+    ops.RenameTable: lambda op, state, _: _rename_table(op, state.schema),
+    ops.AddColumn: lambda op, *_: _add_column(op),
+    ops.DropColumn: _drop_column_steps,
+    ops.RenameColumn: lambda op, state, _: _rename_column(op, state.schema),
+    ops.AlterColumn: lambda op, *_: _alter_column(op),
+    ops.AddIndex: lambda op, *_: [Execute(create_index(op.table, op.index))],
+    ops.DropIndex: lambda op, *_: [Execute(f"DROP INDEX {quote(op.index.name)}")],
+    ops.AddForeignKey: lambda op, *_: _add_foreign_key(op.table, op.foreign_key),
+    ops.DropForeignKey: lambda op, *_: [_drop_constraint(op.table, op.foreign_key.name)],
+    ops.AddCheck: _add_check,
+    ops.DropCheck: lambda op, *_: [_drop_constraint(op.table, op.check.name)],
+    ops.RenameIndex: lambda op, *_: [
+        Execute(f"ALTER INDEX {quote(op.old)} RENAME TO {quote(op.new)}")
+    ],
+    ops.RenameForeignKey: _renamed_constraint,
+    ops.RenameCheck: _renamed_constraint,
+}
 
 
 # --- pieces shared by several statements -------------------------------------------
