@@ -6,9 +6,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
+from schemashift.dialects import parse_url
 from schemashift.errors import ConfigError
 from schemashift.migrations.files import MigrationFile, list_migrations
-from schemashift.url import DatabaseURL, parse_url
+from schemashift.url import DatabaseURL
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import Dialect

@@ -15,8 +15,11 @@ Then a test asks for the ``schemashift_db`` fixture::
 
 The migrations run once per test session, into a template database; each test gets a
 copy of it: a copy of the file on SQLite, ``CREATE DATABASE ... TEMPLATE ...`` on
-PostgreSQL. Settings come from the project as for the command line (``pyproject.toml``,
-``DATABASE_URL``); override the ``schemashift_options`` fixture to change them.
+PostgreSQL, a database made from the template's ``SHOW CREATE`` statements on MySQL. How
+each database makes them is its dialect's (:meth:`Dialect.template_copies
+<schemashift.dialects.base.Dialect.template_copies>`). Settings come from the project as
+for the command line (``pyproject.toml``, ``DATABASE_URL``); override the
+``schemashift_options`` fixture to change them.
 """
 
 from __future__ import annotations
@@ -24,18 +27,15 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
 if TYPE_CHECKING:
-    from typing_extensions import LiteralString
-
+    from schemashift.dialects.base import TemplateCopies
     from schemashift.runtime.executor import RunResult, StatusRow
     from schemashift.url import DatabaseURL
 
@@ -51,8 +51,9 @@ _MAX_NAME = 50
 class MigratedDatabase:
     """A database that holds every migration of the project, for one test.
 
-    ``url`` is its database URL (give it to the application under test), ``dialect`` is
-    ``"sqlite"`` or ``"postgresql"``, ``path`` the SQLite file (None on PostgreSQL).
+    ``url`` is its database URL (give it to the application under test), ``dialect`` the
+    name of its dialect (as ``conn.dialect`` says it in migrations), ``path`` the SQLite
+    file (None on a database server).
     """
 
     url: str
@@ -61,18 +62,12 @@ class MigratedDatabase:
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def connect(self) -> Any:
-        """A new DB-API connection to this database: a ``sqlite3.Connection`` or a
-        ``psycopg.Connection``. The caller closes it."""
-        if self.path is not None:
-            import sqlite3
+        """A new DB-API connection to this database, not in autocommit mode: a
+        ``sqlite3.Connection``, a ``psycopg.Connection`` or a ``pymysql`` connection. The
+        caller closes it."""
+        from schemashift.dialects import get_dialect, parse_url
 
-            return sqlite3.connect(self.path)
-        import psycopg
-        from psycopg.conninfo import make_conninfo
-
-        from schemashift.url import libpq_params, parse_url
-
-        return psycopg.connect(make_conninfo(**libpq_params(parse_url(self.url, Path.cwd()))))
+        return get_dialect(self.dialect).driver_connection(parse_url(self.url, Path.cwd()))
 
     def migrate(self, **options: Any) -> RunResult:
         """:func:`schemashift.migrate` on this database (``step``, ``to``, ``fake``...)."""
@@ -94,84 +89,37 @@ class MigratedDatabase:
         return api.status(database=self.url, **self.settings)
 
 
-class _Server:
-    """One connection to a PostgreSQL server's ``postgres`` maintenance database, for
-    CREATE and DROP DATABASE (which cannot run inside the database they name)."""
-
-    def __init__(self, url: DatabaseURL) -> None:
-        import psycopg
-        from psycopg.conninfo import make_conninfo
-
-        from schemashift.url import libpq_params
-
-        conninfo = make_conninfo(**libpq_params(url._replace(database="postgres")))
-        self._conn = psycopg.connect(conninfo, autocommit=True)
-
-    def execute(self, statement: LiteralString, *names: str) -> None:
-        """Run ``statement`` with ``names`` quoted into its ``{}``."""
-        from psycopg import sql
-
-        self._conn.execute(sql.SQL(statement).format(*(sql.Identifier(n) for n in names)))
-
-    def drop(self, name: str) -> None:
-        """Drop database ``name`` if it exists."""
-        # WITH (FORCE) (PostgreSQL 13+) also ends connections a test left open.
-        self.execute("DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._conn.close()
-
-
 class _Template:
     """The migrated template of one session and the copies made from it."""
 
-    def __init__(self, raw: str, settings: Mapping[str, Any], server: _Server | None) -> None:
-        from schemashift.url import parse_url
-
-        self.raw = raw
-        self.url = parse_url(raw, Path.cwd())
+    def __init__(
+        self, name: str, url: DatabaseURL, settings: Mapping[str, Any], copies: TemplateCopies
+    ) -> None:
+        self.name = name
+        self.url = url
         self.settings = settings
-        self.server = server
+        self.copies = copies
         self._numbers = itertools.count(1)
 
     def copy(self, folder: Path) -> MigratedDatabase:
-        """A fresh copy of the template for one test."""
-        number = next(self._numbers)
-        if self.server is None:
-            assert self.url.path is not None
-            path = folder / f"schemashift_{number}.sqlite3"
-            shutil.copyfile(self.url.path, path)
-            return MigratedDatabase(f"sqlite:///{path}", "sqlite", path, self.settings)
-        assert self.url.database is not None
-        name = f"{self.url.database.removesuffix('_tpl')}_{number}"
-        self.server.drop(name)  # left over by a run that was killed
-        self.server.execute("CREATE DATABASE {} TEMPLATE {}", name, self.url.database)
-        return MigratedDatabase(_with_database(self.raw, name), "postgresql", None, self.settings)
+        """A fresh copy of the template for one test; a SQLite file goes to ``folder``."""
+        name = f"{self.name.removesuffix('_tpl')}_{next(self._numbers)}"
+        url = self.copies.copy(self.url, name, folder)
+        path = Path(url.path) if url.path is not None else None
+        return MigratedDatabase(url.raw, url.dialect, path, self.settings)
 
     def discard(self, db: MigratedDatabase) -> None:
-        """Drop a test's PostgreSQL database (SQLite copies live in the test's tmp_path)."""
-        if self.server is not None:
-            from schemashift.url import parse_url
+        """Drop a test's database."""
+        from schemashift.dialects import parse_url
 
-            name = parse_url(db.url, Path.cwd()).database
-            assert name is not None
-            self.server.drop(name)
+        self.copies.drop(parse_url(db.url, Path.cwd()))
 
     def close(self) -> None:
-        """Drop the template database (PostgreSQL)."""
-        if self.server is not None:
-            assert self.url.database is not None
-            try:
-                self.server.drop(self.url.database)
-            finally:
-                self.server.close()
-
-
-def _with_database(raw: str, name: str) -> str:
-    """``raw`` (a PostgreSQL URL) pointing at database ``name``."""
-    parts = urlsplit(raw)
-    return urlunsplit(parts._replace(path="/" + quote(name)))
+        """Drop the template database."""
+        try:
+            self.copies.drop(self.url)
+        finally:
+            self.copies.close()
 
 
 def _template_name(database: str | None) -> str:
@@ -200,23 +148,19 @@ def _settings(options: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def _make_template(database: str, settings: Mapping[str, Any], folder: Path) -> _Template:
     from schemashift import api
-    from schemashift.url import parse_url
+    from schemashift.dialects import get_dialect, parse_url
 
     base = parse_url(database, Path.cwd())
-    if base.dialect == "sqlite":
-        template = _Template(f"sqlite:///{folder / 'template.sqlite3'}", settings, None)
-    else:
-        server = _Server(base)
-        name = _template_name(base.database)
-        try:
-            server.drop(name)
-            server.execute("CREATE DATABASE {}", name)
-        except BaseException:
-            server.close()
-            raise
-        template = _Template(_with_database(database, name), settings, server)
+    copies = get_dialect(base.dialect).template_copies(base)
+    name = _template_name(base.database)
     try:
-        api.migrate(database=template.raw, **settings)
+        url = copies.create(name, folder)
+    except BaseException:
+        copies.close()
+        raise
+    template = _Template(name, url, settings, copies)
+    try:
+        api.migrate(database=url.raw, **settings)
     except BaseException:
         template.close()
         raise
@@ -229,8 +173,8 @@ def schemashift_options(pytestconfig: pytest.Config) -> dict[str, Any]:
     (default: pytest's root folder), ``models``, ``migrations`` and ``database``.
 
     ``database`` picks the kind of database: on SQLite the test files go to a temporary
-    folder whatever the path; on PostgreSQL the test databases are made on the same
-    server, named after it (``<name>_test_...``). By default it is the project's own
+    folder whatever the path; on PostgreSQL and MySQL the test databases are made on the
+    same server, named after it (``<name>_test_...``). By default it is the project's own
     setting (``DATABASE_URL`` or ``pyproject.toml``). Override this fixture in
     ``conftest.py`` to change any of them."""
     return {"project": str(pytestconfig.rootpath)}

@@ -1,30 +1,22 @@
-"""Database URLs: parsing, and printing them without their password."""
+"""Database URLs as values, and printing them without their password.
+
+Which dialect a URL names, and how its text is read, is the dialects' business:
+:func:`schemashift.dialects.parse_url`. This module holds what every dialect shares: the
+parsed value, the password masking, and the reading of a server's
+``scheme://user:password@host:port/database?params``.
+"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import NamedTuple
 
 from schemashift.errors import ConfigError
 
-_SECRET_PARAMS = {"password", "sslpassword"}
-#: The schemes of database servers, and the dialect each names. MySQL and MariaDB are one
-#: dialect: the SQL schemashift writes runs on both.
-_SERVER_SCHEMES = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "postgresql+psycopg": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "mysql+pymysql": "mysql",
-}
-
 
 class DatabaseURL(NamedTuple):
-    """A parsed database URL. ``dialect`` is ``"sqlite"``, ``"postgresql"`` or ``"mysql"``
-    (MySQL and MariaDB alike). Its repr
-    and str never show the password."""
+    """A parsed database URL. ``dialect`` is the name of the dialect it names (one name for
+    MySQL and MariaDB alike). Its repr and str never show the password."""
 
     dialect: str
     raw: str
@@ -48,6 +40,14 @@ class DatabaseURL(NamedTuple):
 
     def __str__(self) -> str:
         return self.redacted()
+
+    def on_database(self, name: str) -> DatabaseURL:
+        """This URL of a database server naming its database ``name`` instead (user,
+        password and parameters kept)."""
+        from urllib.parse import quote, urlsplit, urlunsplit
+
+        raw = urlunsplit(urlsplit(self.raw)._replace(path="/" + quote(name)))
+        return self._replace(raw=raw, database=name)
 
     def __repr__(self) -> str:
         return f"DatabaseURL({self.redacted()!r})"
@@ -74,43 +74,10 @@ def redact(text: str) -> str:
     return text
 
 
-def parse_url(raw: str, root: Path) -> DatabaseURL:
-    """Parse ``raw``; relative SQLite paths are taken relative to the project ``root``."""
-    scheme, sep, rest = raw.partition("://")
-    scheme = scheme.lower()
-    if not sep:
-        raise ConfigError(
-            f"Database URL {redact(raw)!r} is not a URL. Use sqlite:///path/to/db.sqlite3, "
-            "postgresql://USER@HOST:PORT/DATABASE or mysql://USER@HOST:PORT/DATABASE."
-        )
-    if scheme == "sqlite":
-        if not rest.startswith("/"):
-            raise ConfigError(
-                f"SQLite URL {redact(raw)!r} needs three slashes: sqlite:///relative.db or "
-                "sqlite:////absolute/path.db."
-            )
-        target, _, params = rest[1:].partition("?")
-        query = _sqlite_query(raw, params)
-        if target in (":memory:", ""):
-            if target == "":
-                raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
-            return DatabaseURL("sqlite", raw, path=":memory:", query=query)
-        from urllib.parse import unquote
-
-        path = Path(unquote(target))
-        if not path.is_absolute():
-            path = root / path
-        return DatabaseURL("sqlite", raw, path=str(path), query=query)
-    if scheme in _SERVER_SCHEMES:
-        return _server_url(_SERVER_SCHEMES[scheme], raw)
-    raise ConfigError(
-        f"Unknown database URL scheme {scheme!r} in {redact(raw)!r}. schemashift supports "
-        "sqlite:///, postgresql:// and mysql:// (or mariadb://) URLs."
-    )
-
-
-def _server_url(dialect: str, raw: str) -> DatabaseURL:
-    """A URL of a database server: ``scheme://user:password@host:port/database?params``."""
+def server_url(dialect: str, raw: str) -> DatabaseURL:
+    """``raw`` read as the URL of a ``dialect`` database server:
+    ``scheme://user:password@host:port/database?params`` (the parameters kept for the
+    dialect to check when it connects)."""
     from urllib.parse import parse_qsl, unquote, urlsplit
 
     try:
@@ -120,7 +87,7 @@ def _server_url(dialect: str, raw: str) -> DatabaseURL:
         # urlsplit's own words ("Invalid IPv6 URL") name no part of the URL.
         raise ConfigError(
             f"Database URL {redact(raw)!r} cannot be read ({exc}): an IPv6 address goes in "
-            "square brackets, postgresql://USER@[::1]:5432/DATABASE, and special "
+            f"square brackets, {raw.partition(':')[0]}://USER@[::1]:PORT/DATABASE, and special "
             "characters of the password are percent-encoded."
         ) from None
     try:
@@ -144,46 +111,4 @@ def _server_url(dialect: str, raw: str) -> DatabaseURL:
     )
 
 
-def _sqlite_query(raw: str, params: str) -> tuple[tuple[str, str], ...]:
-    """The parameters of an SQLite URL: only ``timeout`` (seconds, how long a statement
-    waits for another connection's lock)."""
-    from urllib.parse import parse_qsl
-
-    query = tuple(parse_qsl(params, keep_blank_values=True))
-    for key, value in query:
-        if key != "timeout":
-            raise ConfigError(
-                f"SQLite URL {redact(raw)!r} has an unknown parameter {key!r}; the only one "
-                "is timeout=SECONDS (how long to wait for another connection's lock)."
-            )
-        try:
-            seconds = float(value)
-        except ValueError:
-            seconds = -1.0
-        if not 0 <= seconds < float("inf"):
-            raise ConfigError(
-                f"SQLite URL {redact(raw)!r}: timeout must be a number of seconds, 0 or more."
-            )
-    return query
-
-
-def libpq_params(url: DatabaseURL) -> dict[str, str]:
-    """Connection keywords for libpq/psycopg (query parameters passed through)."""
-    params: dict[str, str] = {}
-    if url.host:
-        params["host"] = url.host
-    if url.port:
-        params["port"] = str(url.port)
-    if url.user:
-        params["user"] = url.user
-    if url.password:
-        params["password"] = url.password
-    if url.database:
-        params["dbname"] = url.database
-    for key, value in url.query:
-        if key not in _SECRET_PARAMS or key == "sslpassword":
-            params[key] = value
-    return params
-
-
-__all__ = ["DatabaseURL", "libpq_params", "parse_url", "redact"]
+__all__ = ["DatabaseURL", "redact", "server_url"]

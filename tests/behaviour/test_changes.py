@@ -205,7 +205,8 @@ def run_sql(project: ProjectDir, *statements: str) -> None:
         return
     import psycopg
 
-    from schemashift.url import libpq_params, parse_url
+    from schemashift.dialects import parse_url
+    from schemashift.dialects.postgres.connection import libpq_params
 
     if project.dialect == "mysql":
         _mysql_transaction(project.database, statements)

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemashift.dialects import parse_url
 from schemashift.dialects.base import DBConnection, Step
 from schemashift.dialects.postgres import DIALECT
 from schemashift.diff.operations import (
@@ -47,7 +48,7 @@ from schemashift.errors import DatabaseError, LockTimeout
 from schemashift.migrations.body import render_body
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
-from schemashift.url import DatabaseURL, parse_url
+from schemashift.url import DatabaseURL
 from tests.support.postgres import admin_url, database_url, fresh_database
 
 ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
@@ -405,7 +406,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from schemashift.dialects.postgres import DIALECT
-from schemashift.url import parse_url
+from schemashift.dialects import parse_url
 
 with DIALECT.lock(None, parse_url(sys.argv[1], Path("/")), 10):
     print("locked", flush=True)

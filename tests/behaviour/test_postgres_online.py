@@ -274,7 +274,8 @@ def test_writes_proceed_while_the_online_index_builds(pg_project: ProjectDir) ->
     nothing stronger than SHARE UPDATE EXCLUSIVE on the table."""
     import psycopg
 
-    from schemashift.url import libpq_params, parse_url
+    from schemashift.dialects import parse_url
+    from schemashift.dialects.postgres.connection import libpq_params
 
     project = pg_project
     config = project.root / "pyproject.toml"

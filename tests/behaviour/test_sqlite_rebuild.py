@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from schemashift.dialects import parse_url
 from schemashift.dialects.sqlite import DIALECT
 from schemashift.dialects.sqlite.connection import SQLiteConnection
 from schemashift.diff.operations import (
@@ -45,7 +46,7 @@ from schemashift.errors import DatabaseError, LockTimeout, MigrationFailed
 from schemashift.migrations.body import render_body
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
-from schemashift.url import DatabaseURL, parse_url
+from schemashift.url import DatabaseURL
 from tests.support import unprivileged
 
 ROWS = 10_000
@@ -939,7 +940,7 @@ def test_connect_refuses_a_read_only_file() -> None:
 OPEN_RO = (
     "from pathlib import Path\n"
     "from schemashift.dialects.sqlite import DIALECT\n"
-    "from schemashift.url import parse_url\n"
+    "from schemashift.dialects import parse_url\n"
     "DIALECT.connect(parse_url('sqlite:///ro.sqlite3', Path.cwd()))\n"
 )
 
@@ -959,7 +960,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from schemashift.dialects.sqlite import DIALECT
-    from schemashift.url import parse_url
+    from schemashift.dialects import parse_url
     from pathlib import Path
     url = parse_url("sqlite:///db.sqlite3", Path(sys.argv[1]))
     conn = DIALECT.connect(url)

@@ -166,3 +166,22 @@ def test_round_trip_of_the_generated_files(project: ProjectDir) -> None:
     assert db.columns(project.database, "users") == before
     check = project.run("check")
     assert "pending" in check.out and "database_drift" not in check.out
+
+
+def test_an_empty_migration_names_the_projects_placeholders(project: ProjectDir) -> None:
+    placeholder = {"sqlite": "?", "postgresql": "%s", "mysql": "%s"}[project.dialect]
+    project.ok("make", "migration", "fill", "--empty")
+    text = (project.migrations / project.files()[0]).read_text()
+    assert f"placeholders are the driver's own\n    # ({placeholder} on {project.dialect})." in text
+    assert "conn.dialect ==" not in text, "one database: nothing to branch on"
+    project.ok("migrate")
+
+
+def test_an_empty_migration_of_several_databases_shows_a_branch(sqlite_project: ProjectDir) -> None:
+    pyproject = sqlite_project.root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + 'dialects = ["sqlite", "mysql"]\n')
+    sqlite_project.ok("make", "migration", "fill", "--empty")
+    text = (sqlite_project.migrations / sqlite_project.files()[0]).read_text()
+    assert "(? on sqlite, %s on mysql)." in text
+    assert '#     if conn.dialect == "sqlite":' in text
+    assert '# dialects = ("sqlite", "mysql").' in text

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 import schemashift
+from schemashift.dialects import parse_url
+from tests.conftest import DIALECTS, database_url
 
 HISTORY = 200
 SAMPLE_TESTS = """
@@ -25,14 +27,20 @@ from contextlib import closing
 import pytest
 
 
+def rows(conn, sql):
+    # Through a cursor: a PyMySQL connection has no execute() of its own.
+    cursor = conn.cursor()
+    cursor.execute(sql)
+    return [tuple(row) for row in cursor.fetchall()]
+
+
 @pytest.mark.parametrize("n", range({tests}))
 def test_each_test_gets_a_fresh_database(schemashift_db, n):
     with closing(schemashift_db.connect()) as conn:
-        assert conn.execute("SELECT count(*) FROM thing0s").fetchone() == (0,)
-        conn.execute("INSERT INTO thing0s (name) VALUES ('mine')")
+        assert rows(conn, "SELECT count(*) FROM thing0s") == [(0,)]
+        conn.cursor().execute("INSERT INTO thing0s (name) VALUES ('mine')")
         conn.commit()
-        rows = conn.execute("SELECT count(*) FROM _schemashift_migrations").fetchone()
-        assert rows == ({history},)
+        assert rows(conn, "SELECT count(*) FROM _schemashift_migrations") == [({history},)]
 
 
 def test_status_and_rollback_helpers(schemashift_db):
@@ -163,33 +171,113 @@ def test_options_fixture_can_point_elsewhere(sample: Path, tmp_path: Path) -> No
     assert "1 passed" in _passed(run_pytest(suite, "-q"))
 
 
-def _pg_server() -> str:
-    url = os.environ.get("SCHEMASHIFT_TEST_PG")
-    if not url:
-        if os.environ.get("CI") == "true":
-            pytest.fail("SCHEMASHIFT_TEST_PG is not set under CI=true: PostgreSQL tests must run.")
-        pytest.skip("no PostgreSQL test server (set SCHEMASHIFT_TEST_PG, see scripts/pg.sh)")
-    return url
+RELATED_MODELS = """
+from schemashift import Field, Model
 
 
-def test_postgres_copies_a_template_database(tmp_path: Path) -> None:
-    import secrets
+class Author(Model):
+    name = Field.String(max_length=100)
 
-    import psycopg
 
-    from tests.support.postgres import database_url
+class Book(Model):
+    title = Field.String(max_length=100)
+    author = Field.ForeignKey(Author, on_delete="CASCADE")
+"""
 
-    server = _pg_server()
-    name = f"p_{secrets.token_hex(6)}"
-    root = make_sample(tmp_path / "proj", database_url(server, name), history=HISTORY, tests=4)
-    out = _passed(run_pytest(root, "-p", "schemashift.testing", "--setup-show", "-q"))
-    assert "5 passed" in out
-    assert out.count("SETUP    S schemashift_template") == 1
-    with psycopg.connect(server, autocommit=True) as conn:
-        left = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",)
-        ).fetchall()
-    assert left == [], "test databases were left behind"
+SEED = """
+def up(conn):
+    conn.execute("INSERT INTO authors (name) VALUES ('ada')")
+    conn.execute("INSERT INTO authors (name) VALUES ('grace')")
+    conn.execute("CREATE VIEW author_names AS SELECT name FROM authors")
+
+
+def down(conn):
+    conn.execute("DROP VIEW author_names")
+    conn.execute("DELETE FROM authors")
+"""
+
+COPY_TESTS = """
+from contextlib import closing
+
+import pytest
+
+LEFT_OPEN = []
+
+
+def rows(cursor, sql):
+    cursor.execute(sql)
+    return [tuple(row) for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_a_copy_holds_the_template(schemashift_db, n):
+    with closing(schemashift_db.connect()) as conn:
+        cursor = conn.cursor()
+        if schemashift_db.dialect == "sqlite":
+            cursor.execute("PRAGMA foreign_keys = ON")
+        # The rows and the view of a data migration, the tracking table's rows.
+        assert rows(cursor, "SELECT name FROM author_names ORDER BY name") == [
+            ("ada",), ("grace",)
+        ]
+        assert rows(cursor, "SELECT count(*) FROM _schemashift_migrations") == [(2,)]
+        # The id counters go on from the template's.
+        cursor.execute("INSERT INTO authors (name) VALUES ('tester')")
+        assert rows(cursor, "SELECT max(id) FROM authors") == [(3,)]
+        cursor.execute("INSERT INTO books (title, author) VALUES ('mine', 3)")
+        conn.commit()
+        # The foreign key is there, with its ON DELETE.
+        with pytest.raises(Exception):
+            cursor.execute("INSERT INTO books (title, author) VALUES ('orphan', 99)")
+            conn.commit()
+        conn.rollback()
+        cursor.execute("DELETE FROM authors WHERE id = 3")
+        conn.commit()
+        assert rows(cursor, "SELECT count(*) FROM books") == [(0,)]
+    # A test may leave a connection open in a transaction: dropping the copy ends it.
+    conn = schemashift_db.connect()
+    conn.cursor().execute("INSERT INTO books (title, author) VALUES ('open', 1)")
+    LEFT_OPEN.append(conn)
+"""
+
+
+def _leftovers(dialect: str, database: str) -> list[str]:
+    """The databases of the server of ``database`` whose names start with its own, besides
+    itself."""
+    from tests.support.db import query
+
+    name = parse_url(database, Path("/")).database
+    assert name is not None
+    if dialect == "postgresql":
+        sql = "SELECT datname FROM pg_database WHERE datname LIKE ?"
+    else:
+        sql = "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?"
+    return [row[0] for row in query(database, sql, (name + "%",)) if row[0] != name]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_each_test_gets_a_copy_of_the_migrated_template(dialect: str, tmp_path: Path) -> None:
+    """Foreign keys, rows and views of the migrated template are in every copy, and no
+    test database is left behind, on each database."""
+    for database in database_url(dialect, tmp_path):
+        root = tmp_path / "proj"
+        (root / "src" / "models").mkdir(parents=True)
+        (root / "tests").mkdir()
+        (root / "pyproject.toml").write_text(
+            f'[project]\nname = "sample"\n\n[tool.schemashift]\ndatabase = "{database}"\n'
+        )
+        (root / "src" / "models" / "library.py").write_text(RELATED_MODELS)
+        assert schemashift.make_migration("initial", project=str(root)).path is not None
+        seed = schemashift.make_migration("seed", empty=True, project=str(root)).path
+        assert seed is not None
+        Path(seed).write_text(SEED)
+        (root / "tests" / "test_copies.py").write_text(COPY_TESTS)
+        out = _passed(run_pytest(root, "-p", "schemashift.testing", "--setup-show", "-q"))
+        assert "3 passed" in out
+        assert out.count("SETUP    S schemashift_template") == 1
+        if dialect == "sqlite":
+            assert not (root / "db.sqlite3").exists(), "the project's own database was touched"
+        else:
+            assert _leftovers(dialect, database) == [], "test databases were left behind"
 
 
 def test_evolve_in_an_application_under_test_writes_no_file(sample: Path) -> None:

@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from schemashift.url import libpq_params, parse_url
+from schemashift.dialects import parse_url
+from schemashift.dialects.postgres.connection import libpq_params
 from tests.support.mysql import connect as mysql_connect
 
 

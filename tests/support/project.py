@@ -8,8 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemashift.dialects import get_dialect
-from schemashift.url import parse_url
+from schemashift.dialects import get_dialect, parse_url
 
 
 @dataclass

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from schemashift.url import parse_url
+from schemashift.dialects import parse_url
+from schemashift.errors import ConfigError
 
 
 @pytest.mark.parametrize("scheme", ["mysql", "mariadb", "mysql+pymysql", "MySQL"])
@@ -32,3 +33,20 @@ def test_mysql_connection_keywords_take_the_url_parameters() -> None:
     kwargs = connect_kwargs(url)
     assert kwargs["connect_timeout"] == 3 and kwargs["password"] == "pw"
     assert kwargs["database"] == "shop" and kwargs["charset"] == "utf8mb4"
+
+
+@pytest.mark.parametrize("raw", ["db.sqlite3", "oracle://app:pw@db/shop"])
+def test_a_url_no_dialect_reads_names_every_dialects_form(raw: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_url(raw, Path("/"))
+    message = caught.value.message
+    for form in ("sqlite:///", "postgresql://", "mysql://", "mariadb://"):
+        assert form in message
+    assert "pw" not in message
+
+
+def test_an_unreadable_host_is_shown_in_the_urls_own_scheme() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_url("mariadb://app:pw@[::1/shop", Path("/"))
+    assert "mariadb://USER@[::1]:PORT/DATABASE" in caught.value.message
+    assert "pw" not in caught.value.message

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from schemashift.dialects import parse_url
 from schemashift.dialects.base import Code, Comment, Execute, Step
 from schemashift.dialects.postgres import DIALECT, locks
 from schemashift.dialects.postgres.defaults import canonical_default
@@ -39,7 +40,6 @@ from schemashift.diff.operations import (
 from schemashift.errors import ConfigError
 from schemashift.migrations.body import render_body
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
-from schemashift.url import parse_url
 
 ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
 EMAIL = Column("email", "string", nullable=False, unique=True, max_length=255)
@@ -669,7 +669,7 @@ def test_connecting_without_psycopg_says_how_to_install_it() -> None:
         "sys.modules['psycopg'] = None\n"
         "from pathlib import Path\n"
         "from schemashift.dialects.postgres import DIALECT\n"
-        "from schemashift.url import parse_url\n"
+        "from schemashift.dialects import parse_url\n"
         "try:\n"
         "    DIALECT.connect(parse_url('postgresql://u:pw@127.0.0.1:1/db', Path('/')))\n"
         "except Exception as exc:\n"

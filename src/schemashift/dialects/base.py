@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
@@ -111,12 +112,43 @@ class LockInfo(Protocol):
     since: str
 
 
+class TemplateCopies(ABC):
+    """The databases of the pytest plugin (:mod:`schemashift.testing`) on one server for
+    one test session: an empty template that the migrations fill once, and a copy of it
+    for each test. :meth:`Dialect.template_copies` makes it; :meth:`close` ends it."""
+
+    @abstractmethod
+    def create(self, name: str, folder: Path) -> DatabaseURL:
+        """A new empty database called ``name``; a leftover of that name (from a run
+        that was killed) is dropped first. A database kept in a file goes to ``folder``."""
+
+    @abstractmethod
+    def copy(self, template: DatabaseURL, name: str, folder: Path) -> DatabaseURL:
+        """A copy called ``name`` of the ``template`` database, schema and rows, made as
+        :meth:`create` makes a database."""
+
+    @abstractmethod
+    def drop(self, url: DatabaseURL) -> None:
+        """Drop a database that :meth:`create` or :meth:`copy` made, ending the
+        connections a test left open to it."""
+
+    def close(self) -> None:
+        """Release what the session holds (a connection to the server). Nothing by
+        default."""
+        return None
+
+
 class Dialect(ABC):
-    """One database family. Instances are stateless and shared."""
+    """One database family. Instances are stateless and shared.
+
+    The URL schemes that name a dialect are listed with it in the registry
+    (:mod:`schemashift.dialects`), so that reading a URL imports no other dialect."""
 
     #: ``"sqlite"``, ``"postgresql"`` or ``"mysql"``, also what ``conn.dialect`` says in
     #: migrations.
     name: str
+    #: A URL of this database as messages show it (``postgresql://USER@HOST:PORT/DATABASE``).
+    url_example: str
     #: Longest identifier the database accepts, in bytes of UTF-8.
     max_identifier_length: int
     #: The driver's placeholder, for the tracking table's queries.
@@ -144,6 +176,14 @@ class Dialect(ABC):
     #: take only a brief lock, written as consecutive files (:meth:`online_phases`).
     online_changes: bool = False
 
+    def parse_url(self, raw: str, root: Path) -> DatabaseURL:
+        """``raw``, a URL with one of this dialect's schemes, parsed; a path in it is
+        taken relative to the project ``root``. By default the URL of a server:
+        ``scheme://user:password@host:port/database?params``."""
+        from schemashift.url import server_url
+
+        return server_url(self.name, raw)
+
     @abstractmethod
     def quote(self, identifier: str) -> str:
         """``identifier`` as SQL: bare when it is a plain lowercase non-keyword name,
@@ -166,6 +206,17 @@ class Dialect(ABC):
     @abstractmethod
     def database_exists(self, url: DatabaseURL) -> bool:
         """Whether the database can be opened without creating it."""
+
+    @abstractmethod
+    def driver_connection(self, url: DatabaseURL) -> Any:
+        """A connection of the database's own DB-API driver to ``url``, as an application
+        opens one (not in autocommit mode), for tests that look at the database
+        themselves. The caller closes it."""
+
+    @abstractmethod
+    def template_copies(self, url: DatabaseURL) -> TemplateCopies:
+        """Where the pytest plugin makes its template and test databases: next to the
+        database of ``url`` (on its server, with its user), never in it."""
 
     @abstractmethod
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:

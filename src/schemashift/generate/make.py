@@ -127,7 +127,9 @@ def make_migration(
     number = next_number(files)
     filename = f"{number:04d}_{name}.py"
     if empty:
-        path = write_file(project.settings.migrations, filename, render_empty(name))
+        path = write_file(
+            project.settings.migrations, filename, render_empty(name, project.generated_dialects)
+        )
         return MakeResult(path)
     online = _online(project, online)
     current, operations, warnings = plan(

@@ -53,9 +53,12 @@ def declared_dialects(file: MigrationFile, data: bytes) -> tuple[str, ...] | Non
     except (SyntaxError, ValueError, UnicodeDecodeError):
         value = None
     if not isinstance(value, (tuple, list)) or not all(isinstance(d, str) for d in value):
+        from schemashift.dialects import known_dialects
+
+        names = ", ".join(f'"{name}"' for name in known_dialects())
         raise MigrationFileError(
-            f"Migration file {file.path}: dialects must be a tuple of database names, such "
-            'as ("sqlite", "postgresql"). Fix the file; nothing was changed.'
+            f"Migration file {file.path}: dialects must be a tuple of database names among "
+            f"{names}. Fix the file; nothing was changed."
         )
     return tuple(value)
 

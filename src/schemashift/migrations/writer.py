@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from schemashift.dialects.base import Comment, Step
+from schemashift.dialects.base import Comment, Dialect, Step
 from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.migrations.body import render_body
@@ -105,22 +105,34 @@ def render_parts(
     return with_parts(text, first, rest) if rest else text
 
 
-def render_empty(name: str, now: datetime | None = None) -> str:
-    """A template for a hand-written (data) migration."""
+def render_empty(name: str, dialects: Sequence[Dialect], now: datetime | None = None) -> str:
+    """A template for a hand-written (data) migration, its comments about the databases
+    ``dialects`` that the project's files are for."""
     now = now or datetime.now(timezone.utc)
+    marks = ", ".join(f"{d.placeholder} on {d.name}" for d in dialects)
+    guide = [
+        "# Write SQL with conn.execute(sql, params); placeholders are the driver's own",
+        f"# ({marks}).",
+    ]
+    if len(dialects) > 1:
+        first, second = dialects[:2]
+        update = 'conn.execute("UPDATE users SET name = {} WHERE name IS NULL", ("",))'
+        names = f'"{first.name}", "{second.name}"'
+        guide += [
+            "# Where the databases differ, branch on conn.dialect:",
+            f'#     if conn.dialect == "{first.name}":',
+            "#         " + update.format(first.placeholder),
+            "#     else:",
+            "#         " + update.format(second.placeholder),
+            "# A file that runs on some databases only declares them at module level:",
+            f"# dialects = ({names}).",
+        ]
+    comments = "".join(f"    {line}\n" for line in guide)
     return (
         f"{_header(name, now)}\n\n"
         "def up(conn):\n"
         '    """Apply changes."""\n'
-        "    # Write SQL with conn.execute(sql, params); placeholders are the driver's own\n"
-        "    # (? for SQLite, %s for PostgreSQL). Where the databases differ, branch on\n"
-        "    # conn.dialect:\n"
-        '    #     if conn.dialect == "postgresql":\n'
-        '    #         conn.execute("UPDATE users SET name = %s WHERE name IS NULL", ("",))\n'
-        "    #     else:\n"
-        '    #         conn.execute("UPDATE users SET name = ? WHERE name IS NULL", ("",))\n'
-        "    # A file that runs on some databases only declares them at module level:\n"
-        '    # dialects = ("sqlite", "postgresql").\n'
+        f"{comments}"
         "    pass\n\n\n"
         "def down(conn):\n"
         '    """Revert changes."""\n'

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.base import DBConnection, Dialect, Step, TemplateCopies
 from schemashift.dialects.mysql import connection, quoting
 from schemashift.errors import DatabaseError
 
@@ -28,6 +28,7 @@ class MySQLDialect(Dialect):
     :data:`DIALECT`."""
 
     name = "mysql"
+    url_example = "mysql://USER@HOST:PORT/DATABASE (or mariadb://...)"
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "%s"
     now_sql = "UTC_TIMESTAMP()"
@@ -68,6 +69,18 @@ class MySQLDialect(Dialect):
 
     def database_exists(self, url: DatabaseURL) -> bool:
         return connection.database_exists(url)
+
+    def driver_connection(self, url: DatabaseURL) -> Any:
+        """A PyMySQL connection, in UTC and utf8mb4 as schemashift's own."""
+        pymysql = connection.driver()
+        kwargs = connection.connect_kwargs(url)
+        kwargs["autocommit"] = False
+        return pymysql.connect(**kwargs)
+
+    def template_copies(self, url: DatabaseURL) -> TemplateCopies:
+        from schemashift.dialects.mysql.testdb import CopiedDatabases
+
+        return CopiedDatabases(url)
 
     def set_statement_lock_timeout(self, conn: DBConnection, timeout: str) -> None:
         if isinstance(conn, connection.MySQLConnection):

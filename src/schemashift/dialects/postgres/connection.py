@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from schemashift.dialects.postgres.quoting import quote
 from schemashift.errors import ConfigError, DatabaseError
-from schemashift.url import DatabaseURL, libpq_params, redact
+from schemashift.url import DatabaseURL, redact
 
 if TYPE_CHECKING:
     import psycopg
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = "10"
 #: The ``application_name`` of a connection opened without a command's name.
 APPLICATION_NAME = "schemashift"
+#: Parameters a URL may carry that hold a secret; libpq gets ``sslpassword`` all the
+#: same, but a ``password`` parameter is the URL's password.
+_SECRET_PARAMS = {"password", "sslpassword"}
 _LOCK_NOT_AVAILABLE = "55P03"
 _UNKNOWN_DATABASE = "does not exist"
 
@@ -38,6 +41,25 @@ def driver() -> ModuleType:
             "PostgreSQL support needs psycopg: pip install 'schemashift[postgres]'"
         ) from None
     return psycopg
+
+
+def libpq_params(url: DatabaseURL) -> dict[str, str]:
+    """Connection keywords for libpq/psycopg (query parameters passed through)."""
+    params: dict[str, str] = {}
+    if url.host:
+        params["host"] = url.host
+    if url.port:
+        params["port"] = str(url.port)
+    if url.user:
+        params["user"] = url.user
+    if url.password:
+        params["password"] = url.password
+    if url.database:
+        params["dbname"] = url.database
+    for key, value in url.query:
+        if key not in _SECRET_PARAMS or key == "sslpassword":
+            params[key] = value
+    return params
 
 
 class PostgresConnection:

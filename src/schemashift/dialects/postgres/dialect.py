@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import DBConnection, Dialect, OnlinePhase, Step
+from schemashift.dialects.base import DBConnection, Dialect, OnlinePhase, Step, TemplateCopies
 from schemashift.dialects.postgres import (
     connection,
     introspect,
@@ -40,6 +40,7 @@ class PostgresDialect(Dialect):
     """
 
     name = "postgresql"
+    url_example = "postgresql://USER@HOST:PORT/DATABASE"
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "%s"
     now_sql = "now()"
@@ -79,6 +80,16 @@ class PostgresDialect(Dialect):
 
     def database_exists(self, url: DatabaseURL) -> bool:
         return connection.database_exists(url)
+
+    def driver_connection(self, url: DatabaseURL) -> Any:
+        """A ``psycopg.Connection``."""
+        psycopg = connection.driver()
+        return psycopg.connect(**connection.libpq_params(url))
+
+    def template_copies(self, url: DatabaseURL) -> TemplateCopies:
+        from schemashift.dialects.postgres.testdb import TemplateDatabases
+
+        return TemplateDatabases(url)
 
     def set_statement_lock_timeout(self, conn: DBConnection, timeout: str) -> None:
         if isinstance(conn, connection.PostgresConnection):

@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import quote as url_quote
 
 from schemashift.dialects.sqlite import verify
-from schemashift.errors import DatabaseError
-from schemashift.url import DatabaseURL
+from schemashift.errors import ConfigError, DatabaseError
+from schemashift.url import DatabaseURL, redact
 
 MEMORY = ":memory:"
 #: How long a statement waits for another connection's lock to clear, in seconds, unless
@@ -94,6 +94,57 @@ class SQLiteConnection:
 
 def _ignore(message: str) -> None:
     return None
+
+
+def parse_url(raw: str, root: Path) -> DatabaseURL:
+    """``raw``, a ``sqlite:///`` URL, parsed; a relative path is taken relative to the
+    project ``root``."""
+    rest = raw.partition("://")[2]
+    if not rest.startswith("/"):
+        raise ConfigError(
+            f"SQLite URL {redact(raw)!r} needs three slashes: sqlite:///relative.db or "
+            "sqlite:////absolute/path.db."
+        )
+    target, _, params = rest[1:].partition("?")
+    query = _query(raw, params)
+    if target == "":
+        raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
+    if target == MEMORY:
+        return DatabaseURL("sqlite", raw, path=MEMORY, query=query)
+    from urllib.parse import unquote
+
+    path = Path(unquote(target))
+    if not path.is_absolute():
+        path = root / path
+    return DatabaseURL("sqlite", raw, path=str(path), query=query)
+
+
+def file_url(path: Path) -> DatabaseURL:
+    """The URL of the SQLite file at ``path`` (absolute)."""
+    return parse_url("sqlite:///" + url_quote(str(path)), path.parent)
+
+
+def _query(raw: str, params: str) -> tuple[tuple[str, str], ...]:
+    """The parameters of an SQLite URL: only ``timeout`` (seconds, how long a statement
+    waits for another connection's lock)."""
+    from urllib.parse import parse_qsl
+
+    query = tuple(parse_qsl(params, keep_blank_values=True))
+    for key, value in query:
+        if key != "timeout":
+            raise ConfigError(
+                f"SQLite URL {redact(raw)!r} has an unknown parameter {key!r}; the only one "
+                "is timeout=SECONDS (how long to wait for another connection's lock)."
+            )
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):
+            raise ConfigError(
+                f"SQLite URL {redact(raw)!r}: timeout must be a number of seconds, 0 or more."
+            )
+    return query
 
 
 def busy_timeout(url: DatabaseURL) -> float:

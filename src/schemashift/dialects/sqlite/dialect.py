@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.base import DBConnection, Dialect, Step, TemplateCopies
 from schemashift.dialects.sqlite import connection, quoting
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
@@ -22,6 +23,7 @@ class SQLiteDialect(Dialect):
     """SQLite 3.35 or newer (DROP COLUMN). Stateless; use the shared :data:`DIALECT`."""
 
     name = "sqlite"
+    url_example = "sqlite:///path/to/db.sqlite3"
     max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
     placeholder = "?"
     now_sql = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
@@ -30,6 +32,9 @@ class SQLiteDialect(Dialect):
     # RENAME COLUMN exists; other column changes rebuild the table.
     rename_column = True
     drop_column = True
+
+    def parse_url(self, raw: str, root: Path) -> DatabaseURL:
+        return connection.parse_url(raw, root)
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
@@ -51,6 +56,17 @@ class SQLiteDialect(Dialect):
 
     def database_exists(self, url: DatabaseURL) -> bool:
         return connection.database_exists(url)
+
+    def driver_connection(self, url: DatabaseURL) -> Any:
+        """A ``sqlite3.Connection``, with the URL's busy timeout."""
+        import sqlite3
+
+        return sqlite3.connect(str(url.path), timeout=connection.busy_timeout(url))
+
+    def template_copies(self, url: DatabaseURL) -> TemplateCopies:
+        from schemashift.dialects.sqlite.testdb import FileCopies
+
+        return FileCopies()
 
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
         return connection.batch(conn)
