@@ -633,7 +633,7 @@ def test_text_to_string_narrows(project: ProjectDir) -> None:
     )
     change.flagged(
         made,
-        "notes.body: max_length None -> 5; longer values are rejected on PostgreSQL "
+        "notes.body: max_length None -> 5; longer values are rejected on PostgreSQL and MySQL "
         "(SQLite keeps them as they are)",
     )
     change.migrate(visible=project.dialect != "sqlite")
@@ -930,7 +930,7 @@ def test_max_length_narrowed(project: ProjectDir) -> None:
     )
     change.flagged(
         made,
-        "notes.title: max_length 20 -> 6; longer values are rejected on PostgreSQL "
+        "notes.title: max_length 20 -> 6; longer values are rejected on PostgreSQL and MySQL "
         "(SQLite keeps them as they are)",
     )
     change.migrate(visible=project.dialect != "sqlite")

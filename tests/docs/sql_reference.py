@@ -24,7 +24,7 @@ from schemashift.schema.from_models import schema_from_models
 from schemashift.schema.values import Schema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "models.md"
-DIALECTS = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
+DIALECTS = (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"), ("mysql", "MySQL"))
 BEGIN = re.compile(r"<!-- generated: ([a-z_]+) -->\n")
 END = "<!-- end generated -->"
 

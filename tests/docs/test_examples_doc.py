@@ -34,7 +34,7 @@ def project(root: Path, url: str, models: str) -> dict[str, str]:
     return where
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
 def test_the_data_migration_example(dialect: str, tmp_path: Path) -> None:
     for url in database_url(dialect, tmp_path):
         where = project(

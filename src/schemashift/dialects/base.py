@@ -164,10 +164,6 @@ class Dialect(ABC):
     #: DDL statement implicitly) a batch cannot be atomic: each migration runs and is
     #: recorded on its own, and one that fails part-way is recorded as failed.
     transactional_ddl: bool = True
-    #: Whether ``ALTER TABLE ... RENAME COLUMN`` exists (else a rename rebuilds the table).
-    rename_column: bool = True
-    #: Whether ``ALTER TABLE ... DROP COLUMN`` exists.
-    drop_column: bool = True
     #: Whether indexes can be built without blocking writes (``CREATE INDEX CONCURRENTLY``).
     concurrent_index: bool = False
     #: The column type of long text in schemashift's own tables (a migration file's text).

@@ -283,7 +283,7 @@ def narrowing_reasons(before: Column, after: Column, fill: str | None = None) ->
     ):
         reasons.append(
             f"{where}: max_length {before.max_length} -> {after.max_length}; longer values "
-            "are rejected on PostgreSQL (SQLite keeps them as they are)"
+            "are rejected on PostgreSQL and MySQL (SQLite keeps them as they are)"
         )
     if after.choices and set(before.choices) - set(after.choices):
         gone = ", ".join(sorted(set(before.choices) - set(after.choices)))

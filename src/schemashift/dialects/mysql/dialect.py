@@ -33,8 +33,6 @@ class MySQLDialect(Dialect):
     placeholder = "%s"
     now_sql = "UTC_TIMESTAMP()"
     transactional_ddl = False
-    rename_column = True
-    drop_column = True
     # TEXT holds 64 KB in MySQL: too little for the text of a large migration file.
     long_text_type = "LONGTEXT"
 

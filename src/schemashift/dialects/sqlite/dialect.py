@@ -29,9 +29,6 @@ class SQLiteDialect(Dialect):
     now_sql = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
     # As a batch does: a table rebuild must not cascade into the rows that refer to it.
     script_preamble = ("PRAGMA foreign_keys = OFF;",)
-    # RENAME COLUMN exists; other column changes rebuild the table.
-    rename_column = True
-    drop_column = True
 
     def parse_url(self, raw: str, root: Path) -> DatabaseURL:
         return connection.parse_url(raw, root)
