@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
 from schemashift.errors import ConfigError
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.url import DatabaseURL, parse_url
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from schemashift.dialects.base import Dialect
 

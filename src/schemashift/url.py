@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-from typing import NamedTuple
-
 from schemashift.errors import ConfigError
+from schemashift.records import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _SECRET_PARAMS = {"password", "sslpassword"}
 #: The schemes of database servers, and the dialect each names. MySQL and MariaDB are one
@@ -67,6 +68,10 @@ def redact(text: str) -> str:
     # Most lines hold neither an ``@`` nor the word: they need no pattern (compiling
     # the patterns is a noticeable part of a short command). ``casefold`` maps every
     # letter that IGNORECASE matches to "password" (the long s included) onto it.
+    if "@" not in text and "password" not in text.casefold():
+        return text
+    import re
+
     if "@" in text:
         text = re.sub(_USERINFO, r"\1:***@", text)
     if "password" in text.casefold():
@@ -95,6 +100,7 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
             if target == "":
                 raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
             return DatabaseURL("sqlite", raw, path=":memory:", query=query)
+        from pathlib import Path
         from urllib.parse import unquote
 
         path = Path(unquote(target))

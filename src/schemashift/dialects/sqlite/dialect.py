@@ -3,16 +3,17 @@ to the modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
-
-from schemashift.dialects.base import DBConnection, Dialect, Step
+from schemashift.dialects.base import Dialect
 from schemashift.dialects.sqlite import connection, quoting
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from contextlib import AbstractContextManager
     from datetime import datetime
+    from typing import Any
 
+    from schemashift.dialects.base import DBConnection, Step
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL
