@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from schemashift.errors import MigrationFileError
+from schemashift.hashing import sha256 as _sha256
 from schemashift.records import NamedTuple
 
 TYPE_CHECKING = False
@@ -50,17 +51,6 @@ class MigrationFile(NamedTuple):
         """Refuse a file that Python cannot parse (a syntax error, a NUL byte), naming
         the line; nothing of it runs."""
         parse_source(self, self.read_bytes())
-
-
-# The built-in SHA-256 avoids loading OpenSSL through hashlib, which costs more than the
-# rest of `migrate --status` put together.
-try:
-    from _sha2 import sha256 as _sha256  # type: ignore[import-not-found,unused-ignore]
-except ImportError:
-    try:
-        from _sha256 import sha256 as _sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
-    except ImportError:
-        from hashlib import sha256 as _sha256  # type: ignore[assignment,unused-ignore]
 
 
 #: SHA-256 without OpenSSL, for every hash schemashift takes of a file.
