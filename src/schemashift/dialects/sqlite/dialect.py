@@ -4,7 +4,7 @@ to the modules of this package."""
 from __future__ import annotations
 
 from schemashift.dialects.base import Dialect
-from schemashift.dialects.sqlite import connection, quoting
+from schemashift.dialects.sqlite import quoting
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ class SQLiteDialect(Dialect):
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
 
-    # Rendering and introspection are imported on first use: `migrate --status` needs
-    # neither, and the command line should start fast.
+    # Rendering, introspection and even the connection module (with sqlite3) are
+    # imported on first use: `migrate --status` needs no rendering, `make migration` and
+    # `check --offline` no connection, and the command line should start fast.
     def column_type(self, column: Column) -> str:
         from schemashift.dialects.sqlite import types
 
@@ -48,15 +49,23 @@ class SQLiteDialect(Dialect):
         return render.render(operations, before)
 
     def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
+        from schemashift.dialects.sqlite import connection
+
         return connection.connect(url, create=create)
 
     def database_exists(self, url: DatabaseURL) -> bool:
+        from schemashift.dialects.sqlite import connection
+
         return connection.database_exists(url)
 
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.batch(conn)
 
     def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.foreign_keys_off(conn)
 
     def lock(
@@ -67,6 +76,8 @@ class SQLiteDialect(Dialect):
         return lock.lock(conn, url, timeout)
 
     def tracking_table_sql(self, table: str) -> list[str]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.tracking_table_sql(table)
 
     def applied_at_value(self, now: datetime) -> Any:
@@ -95,6 +106,8 @@ class SQLiteDialect(Dialect):
         return introspect.comparable(schema)
 
     def remove_created(self, conn: DBConnection) -> None:
+        from schemashift.dialects.sqlite import connection
+
         connection.remove_created(conn)
 
     def table_options(self, db: DBConnection, table: str) -> str:
@@ -128,5 +141,7 @@ class SQLiteDialect(Dialect):
         return []
 
     def send_warnings(self, conn: DBConnection, warn: Callable[[str], None]) -> None:
+        from schemashift.dialects.sqlite import connection
+
         if isinstance(conn, connection.SQLiteConnection):
             conn.warn = warn
