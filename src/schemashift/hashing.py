@@ -17,3 +17,9 @@ except ImportError:
 
 #: SHA-256 without OpenSSL.
 sha256 = _sha256
+
+
+def checksum_of(data: bytes) -> str:
+    """The tracking table's checksum of a file's bytes: lowercase hex SHA-256, with CRLF
+    turned into LF."""
+    return str(_sha256(data.replace(b"\r\n", b"\n")).hexdigest())

@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 from schemashift.errors import MigrationFileError
+from schemashift.hashing import checksum_of as checksum_of
 from schemashift.hashing import sha256 as _sha256
+from schemashift.migrations.parts import checksum_for
 from schemashift.records import NamedTuple
 
 TYPE_CHECKING = False
@@ -43,8 +45,6 @@ class MigrationFile(NamedTuple):
         """The checksum a ``dialect`` database records for this file: lowercase hex
         SHA-256 of the bytes of its part for ``dialect`` (the whole file when it has no
         parts), with CRLF turned into LF."""
-        from schemashift.migrations.parts import checksum_for
-
         return checksum_for(self.read_bytes(), dialect)
 
     def check_source(self) -> None:
@@ -74,11 +74,6 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
-
-
-def checksum_of(data: bytes) -> str:
-    """The tracking table's checksum of a file's bytes."""
-    return str(_sha256(data.replace(b"\r\n", b"\n")).hexdigest())
 
 
 def list_migrations(folder: Path) -> list[MigrationFile]:

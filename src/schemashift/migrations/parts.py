@@ -19,13 +19,15 @@ from __future__ import annotations
 import re
 
 from schemashift.errors import MigrationFileError
-from schemashift.migrations.files import MigrationFile, checksum_of
+from schemashift.hashing import checksum_of
 
 # Every checksum goes through this module, at every start of an application calling
 # evolve: ``ast`` is imported only for a file that declares its dialects.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from schemashift.migrations.files import MigrationFile
 
 _SEPARATOR = "\n\n\n"
 _DECLARATION = re.compile(rb"^dialects = (\([^)\n]*\)|\[[^\]\n]*\])[ \t]*\r?$", re.MULTILINE)
