@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from schemashift.errors import ConfigError
+from schemashift.records import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_DATABASE = "sqlite:///db.sqlite3"
 DEFAULT_MIGRATIONS = "src/migrations"
@@ -46,6 +50,26 @@ def find_root(start: Path) -> Path:
         if (folder / "pyproject.toml").is_file():
             return folder
     return start
+
+
+def model_modules(settings: Settings) -> list[str]:
+    """Names of the modules to import models from, in import order: ``models``, else
+    every ``.py`` file of ``models_dir`` not starting with ``_`` or ``.``, by name. (Here
+    rather than in ``discovery``, which costs more to import: evolve lists them at every
+    application start.)"""
+    if settings.models is not None:
+        return list(settings.models)
+    folder = settings.models_dir
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    package = folder.name
+    return [
+        f"{package}.{name[:-3]}"
+        for name in sorted(names)
+        if name.endswith(".py") and not name.startswith(("_", "."))
+    ]
 
 
 def load_settings(

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from schemashift.config import model_modules
 from schemashift.errors import ModelError
 from schemashift.migrations.files import sha256 as _sha256
 
@@ -109,21 +110,6 @@ def _project_on_path(settings: Settings) -> Iterator[None]:
         for p in added:
             if p in sys.path:
                 sys.path.remove(p)
-
-
-def model_modules(settings: Settings) -> list[str]:
-    """Names of the modules to import, in import order."""
-    if settings.models is not None:
-        return list(settings.models)
-    folder = settings.models_dir
-    if not folder.is_dir():
-        return []
-    package = folder.name
-    return [
-        f"{package}.{p.stem}"
-        for p in sorted(folder.glob("*.py"))
-        if not p.name.startswith(("_", "."))
-    ]
 
 
 def _forget_stale(names: list[str], settings: Settings) -> None:

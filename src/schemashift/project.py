@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from schemashift.config import Settings
 from schemashift.dialects import parse_url
@@ -11,6 +10,7 @@ from schemashift.errors import ConfigError
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.url import DatabaseURL
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from schemashift.dialects.base import Dialect
 

@@ -8,10 +8,8 @@ parsed value, the password masking, and the reading of a server's
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
 from schemashift.errors import ConfigError
+from schemashift.records import NamedTuple
 
 
 class DatabaseURL(NamedTuple):
@@ -67,6 +65,10 @@ def redact(text: str) -> str:
     # Most lines hold neither an ``@`` nor the word: they need no pattern (compiling
     # the patterns is a noticeable part of a short command). ``casefold`` maps every
     # letter that IGNORECASE matches to "password" (the long s included) onto it.
+    if "@" not in text and "password" not in text.casefold():
+        return text
+    import re
+
     if "@" in text:
         text = re.sub(_USERINFO, r"\1:***@", text)
     if "password" in text.casefold():

@@ -4,6 +4,7 @@ exactly what argparse and tomllib give."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -138,3 +139,115 @@ def test_compiled_model_code_is_reused_only_for_the_same_bytes(tmp_path: Path) -
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+#: Modules that the commands which run at every start (status, evolve with nothing to
+#: do) must not import: each costs more than those commands' own work.
+HEAVY = ("dataclasses", "typing", "ast", "inspect", "json", "difflib", "hashlib")
+#: schemashift's model, schema, differ and renderer machinery, and the SQLite dialect's
+#: modules that only a batch, a rendering or an introspection needs.
+MACHINERY = (
+    "schemashift.models",
+    "schemashift.schema",
+    "schemashift.diff",
+    "schemashift.discovery",
+    "schemashift.generate",
+    "schemashift.dialects.protocols",
+    "schemashift.dialects.sqlite.render",
+    "schemashift.dialects.sqlite.introspect",
+    "schemashift.dialects.sqlite.verify",
+)
+
+_LOADED = """
+import sys
+{call}
+names = sorted(sys.modules)
+loaded = [n for n in names if n in {heavy!r} or n.startswith({machinery!r})]
+print("LOADED", *loaded, file=sys.stderr)
+"""
+
+
+def _loaded_by(project: ProjectDir, call: str) -> list[str]:
+    """The heavy modules a fresh interpreter has loaded after ``call`` in the project."""
+    code = _LOADED.format(call=call, heavy=HEAVY, machinery=MACHINERY)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stderr.splitlines()[-1].split()[1:]
+
+
+def test_status_and_evolve_with_nothing_to_do_load_only_what_they_need(
+    sqlite_project: ProjectDir,
+) -> None:
+    status = "from schemashift.cli.main import main\nassert main(['migrate', '--status']) == 0"
+    # The first run reads pyproject.toml with tomllib (which imports typing) and caches it.
+    sqlite_project.ok("migrate", "--status")
+    assert _loaded_by(sqlite_project, status) == []
+    sqlite_project.model("user", "class User(Model):\n    name = Field.Text(nullable=True)\n")
+    sqlite_project.ok("make", "migration", "initial")
+    sqlite_project.ok("migrate")
+    # The first evolve compares in full and records that nothing differs.
+    sqlite_project.ok("evolve")
+    evolve = "import schemashift\nreport = schemashift.evolve()\nassert report.ok"
+    assert _loaded_by(sqlite_project, evolve) == []
+    assert _loaded_by(sqlite_project, status) == []
+
+
+def test_named_tuples_without_typing_behave_as_typing_named_tuples() -> None:
+    import typing
+
+    from schemashift import records
+
+    def declare(base: type) -> type:
+        class Row(base):  # type: ignore[valid-type,misc]
+            """One row."""
+
+            name: str
+            number: int = 1
+            tags: tuple[str, ...] = ()
+
+            @property
+            def label(self) -> str:
+                return f"{self.name}#{self.number}"
+
+        return Row
+
+    light, typed = declare(records.NamedTuple), declare(typing.NamedTuple)
+    for cls in (light, typed):
+        row = cls("a", tags=("x",))
+        assert row == ("a", 1, ("x",)) and row.label == "a#1"
+        assert repr(row) == "Row(name='a', number=1, tags=('x',))"
+        assert row._replace(number=2).number == 2 and row._asdict()["tags"] == ("x",)
+        assert cls._fields == ("name", "number", "tags") and cls.__doc__ == "One row."
+        assert cls._field_defaults == {"number": 1, "tags": ()}
+        assert cls.__qualname__.endswith("declare.<locals>.Row")
+        assert not hasattr(row, "__dict__")
+    with pytest.raises(TypeError, match="Non-default namedtuple field"):
+
+        class Wrong(records.NamedTuple):  # type: ignore[misc]
+            a: int = 1
+            b: int
+
+
+def test_steps_are_immutable_values() -> None:
+    import pickle
+
+    from schemashift.dialects.base import Code, Comment, Execute
+    from schemashift.dialects.values import ValueFlag
+
+    step = Execute("SELECT 1")
+    assert step == Execute(sql="SELECT 1") and hash(step) == hash(Execute("SELECT 1"))
+    assert step != Comment("SELECT 1") and repr(step) == "Execute(sql='SELECT 1')"
+    assert repr(Code("x = 1")) == "Code(line='x = 1')"
+    flag = ValueFlag("WARNING: t.c", "t.c", True)
+    assert flag != Comment("WARNING: t.c") and flag != ValueFlag("WARNING: t.c", "t.c")
+    assert repr(flag) == "ValueFlag(text='WARNING: t.c', column='t.c', changes_values=True)"
+    for value in (step, flag):
+        assert pickle.loads(pickle.dumps(value)) == value
+        with pytest.raises(AttributeError):
+            value.text = "changed"  # type: ignore[misc,union-attr]
+    match flag:
+        case Comment(text):
+            assert text == "WARNING: t.c"

@@ -156,6 +156,8 @@ def _status(project: Project, out: Output, *, as_json: bool) -> int:
 
 def _warn_clashes(project: Project, rows: Sequence[executor.StatusRow], out: Output) -> None:
     """An applied migration kept only in the database whose number a pending file has."""
+    if not any(r.from_database for r in rows):
+        return
     by_number: dict[str, list[executor.StatusRow]] = {}
     for r in rows:
         by_number.setdefault(r.name.split("_", 1)[0], []).append(r)

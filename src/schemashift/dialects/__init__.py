@@ -7,8 +7,8 @@ PostgreSQL and MySQL drivers are never imported for a SQLite project.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 

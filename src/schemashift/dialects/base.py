@@ -7,56 +7,137 @@ decides *what* changes: that is the differ's job.
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
 
+# Every command imports this module, so it loads neither ``dataclasses`` (with
+# ``inspect``, ``ast`` and ``dis``) nor ``typing`` nor ``re``: together they cost more than
+# `migrate --status` does. The protocols are for the type checker; a module that imports
+# one at run time gets it from ``dialects.protocols`` (see ``__getattr__`` below).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
     from pathlib import Path
+    from typing import Any
 
+    from schemashift.dialects.protocols import Cursor as Cursor
+    from schemashift.dialects.protocols import DBConnection as DBConnection
+    from schemashift.dialects.protocols import LockInfo as LockInfo
+    from schemashift.dialects.protocols import OnlinePhase as OnlinePhase
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL
 
+_PROTOCOLS = ("Cursor", "DBConnection", "LockInfo", "OnlinePhase")
 
-@dataclass(frozen=True)
-class Execute:
+
+def __getattr__(name: str) -> object:
+    if name in _PROTOCOLS:
+        from schemashift.dialects import protocols
+
+        return getattr(protocols, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Step:
+    """A step: immutable, and equal to a step of the same class with the same values, as
+    a frozen dataclass would be. ``_fields`` names the values, in the order ``__init__``
+    takes them."""
+
+    __slots__ = ("_value",)
+    _value: str
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, value: str) -> None:
+        object.__setattr__(self, "_value", value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({values})"
+
+    def __reduce__(self) -> tuple[type[_Step], tuple[object, ...]]:
+        return (type(self), self._key())
+
+
+class Execute(_Step):
     """Run one SQL statement: written as ``conn.execute("...")``."""
 
-    sql: str
+    __slots__ = ()
+    __match_args__ = _fields = ("sql",)
+
+    def __init__(self, sql: str) -> None:
+        super().__init__(sql)
+
+    @property
+    def sql(self) -> str:
+        """The statement."""
+        return self._value
 
 
-@dataclass(frozen=True)
-class Comment:
+class Comment(_Step):
     """A comment line in the migration file (why a rebuild, what data is lost...)."""
 
-    text: str
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ("text",)
+    _fields: tuple[str, ...] = ("text",)
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+
+    @property
+    def text(self) -> str:
+        """The comment, without its ``#``."""
+        return self._value
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(_Step):
     """A line of plain Python in the migration body, for the few things SQL cannot say
     (capturing a table's triggers before a rebuild, comparing row counts)."""
 
-    line: str
+    __slots__ = ()
+    __match_args__ = _fields = ("line",)
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+
+    @property
+    def line(self) -> str:
+        """The line of Python."""
+        return self._value
 
 
 Step = Execute | Comment | Code
 
 # Characters that a plain or triple-quoted literal cannot hold verbatim (a raw CR would
 # even be turned into LF when the file is read back).
-_UNSAFE = re.compile(r'[\x00-\x09\x0b-\x1f\x7f]|"""')
+_UNSAFE = r'[\x00-\x09\x0b-\x1f\x7f]|"""'
 
 
 def sql_literal(sql: str) -> str:
     """``sql`` as a readable Python string literal that evaluates to exactly ``sql``:
     double quotes preferred, triple quotes for multi-line statements, ``repr`` when the
     text holds anything those cannot carry verbatim."""
-    if _UNSAFE.search(sql) or sql.endswith(("\\", '"')):
+    import re
+
+    if re.search(_UNSAFE, sql) or sql.endswith(("\\", '"')):
         return repr(sql)
     # Raw literals keep backslashes (PostgreSQL's '\x00ff') as they are in the SQL.
     prefix = "r" if "\\" in sql else ""
@@ -67,49 +148,6 @@ def sql_literal(sql: str) -> str:
     if "'" not in sql:
         return prefix + "'" + sql + "'"
     return repr(sql)
-
-
-class Cursor(Protocol):
-    """What ``conn.execute`` returns: a DB-API cursor."""
-
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def __iter__(self) -> Iterator[Any]: ...
-
-
-class DBConnection(Protocol):
-    """A driver connection in autocommit mode: transactions are explicit."""
-
-    dialect: str
-
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor: ...
-    def close(self) -> None: ...
-
-
-class OnlinePhase(Protocol):
-    """One file of an online change (:meth:`Dialect.online_phases`)."""
-
-    #: The file's step name (``""`` for the first file, e.g. ``"validate"`` after it).
-    step: str
-    #: Whether it runs in the batch transaction.
-    atomic: bool
-    operations: list[Operation]
-    up: list[Step]
-    down: list[Step]
-    #: What ``make migration`` prints for it.
-    lines: list[str]
-
-    @property
-    def outside(self) -> str:
-        """Why the file runs outside the batch transaction (said in the file)."""
-
-
-class LockInfo(Protocol):
-    """Who holds the migration lock."""
-
-    pid: int
-    host: str
-    since: str
 
 
 class TemplateCopies(ABC):

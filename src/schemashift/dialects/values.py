@@ -32,14 +32,20 @@ class ValueChange:
     unkept: Callable[[str], str] | None = None
 
 
-@dataclass(frozen=True)
 class ValueFlag(Comment):
     """The warning comment on a conversion, knowing its column (``table.column``) and
     whether it may change values (rather than only fail on them), for the file's
     ``down()`` note and ``make migration``'s output."""
 
-    column: str = ""
-    changes_values: bool = False
+    __slots__ = ("changes_values", "column")
+    __match_args__ = _fields = ("text", "column", "changes_values")
+    column: str
+    changes_values: bool
+
+    def __init__(self, text: str, column: str = "", changes_values: bool = False) -> None:
+        super().__init__(text)
+        object.__setattr__(self, "column", column)
+        object.__setattr__(self, "changes_values", changes_values)
 
 
 def flag(table: str, column: str, before: str, after: str, change: ValueChange) -> str:

@@ -16,12 +16,18 @@ Nothing here imports a migration file: parts are found in the text.
 
 from __future__ import annotations
 
-import ast
 import re
-from collections.abc import Sequence
 
 from schemashift.errors import MigrationFileError
-from schemashift.migrations.files import MigrationFile, checksum_of
+from schemashift.hashing import checksum_of
+
+# Every checksum goes through this module, at every start of an application calling
+# evolve: ``ast`` is imported only for a file that declares its dialects.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from schemashift.migrations.files import MigrationFile
 
 _SEPARATOR = "\n\n\n"
 _DECLARATION = re.compile(rb"^dialects = (\([^)\n]*\)|\[[^\]\n]*\])[ \t]*\r?$", re.MULTILINE)
@@ -48,6 +54,8 @@ def declared_dialects(file: MigrationFile, data: bytes) -> tuple[str, ...] | Non
     match = _DECLARATION.search(data)
     if match is None:
         return None
+    import ast
+
     try:
         value = ast.literal_eval(match.group(1).decode("utf-8"))
     except (SyntaxError, ValueError, UnicodeDecodeError):

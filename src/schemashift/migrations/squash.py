@@ -13,12 +13,14 @@ the operations list.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile, resolve
+
+# Every migrate, status and evolve asks whether a file is a squash: this module imports
+# neither ``re`` (needed only for a likely squash) nor ``dataclasses``.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: The name part that marks a squashed file; ``replaces`` is looked for only there.
 SQUASHED = r"^\d{4,}_squashed_"
@@ -28,13 +30,19 @@ _REPLACES = r"^replaces = (\[[^\]]*\])$"
 def is_squash(file: MigrationFile) -> bool:
     """Whether ``file`` is a squashed migration (by its name)."""
     # Every run asks this of every file: the pattern is only needed for a likely one.
-    return "_squashed_" in file.name and re.match(SQUASHED, file.name) is not None
+    if "_squashed_" not in file.name:
+        return False
+    import re
+
+    return re.match(SQUASHED, file.name) is not None
 
 
 def replaces_in(file: MigrationFile) -> tuple[str, ...]:
     """The migrations a squashed file replaces (empty for any other file)."""
     if not is_squash(file):
         return ()
+    import re
+
     text = file.read_bytes().decode("utf-8", errors="replace")
     match = re.search(_REPLACES, text, re.MULTILINE)
     if match is None:
@@ -55,12 +63,24 @@ def replaces_in(file: MigrationFile) -> tuple[str, ...]:
     return tuple(names)
 
 
-@dataclass(frozen=True)
 class Squashes:
     """Which files replace which, for one folder."""
 
-    #: Squash name -> the names it replaces.
-    replaces: dict[str, tuple[str, ...]]
+    __slots__ = ("replaces",)
+
+    def __init__(self, replaces: dict[str, tuple[str, ...]]) -> None:
+        #: Squash name -> the names it replaces.
+        self.replaces = replaces
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Squashes):
+            return NotImplemented
+        return self.replaces == other.replaces
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Squashes(replaces={self.replaces!r})"
 
     @classmethod
     def of(cls, files: Sequence[MigrationFile]) -> Squashes:
@@ -120,13 +140,27 @@ class Squashes:
         return out
 
 
-@dataclass(frozen=True)
 class SquashPlan:
     """What a squash up to a migration writes: one squash per run of consecutive
     generated files (``parts``), with the hand-written files it keeps between them."""
 
-    parts: tuple[tuple[MigrationFile, ...], ...]
-    kept: tuple[MigrationFile, ...]
+    __slots__ = ("kept", "parts")
+
+    def __init__(
+        self, parts: tuple[tuple[MigrationFile, ...], ...], kept: tuple[MigrationFile, ...]
+    ) -> None:
+        self.parts = parts
+        self.kept = kept
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SquashPlan):
+            return NotImplemented
+        return (self.parts, self.kept) == (other.parts, other.kept)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SquashPlan(parts={self.parts!r}, kept={self.kept!r})"
 
 
 def plan_squash(

@@ -8,13 +8,13 @@ generating a migration twice gives the same file.
 from __future__ import annotations
 
 import datetime
-import decimal
-import json
 import math
-import uuid
 from typing import Any
 
 from schemashift.models.fields import SQL
+
+# decimal, json and uuid (which imports platform) are imported by the renderers of their
+# kinds only: every make migration and check renders the defaults of every model.
 
 _INTEGER_RANGES = {"integer": 2**31, "biginteger": 2**63}
 
@@ -46,6 +46,8 @@ def _float(value: Any) -> str:
 
 
 def _decimal(value: Any, digits: tuple[int, int] | None) -> str:
+    import decimal
+
     if isinstance(value, bool) or not isinstance(value, (decimal.Decimal, str, int)):
         raise DefaultError("needs a decimal.Decimal or a string such as '9.99'")
     try:
@@ -80,6 +82,8 @@ def _text(value: Any, max_length: int | None, choices: tuple[str, ...]) -> str:
 
 
 def _json(value: Any) -> str:
+    import json
+
     if not isinstance(value, (dict, list)):
         raise DefaultError("needs a dict or a list")
     try:
@@ -90,6 +94,8 @@ def _json(value: Any) -> str:
 
 
 def _uuid(value: Any) -> str:
+    import uuid
+
     if isinstance(value, str):
         try:
             value = uuid.UUID(value)

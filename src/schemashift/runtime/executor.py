@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from schemashift.errors import (
     DatabaseError,
@@ -15,10 +13,15 @@ from schemashift.errors import (
     SchemashiftError,
 )
 from schemashift.migrations.files import MigrationFile, list_migrations, resolve
+from schemashift.records import NamedTuple
 from schemashift.runtime.connection import MigrationConnection
 from schemashift.runtime.recorder import AppliedRecord, Recorder
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from typing import Any
+
     from schemashift.dialects.base import Cursor, DBConnection
     from schemashift.project import Project
     from schemashift.runtime.loader import LoadedMigration

@@ -37,7 +37,7 @@ def _header(
     settings: Settings, dialect: str, files: Sequence[MigrationFile], known: Mapping[str, str]
 ) -> bytes:
     from schemashift import __version__
-    from schemashift.discovery import model_modules
+    from schemashift.config import model_modules
 
     parts = [
         _FORMAT,

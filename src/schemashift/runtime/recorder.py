@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from schemashift.errors import DatabaseError
+from schemashift.records import NamedTuple
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from schemashift.dialects.base import DBConnection, Dialect
 
 TRACKING_TABLE = "_schemashift_migrations"

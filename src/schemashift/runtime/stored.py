@@ -13,12 +13,13 @@ import os
 from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile, resolve
+from schemashift.records import NamedTuple
 from schemashift.runtime.recorder import AppliedRecord, Recorder
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection
     from schemashift.project import Project

@@ -6,8 +6,6 @@ and what to do, as a :class:`~schemashift.errors.ModelError`.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -15,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemashift.errors import ModelError
+from schemashift.hashing import sha256
 from schemashift.models import fields as decl
 from schemashift.models.defaults import DefaultError, render_default
 from schemashift.models.model import Model, is_abstract, model_fields, own_option, table_name
@@ -213,6 +212,8 @@ class _Models:
             return named[0]
         if target in self.by_table:
             return self.by_table[target]
+        import difflib
+
         close = difflib.get_close_matches(target, sorted(self.by_class_name), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise _fail(
@@ -444,7 +445,8 @@ def _declared_checks(d: _Declared, known: set[str]) -> list[Check]:
                 f"{check!r} mentions {missing[0]!r}, which is not a column of "
                 f"{d.table}. Use the table's column names.",
             )
-        digest = hashlib.sha256(check.sql.encode("utf-8")).hexdigest()[:8]
+        # The built-in SHA-256: hashlib would load OpenSSL for eight hex digits.
+        digest = sha256(check.sql.encode("utf-8")).hexdigest()[:8]
         out.append(Check(check.name or f"ck_{d.table}_{digest}", check.sql))
     return out
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import Cursor
 from schemashift.errors import ConfigError, DatabaseError
 from schemashift.url import DatabaseURL, redact
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import Cursor
 
 #: How long a connection attempt may take before giving up (unless the URL says).
 CONNECT_TIMEOUT = 10

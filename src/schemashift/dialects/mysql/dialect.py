@@ -8,11 +8,12 @@ from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import DBConnection, Dialect, Step, TemplateCopies
+from schemashift.dialects.base import Dialect
 from schemashift.dialects.mysql import connection, quoting
 from schemashift.errors import DatabaseError
 
 if TYPE_CHECKING:
+    from schemashift.dialects.base import DBConnection, Step, TemplateCopies
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL

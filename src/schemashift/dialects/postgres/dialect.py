@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from schemashift.dialects.base import DBConnection, Dialect, OnlinePhase, Step, TemplateCopies
+from schemashift.dialects.base import Dialect
 from schemashift.dialects.postgres import (
     connection,
     introspect,
@@ -20,6 +20,7 @@ from schemashift.dialects.postgres import (
 from schemashift.errors import DatabaseError
 
 if TYPE_CHECKING:
+    from schemashift.dialects.base import DBConnection, OnlinePhase, Step, TemplateCopies
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL

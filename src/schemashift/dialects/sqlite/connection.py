@@ -6,17 +6,21 @@ import errno
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote as url_quote
 
-from schemashift.dialects.sqlite import verify
-from schemashift.errors import ConfigError, DatabaseError
-from schemashift.url import DatabaseURL, redact
+from schemashift.dialects.sqlite.urls import MEMORY
+from schemashift.errors import DatabaseError
 
-MEMORY = ":memory:"
+# Every command that opens a database imports this module: paths are plain strings
+# (``pathlib`` and ``urllib.parse`` bring ``re``, ``ipaddress`` and more), and
+# ``typing`` is for the type checker only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any
+
+    from schemashift.url import DatabaseURL
+
 #: How long a statement waits for another connection's lock to clear, in seconds, unless
 #: the URL says otherwise (``?timeout=SECONDS``).
 BUSY_TIMEOUT = 10.0
@@ -87,64 +91,13 @@ class SQLiteConnection:
         if self.path == MEMORY:
             return
         self.raw.close()
-        self.raw, created = _open_file(Path(self.path), self.may_create, self.timeout)
+        self.raw, created = _open_file(self.path, self.may_create, self.timeout)
         if created is not None:
             self.created = created
 
 
 def _ignore(message: str) -> None:
     return None
-
-
-def parse_url(raw: str, root: Path) -> DatabaseURL:
-    """``raw``, a ``sqlite:///`` URL, parsed; a relative path is taken relative to the
-    project ``root``."""
-    rest = raw.partition("://")[2]
-    if not rest.startswith("/"):
-        raise ConfigError(
-            f"SQLite URL {redact(raw)!r} needs three slashes: sqlite:///relative.db or "
-            "sqlite:////absolute/path.db."
-        )
-    target, _, params = rest[1:].partition("?")
-    query = _query(raw, params)
-    if target == "":
-        raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
-    if target == MEMORY:
-        return DatabaseURL("sqlite", raw, path=MEMORY, query=query)
-    from urllib.parse import unquote
-
-    path = Path(unquote(target))
-    if not path.is_absolute():
-        path = root / path
-    return DatabaseURL("sqlite", raw, path=str(path), query=query)
-
-
-def file_url(path: Path) -> DatabaseURL:
-    """The URL of the SQLite file at ``path`` (absolute)."""
-    return parse_url("sqlite:///" + url_quote(str(path)), path.parent)
-
-
-def _query(raw: str, params: str) -> tuple[tuple[str, str], ...]:
-    """The parameters of an SQLite URL: only ``timeout`` (seconds, how long a statement
-    waits for another connection's lock)."""
-    from urllib.parse import parse_qsl
-
-    query = tuple(parse_qsl(params, keep_blank_values=True))
-    for key, value in query:
-        if key != "timeout":
-            raise ConfigError(
-                f"SQLite URL {redact(raw)!r} has an unknown parameter {key!r}; the only one "
-                "is timeout=SECONDS (how long to wait for another connection's lock)."
-            )
-        try:
-            seconds = float(value)
-        except ValueError:
-            seconds = -1.0
-        if not 0 <= seconds < float("inf"):
-            raise ConfigError(
-                f"SQLite URL {redact(raw)!r}: timeout must be a number of seconds, 0 or more."
-            )
-    return query
 
 
 def busy_timeout(url: DatabaseURL) -> float:
@@ -155,7 +108,7 @@ def busy_timeout(url: DatabaseURL) -> float:
 
 def database_exists(url: DatabaseURL) -> bool:
     """Whether the SQLite file exists (an in-memory database always does)."""
-    return url.path == MEMORY or Path(str(url.path)).is_file()
+    return url.path == MEMORY or os.path.isfile(str(url.path))
 
 
 def connect(url: DatabaseURL, *, create: bool = True) -> SQLiteConnection:
@@ -169,12 +122,12 @@ def connect(url: DatabaseURL, *, create: bool = True) -> SQLiteConnection:
         raw = sqlite3.connect(MEMORY, isolation_level=None, timeout=timeout)
         raw.execute("PRAGMA foreign_keys = ON")
         return SQLiteConnection(raw, path, timeout=timeout)
-    raw, created = _open_file(Path(path), create, timeout)
+    raw, created = _open_file(path, create, timeout)
     return SQLiteConnection(raw, path, timeout=timeout, may_create=create, created=created)
 
 
 def _open_file(
-    path: Path, create: bool, timeout: float
+    path: str, create: bool, timeout: float
 ) -> tuple[sqlite3.Connection, Identity | None]:
     """The open database at ``path`` and, if this call created the file, its identity."""
     for _ in range(_OPEN_ATTEMPTS):
@@ -188,13 +141,13 @@ def _open_file(
     )
 
 
-def _ensure_file(path: Path, create: bool) -> Identity | None:
+def _ensure_file(path: str, create: bool) -> Identity | None:
     """Make sure the file exists; its identity if this call created it. ``O_EXCL`` makes
     the creator unique when several first runs start at once."""
     # One stat, not is_file() then exists(): another first run may create the file
     # between two calls, which would read as "exists but is not a file".
     try:
-        mode: int | None = path.stat().st_mode
+        mode: int | None = os.stat(path).st_mode
     except FileNotFoundError:
         mode = None
     if mode is not None:
@@ -221,23 +174,23 @@ def _ensure_file(path: Path, create: bool) -> Identity | None:
     return info.st_dev, info.st_ino
 
 
-def _open(path: Path, timeout: float) -> sqlite3.Connection | None:
+def _open(path: str, timeout: float) -> sqlite3.Connection | None:
     """An open connection, or None when the file vanished before SQLite opened it.
 
     The file is recognised by its header rather than by a query: a query would wait for
     (and fail on) a connection that holds the database exclusively, and a run that is
     about to wait for the migration lock must not fail here while another run's batch
     is writing."""
-    for target, access in ((path, os.R_OK | os.W_OK), (path.parent, os.W_OK | os.X_OK)):
+    for target, access in ((path, os.R_OK | os.W_OK), (os.path.dirname(path), os.W_OK | os.X_OK)):
         if not os.access(target, access):
-            if not path.exists():
+            if not os.path.exists(path):
                 return None
             raise DatabaseError(
                 f"Cannot open SQLite database {path}: {target} is not writable; fix its "
                 "permissions or point the URL elsewhere."
             )
     try:
-        with path.open("rb") as file:
+        with open(path, "rb") as file:
             header = file.read(len(_HEADER))
     except FileNotFoundError:
         return None
@@ -246,11 +199,11 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection | None:
             f"Cannot open SQLite database {path} (file is not a database); check that it is "
             "an SQLite file that this user can read and write."
         )
-    uri = "file:" + url_quote(str(path)) + "?mode=rw"
+    uri = "file:" + _uri_path(path) + "?mode=rw"
     try:
         raw = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout)
     except sqlite3.OperationalError as exc:
-        if not path.exists():
+        if not os.path.exists(path):
             return None
         raise DatabaseError(
             f"Cannot open SQLite database {path} ({exc}); check that it is an SQLite file "
@@ -258,6 +211,15 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection | None:
         ) from exc
     raw.execute("PRAGMA foreign_keys = ON")
     return raw
+
+
+#: What ``urllib.parse.quote`` leaves as it is in a path.
+_URI_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+
+
+def _uri_path(path: str) -> str:
+    """``path`` percent-encoded for a ``file:`` URI, as ``urllib.parse.quote`` does."""
+    return "".join(chr(b) if b in _URI_SAFE else f"%{b:02X}" for b in path.encode("utf-8"))
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -287,7 +249,7 @@ def remove_created(conn: Any) -> None:
         return
     import fcntl
 
-    path = Path(conn.path)
+    path = conn.path
     try:
         fd = os.open(conn.path + LOCK_SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
@@ -299,10 +261,10 @@ def remove_created(conn: Any) -> None:
         return
     try:
         with suppress(OSError):
-            info = path.stat()
-            unused = not any(Path(conn.path + s).exists() for s in _SIDECARS)
+            info = os.stat(path)
+            unused = not any(os.path.exists(path + s) for s in _SIDECARS)
             if (info.st_dev, info.st_ino) == conn.created and info.st_size == 0 and unused:
-                path.unlink()
+                os.unlink(path)
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
@@ -325,6 +287,8 @@ def batch(conn: Any) -> Iterator[None]:
     cascades into its children. Before COMMIT, :func:`~.verify.verify` refuses what the
     batch broke: rows whose foreign key it left pointing at nothing, views and triggers
     that no longer compile, tables that fail ``PRAGMA quick_check``."""
+    from schemashift.dialects.sqlite import verify
+
     db = _as_sqlite(conn)
     (enforced,) = db.execute("PRAGMA foreign_keys").fetchone()
     db.execute("PRAGMA foreign_keys = OFF")

@@ -3,17 +3,18 @@ to the modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from schemashift.dialects.base import Dialect
+from schemashift.dialects.sqlite import quoting
 
-from schemashift.dialects.base import DBConnection, Dialect, Step, TemplateCopies
-from schemashift.dialects.sqlite import connection, quoting
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from contextlib import AbstractContextManager
     from datetime import datetime
     from pathlib import Path
+    from typing import Any
 
+    from schemashift.dialects.base import DBConnection, Step, TemplateCopies
     from schemashift.diff.operations import Operation
     from schemashift.schema.values import Column, Schema
     from schemashift.url import DatabaseURL
@@ -31,13 +32,16 @@ class SQLiteDialect(Dialect):
     script_preamble = ("PRAGMA foreign_keys = OFF;",)
 
     def parse_url(self, raw: str, root: Path) -> DatabaseURL:
-        return connection.parse_url(raw, root)
+        from schemashift.dialects.sqlite import urls
+
+        return urls.parse_url(raw, root)
 
     def quote(self, identifier: str) -> str:
         return quoting.quote(identifier)
 
-    # Rendering and introspection are imported on first use: `migrate --status` needs
-    # neither, and the command line should start fast.
+    # Rendering, introspection and even the connection module (with sqlite3) are
+    # imported on first use: `migrate --status` needs no rendering, `make migration` and
+    # `check --offline` no connection, and the command line should start fast.
     def column_type(self, column: Column) -> str:
         from schemashift.dialects.sqlite import types
 
@@ -49,14 +53,20 @@ class SQLiteDialect(Dialect):
         return render.render(operations, before)
 
     def connect(self, url: DatabaseURL, *, create: bool = True) -> DBConnection:
+        from schemashift.dialects.sqlite import connection
+
         return connection.connect(url, create=create)
 
     def database_exists(self, url: DatabaseURL) -> bool:
+        from schemashift.dialects.sqlite import connection
+
         return connection.database_exists(url)
 
     def driver_connection(self, url: DatabaseURL) -> Any:
         """A ``sqlite3.Connection``, with the URL's busy timeout."""
         import sqlite3
+
+        from schemashift.dialects.sqlite import connection
 
         return sqlite3.connect(str(url.path), timeout=connection.busy_timeout(url))
 
@@ -66,9 +76,13 @@ class SQLiteDialect(Dialect):
         return FileCopies()
 
     def batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.batch(conn)
 
     def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.foreign_keys_off(conn)
 
     def lock(
@@ -79,6 +93,8 @@ class SQLiteDialect(Dialect):
         return lock.lock(conn, url, timeout)
 
     def tracking_table_sql(self, table: str) -> list[str]:
+        from schemashift.dialects.sqlite import connection
+
         return connection.tracking_table_sql(table)
 
     def applied_at_value(self, now: datetime) -> Any:
@@ -107,6 +123,8 @@ class SQLiteDialect(Dialect):
         return introspect.comparable(schema)
 
     def remove_created(self, conn: DBConnection) -> None:
+        from schemashift.dialects.sqlite import connection
+
         connection.remove_created(conn)
 
     def table_options(self, db: DBConnection, table: str) -> str:
@@ -140,5 +158,7 @@ class SQLiteDialect(Dialect):
         return []
 
     def send_warnings(self, conn: DBConnection, warn: Callable[[str], None]) -> None:
+        from schemashift.dialects.sqlite import connection
+
         if isinstance(conn, connection.SQLiteConnection):
             conn.warn = warn

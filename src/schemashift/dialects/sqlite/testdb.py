@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from schemashift.dialects.base import TemplateCopies
-from schemashift.dialects.sqlite.connection import file_url
+from schemashift.dialects.sqlite.urls import file_url
 from schemashift.url import DatabaseURL
 
 

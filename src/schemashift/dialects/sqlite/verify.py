@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from schemashift.dialects.sqlite.quoting import quote
 from schemashift.errors import DatabaseError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from schemashift.dialects.sqlite.connection import SQLiteConnection
 
 #: How many offending rows or objects a message lists.
@@ -41,16 +41,25 @@ Orphan = tuple[str, int | None, str]
 Dependent = tuple[str, str]
 
 
-@dataclass(frozen=True)
 class Baseline:
-    """The state a batch started from."""
+    """The state a batch started from (a plain class: ``dataclasses`` would cost every
+    migrate more to import than this module's work)."""
 
-    schema_version: int
-    #: ``(type, name, tbl_name, rootpage, sql)`` of every table and index.
-    storage: frozenset[tuple[str, str, str, int, str | None]]
-    orphans: Counter[Orphan]
-    #: Views and triggers that did not compile, with SQLite's reason (None: unknown).
-    broken: dict[Dependent, str] | None
+    __slots__ = ("broken", "orphans", "schema_version", "storage")
+
+    def __init__(
+        self,
+        schema_version: int,
+        storage: frozenset[tuple[str, str, str, int, str | None]],
+        orphans: Counter[Orphan],
+        broken: dict[Dependent, str] | None,
+    ) -> None:
+        self.schema_version = schema_version
+        #: ``(type, name, tbl_name, rootpage, sql)`` of every table and index.
+        self.storage = storage
+        self.orphans = orphans
+        #: Views and triggers that did not compile, with SQLite's reason (None: unknown).
+        self.broken = broken
 
 
 def baseline(db: SQLiteConnection) -> Baseline:

@@ -1,0 +1,54 @@
+"""The driver-facing protocols of :mod:`schemashift.dialects.base`, kept apart because
+``typing.Protocol`` costs more to import than a command that needs none of them takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from schemashift.dialects.base import Step
+    from schemashift.diff.operations import Operation
+
+
+class Cursor(Protocol):
+    """What ``conn.execute`` returns: a DB-API cursor."""
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class DBConnection(Protocol):
+    """A driver connection in autocommit mode: transactions are explicit."""
+
+    dialect: str
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Cursor: ...
+    def close(self) -> None: ...
+
+
+class OnlinePhase(Protocol):
+    """One file of an online change (:meth:`Dialect.online_phases`)."""
+
+    #: The file's step name (``""`` for the first file, e.g. ``"validate"`` after it).
+    step: str
+    #: Whether it runs in the batch transaction.
+    atomic: bool
+    operations: list[Operation]
+    up: list[Step]
+    down: list[Step]
+    #: What ``make migration`` prints for it.
+    lines: list[str]
+
+    @property
+    def outside(self) -> str:
+        """Why the file runs outside the batch transaction (said in the file)."""
+
+
+class LockInfo(Protocol):
+    """Who holds the migration lock."""
+
+    pid: int
+    host: str
+    since: str
