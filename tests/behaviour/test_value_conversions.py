@@ -368,6 +368,15 @@ def test_a_conversion_to_or_from_binary_rolls_back_with_its_rows(
     if before == "json" and project.dialect == "sqlite":
         pytest.skip("SQLite stores JSON as text: text to binary is another case")
     change = walk(project, before, after, BINARY_WAYS[before, after])
+    if project.dialect == "mysql" and before == "binary":
+        # MySQL's text holds only UTF-8: the conversion table says the migration fails
+        # on the byte 0xFF, and the failed ALTER TABLE changes nothing.
+        assert "fails the migration on a value that is not UTF-8 text" in change.made.err
+        result = project.run("migrate")
+        assert result.code == 1 and "Incorrect string value" in result.err
+        assert "None of the statements of 0002_change took effect" in result.err
+        assert raw_rows(project) == change.before
+        return
     if project.run("migrate").code != 0:
         change.accept()
         project.ok("migrate")
