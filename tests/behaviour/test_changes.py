@@ -756,7 +756,7 @@ def test_nullable_again(project: ProjectDir) -> None:
     change.statements(
         sqlite=["age INTEGER\n"],
         postgresql=["ALTER TABLE people ALTER COLUMN age DROP NOT NULL"],
-        mysql=['ALTER TABLE people MODIFY COLUMN age INT")'],
+        mysql=['ALTER TABLE people MODIFY COLUMN age INT, ALGORITHM=INPLACE, LOCK=NONE")'],
     )
     change.not_flagged(made)
     change.migrate()
@@ -846,7 +846,7 @@ def test_default_removed(project: ProjectDir) -> None:
     change.statements(
         sqlite=["level TEXT\n"],
         postgresql=["ALTER TABLE settings ALTER COLUMN level DROP DEFAULT"],
-        mysql=['MODIFY COLUMN level VARCHAR(9)")'],
+        mysql=['MODIFY COLUMN level VARCHAR(9), ALGORITHM=INPLACE, LOCK=NONE")'],
     )
     change.not_flagged(made)
     change.migrate()

@@ -107,7 +107,7 @@ def _migrate(
 
 # Not MySQL: its DDL commits statement by statement, so a run killed part-way can leave
 # a migration half done (docs/migration-files.md says what to do then); there is no
-# "previous batch or next" to assert.
+# "previous batch or next" to assert. test_mysql_online.py kills a MySQL run instead.
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_sigkill_mid_batch(tmp_path: Path, dialect: str) -> None:
     # The files are generated for the dialect; make migration never connects.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from functools import partial
 
 from schemashift.errors import (
     DatabaseError,
@@ -244,6 +245,8 @@ def refuse_if_failed(applied: Sequence[AppliedRecord]) -> None:
         if rec.failed is None:
             continue
         ran = "".join(f"\n  {sql}" for sql in rec.failed) or "\n  (none)"
+        if rec.interrupted is not None:
+            _refuse_interrupted(rec, ran)
         raise MigrationFailed(
             f"{rec.name} failed part-way on {rec.applied_at} UTC and is recorded as failed: "
             f"{len(rec.failed)} of its statements took effect (listed below), because this "
@@ -252,6 +255,29 @@ def refuse_if_failed(applied: Sequence[AppliedRecord]) -> None:
             "`schemashift migrate` again; nothing was changed.",
             f"Took effect from {rec.name}:{ran}",
         )
+
+
+def _refuse_interrupted(rec: AppliedRecord, ran: str) -> None:
+    """Refuse after a run that ended (killed, its connection lost) while applying
+    ``rec``: its record says which statements took effect, and which may have."""
+    assert rec.interrupted is not None
+    more, running = rec.interrupted.more, rec.interrupted.running
+    count = len(rec.failed or ()) + more
+    if more:
+        ran += f"\n  (and {more} more statements after these)"
+    details = f"Took effect from {rec.name}:{ran}"
+    if running is not None:
+        details += f"\nMay have taken effect (it was running when the run ended):\n  {running}"
+    maybe = " and the one that was running may have too" if running is not None else ""
+    raise MigrationFailed(
+        f"{rec.name} was being applied on {rec.applied_at} UTC when the run ended (killed, "
+        f"or its connection lost), and is recorded as failed: {count} of its statements "
+        f"took effect{maybe}, listed below, because this database commits each DDL "
+        "statement on its own. Check the database and undo them by hand, then run "
+        f"`schemashift migrate --repair {rec.name}` to forget the failed record and "
+        "`schemashift migrate` again; nothing was changed.",
+        details,
+    )
 
 
 def _refuse_if_tampered(
@@ -352,8 +378,12 @@ class _Watched(MigrationConnection):
         super().__init__(db, dialect, dry_run=dry_run)
         self.succeeded: list[str] = []
         self.failed: tuple[str, BaseException] | None = None
+        #: Called before each statement with the statements that succeeded so far.
+        self.before: Callable[[Sequence[str], str], None] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
+        if self.before is not None:
+            self.before(self.succeeded, sql)
         try:
             cursor = super().execute(sql, params)
         except Exception as exc:
@@ -444,6 +474,9 @@ class _Failure(NamedTuple):
     transactional: bool = True
     #: Whether the partly run migration was recorded as failed.
     recorded_failed: bool = False
+    #: Whether its record, written before it ran, could not be settled (the connection
+    #: was lost): it stays recorded as failed, the running statement in doubt.
+    left_recorded: bool = False
 
     @property
     def changed_database(self) -> bool:
@@ -514,7 +547,15 @@ def _outcome_without_transactions(failure: _Failure) -> tuple[str, str | None]:
     if failure.committed:
         done = "Applied" if up else "Rolled back"
         sentences.append(f"{done} before it: {', '.join(failure.committed)}.")
-    if failure.recorded_failed:
+    if failure.left_recorded:
+        sentences.append(
+            f"The connection was lost, so the record of {running} (written before it ran) "
+            f"could not be updated: it stays recorded as failed, with {len(failure.took_effect)} "
+            "of its statements taken effect (listed below) and the one that was running in "
+            "doubt. Check the database and undo what took effect by hand, then run "
+            f"`schemashift migrate --repair {running}` and `schemashift migrate` again."
+        )
+    elif failure.recorded_failed:
         sentences.append(
             f"This database commits each DDL statement on its own, and {len(failure.took_effect)} "
             f"of the statements of {running} had already taken effect (listed below): it is "
@@ -541,17 +582,18 @@ def _outcome_without_transactions(failure: _Failure) -> tuple[str, str | None]:
     return " ".join(sentences), f"Took effect from {running}:{took}" if took else None
 
 
-def _record_failed(
-    recorder: Recorder, mig: LoadedMigration, batch: int, took_effect: list[str]
-) -> bool:
-    """Record ``mig`` as failed with the statements that took effect; False when even
-    that fails (the connection is gone), and the message then says so by omission."""
+def _settle_started(recorder: Recorder, name: str, took_effect: list[str]) -> bool | None:
+    """After ``name`` failed, its record written before it ran: failed with the
+    statements that took effect (True), or forgotten when none did (False); None when
+    the connection is gone and the record stays as it was."""
     try:
-        recorder.ensure()
-        recorder.record_failed(mig.file.name, batch, mig.checksum, took_effect, mig.source)
+        if took_effect:
+            recorder.record_failed(name, took_effect)
+            return True
+        recorder.forget(name)
     except DatabaseError:
-        return False
-    return True
+        return None
+    return False
 
 
 def _execute(
@@ -574,8 +616,10 @@ def _execute(
     committed: list[str] = []
     transactional = dialect.transactional_ddl
     # Without transactional DDL nothing can hold a batch together: each migration runs
-    # and is recorded on its own.
+    # and is recorded on its own, as failed before its first statement, so that a run
+    # that ends without a word (killed) leaves a record of what took effect.
     segments = _segments(migs) if transactional else [[m] for m in migs]
+    started = not transactional and direction == "up" and not fake
     for segment in segments:
         atomic = (segment[0].atomic and transactional) or fake
         if not atomic and transactional:
@@ -595,6 +639,14 @@ def _execute(
                     reporter.starting(mig.file.name, direction, total, index)
                     mconn = _Watched(conn, dialect.name)
                     skip = fake or mig.file.name == adopted
+                    if started and not skip:
+                        name = mig.file.name
+                        recorder.record_started(name, batch, mig.checksum, mig.source)
+                        mconn.before = partial(recorder.record_progress, name)
+                        ms = _run_one(mig, direction, mconn)
+                        recorder.mark_applied(name, ms)
+                        done.append((name, ms, False))
+                        continue
                     ms = 0 if skip else _run_one(mig, direction, mconn)
                     if direction == "up":
                         recorder.record(mig.file.name, batch, mig.checksum, ms, mig.source)
@@ -605,9 +657,9 @@ def _execute(
             took_effect = mconn.succeeded if mconn is not None and not atomic else []
             # A partly run migration is neither applied nor not applied: it is named apart.
             not_done = migs[len(committed) + (1 if took_effect else 0) :]
-            recorded = False
-            if not transactional and took_effect and direction == "up" and not done:
-                recorded = _record_failed(recorder, segment[0], batch, took_effect)
+            settled: bool | None = False
+            if started and not done and segment[0].file.name != adopted:
+                settled = _settle_started(recorder, segment[0].file.name, took_effect)
             failure = _Failure(
                 direction,
                 batch,
@@ -617,7 +669,8 @@ def _execute(
                 atomic,
                 took_effect,
                 transactional,
-                recorded,
+                settled is True,
+                settled is None,
             )
             raise _with_outcome(exc, failure, [m.file.name for m in segment]) from (
                 exc.__cause__ if isinstance(exc, MigrationFailed) else exc

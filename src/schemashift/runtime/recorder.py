@@ -9,6 +9,7 @@ from schemashift.records import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from schemashift.dialects.base import DBConnection, Dialect
@@ -26,10 +27,25 @@ _UPGRADES = {
     # The applied file's text, so that a host without the file can write it back.
     2: ("ALTER TABLE {table} ADD COLUMN source {text}",),
     # On a database without transactional DDL, a migration that failed part-way: the
-    # statements that took effect (JSON), NULL for an applied migration.
+    # statements that took effect (JSON), NULL for an applied migration. A migration
+    # still running (or whose run ended without a word) holds an object instead, see
+    # Recorder.record_started.
     3: ("ALTER TABLE {table} ADD COLUMN failed {text}",),
 }
 _NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
+#: How many statements an interrupted record lists; beyond them it counts. Its row is
+#: written before every statement, so its size must not grow with the migration's.
+LISTED = 20
+
+
+class Interrupted(NamedTuple):
+    """What the record of a migration whose run ended while applying it says beyond
+    the statements it lists."""
+
+    #: The statement that was running: it may or may not have taken effect.
+    running: str | None
+    #: Statements that took effect after the listed ones.
+    more: int
 
 
 class AppliedRecord(NamedTuple):
@@ -46,6 +62,9 @@ class AppliedRecord(NamedTuple):
     #: For a migration that failed part-way on a database without transactional DDL, the
     #: statements that took effect before it failed; None for an applied migration.
     failed: tuple[str, ...] | None = None
+    #: Set when the run ended (killed, connection lost) while applying it: ``failed``
+    #: then lists the statements known to have taken effect.
+    interrupted: Interrupted | None = None
 
     @property
     def number(self) -> int:
@@ -211,6 +230,7 @@ class Recorder:
                     int(duration or 0),
                     bool(has_source),
                     _statements(ran),
+                    _interrupted(ran),
                 )
             )
         records.sort(key=_order)
@@ -231,19 +251,44 @@ class Recorder:
             (name, batch, now, checksum, duration_ms, _as_text(source)),
         )
 
-    def record_failed(
-        self,
-        name: str,
-        batch: int,
-        checksum: str,
-        ran: list[str],
-        source: bytes | None = None,
+    def record_started(
+        self, name: str, batch: int, checksum: str, source: bytes | None = None
     ) -> None:
-        """Record ``name`` as failed part-way, with the statements ``ran`` that took effect
-        (a database without transactional DDL keeps them; after :meth:`ensure`)."""
+        """Record ``name`` as failed before its first statement runs, on a database
+        without transactional DDL: should the run end without a word (killed, the
+        connection lost), the next one finds the record and refuses to run statements
+        that may already have taken effect. :meth:`record_progress` keeps it current,
+        :meth:`mark_applied` clears it."""
+        self.record(name, batch, checksum, 0, source)
+        self.record_progress(name, [], None)
+
+    def record_progress(self, name: str, ran: Sequence[str], running: str | None) -> None:
+        """Before statement ``running`` of ``name``: ``ran`` have taken effect."""
         import json
 
-        self.record(name, batch, checksum, 0, source)
+        value = {"ran": list(ran[:LISTED]), "more": max(0, len(ran) - LISTED), "running": running}
+        self.conn.execute(
+            f"UPDATE {self.table} SET failed = {self._p} WHERE name = {self._p}",
+            (json.dumps(value), name),
+        )
+
+    def mark_applied(self, name: str, duration_ms: int) -> None:
+        """``name``, recorded by :meth:`record_started`, ran to its end."""
+        from datetime import datetime, timezone
+
+        now = self.dialect.applied_at_value(datetime.now(timezone.utc).replace(microsecond=0))
+        p = self._p
+        self.conn.execute(
+            f"UPDATE {self.table} SET failed = NULL, applied_at = {p}, duration_ms = {p} "
+            f"WHERE name = {p}",
+            (now, duration_ms, name),
+        )
+
+    def record_failed(self, name: str, ran: list[str]) -> None:
+        """Record ``name`` (recorded by :meth:`record_started`) as failed part-way, with
+        the statements ``ran`` that took effect."""
+        import json
+
         self.conn.execute(
             f"UPDATE {self.table} SET failed = {self._p} WHERE name = {self._p}",
             (json.dumps(ran), name),
@@ -285,7 +330,28 @@ def _statements(value: Any) -> tuple[str, ...] | None:
         ran = json.loads(value)
     except (TypeError, ValueError):
         return (str(value),)
+    if isinstance(ran, dict):
+        ran = ran.get("ran", [])
     return tuple(str(s) for s in ran) if isinstance(ran, list) else (str(ran),)
+
+
+def _interrupted(value: Any) -> Interrupted | None:
+    """The ``failed`` column of a run that ended while applying the migration."""
+    if value is None:
+        return None
+    import json
+
+    try:
+        state = json.loads(value)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    running = state.get("running")
+    more = state.get("more")
+    return Interrupted(
+        running if isinstance(running, str) else None, more if isinstance(more, int) else 0
+    )
 
 
 def _as_text(source: bytes | None) -> str | None:

@@ -37,6 +37,9 @@ _PARAMS: dict[str, Callable[[str], Any]] = {
 }
 _UNKNOWN_DATABASE = 1049
 _LOCK_WAIT_TIMEOUT = 1205
+#: ER_ALTER_OPERATION_NOT_SUPPORTED(_REASON): the ALGORITHM or LOCK a statement asks for
+#: is not possible for that change on this server.
+_NOT_ONLINE = (1845, 1846)
 
 
 def driver() -> ModuleType:
@@ -90,6 +93,14 @@ class MySQLConnection:
             return (
                 f"{text} Gave up after lock_wait_timeout = {self.lock_timeout}: another "
                 "session is using the table. Try again when it is idle."
+            )
+        if _code(exc) in _NOT_ONLINE:
+            return (
+                f"{text} This server cannot make the change the way the statement asks (its "
+                "ALGORITHM and LOCK clauses; see the MySQL table in docs/mysql-locks.md). "
+                "Edit the statement: ALGORITHM=INPLACE, LOCK=NONE where the server offers it, "
+                "or ALGORITHM=COPY, LOCK=SHARED if copying the table while writes wait is "
+                "acceptable."
             )
         return text
 

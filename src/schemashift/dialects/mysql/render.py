@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
+from schemashift.dialects.mysql import locks
 from schemashift.dialects.mysql.defaults import default_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
 from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_change
@@ -32,11 +33,13 @@ TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_c
 @dataclass(frozen=True)
 class _Clause:
     """One clause of an ``ALTER TABLE``; ``names`` are the columns, indexes and
-    constraints it touches (two clauses on one name never share a statement)."""
+    constraints it touches (two clauses on one name never share a statement). ``rule``
+    says how it runs on a table in use when its text does not tell (a MODIFY COLUMN)."""
 
     table: str
     text: str
     names: frozenset[str]
+    rule: locks.OnlineRule | None = None
 
 
 _Item = Step | _Clause
@@ -55,7 +58,7 @@ def render(operations: Sequence[ops.Operation], before: Schema) -> list[Step]:
         state.schema = op.apply(state.schema)
         items.extend(_flush_foreign_keys(state))
     items.extend(_flush_foreign_keys(state, final=True))
-    return _merged(items)
+    return locks.annotate(_merged(items))
 
 
 def _dependents_check(op: ops.Operation) -> list[_Item]:
@@ -101,12 +104,9 @@ def _merged(items: Sequence[_Item]) -> list[Step]:
 
     def flush() -> None:
         if group:
-            table = quote(group[0].table)
-            if len(group) == 1:
-                steps.append(Execute(f"ALTER TABLE {table} {group[0].text}"))
-            else:
-                body = ",\n    ".join(c.text for c in group)
-                steps.append(Execute(f"ALTER TABLE {table}\n    {body}"))
+            table = group[0].table
+            clauses = [(c.text, c.rule) for c in group]
+            steps.extend(locks.alter_table(table, quote(table), clauses))
         group.clear()
         steps.extend(held)
         held.clear()
@@ -137,6 +137,13 @@ def _flush_foreign_keys(state: RenderState, *, final: bool = False) -> list[_Ite
 
 def _clause(table: str, text: str, *names: str) -> _Clause:
     return _Clause(table, text, frozenset(names))
+
+
+def _alter(table: str, text: str) -> Execute:
+    """An ``ALTER TABLE`` of one clause that stands alone, with its algorithm."""
+    (statement,) = locks.alter_table(table, quote(table), [(text, None)])
+    assert isinstance(statement, Execute), "a clause that stands alone runs online"
+    return statement
 
 
 def _render_one(
@@ -311,9 +318,7 @@ def _rename_table(op: ops.RenameTable, schema: Schema) -> list[_Item]:
 
 
 def _rename_column(op: ops.RenameColumn, schema: Schema) -> list[_Item]:
-    items: list[_Item] = [
-        Execute(f"ALTER TABLE {quote(op.table)} RENAME COLUMN {quote(op.old)} TO {quote(op.new)}")
-    ]
+    items: list[_Item] = [_alter(op.table, f"RENAME COLUMN {quote(op.old)} TO {quote(op.new)}")]
     table = schema.table(op.table)
     column = table.column(op.old) if table is not None else None
     if column is not None:
@@ -351,9 +356,7 @@ def _add_column(op: ops.AddColumn) -> list[_Item]:
         # Existing rows take the one-off value; new rows must say theirs.
         definition = column_definition(column, fill=op.fill)
         items.append(_clause(table, f"ADD COLUMN {definition}", *names))
-        items.append(
-            Execute(f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column.name)} DROP DEFAULT")
-        )
+        items.append(_alter(table, f"ALTER COLUMN {quote(column.name)} DROP DEFAULT"))
     else:
         items.append(_clause(table, f"ADD COLUMN {column_definition(column)}", *names))
     if _is_unique(column):
@@ -423,7 +426,7 @@ def _drop_foreign_key(op: ops.DropForeignKey, schema: Schema) -> list[_Item]:
     table = schema.table(op.table)
     if table is not None and not any(i.columns[:1] == (fk.column,) for i in table.indexes):
         # With no index of its own to use, MySQL made one under the key's name.
-        items.append(Execute(f"ALTER TABLE {quote(op.table)} DROP INDEX {quote(fk.name)}"))
+        items.append(_alter(op.table, f"DROP INDEX {quote(fk.name)}"))
     return items
 
 
@@ -464,7 +467,8 @@ def _alter_column(op: ops.AlterColumn, state_schema: Schema) -> list[_Item]:
         items.append(_clause(table, "DROP PRIMARY KEY", "-primary"))
     if definition_changes:
         definition = column_definition(after, key=False)
-        items.append(_clause(table, f"MODIFY COLUMN {definition}", name))
+        rule = locks.modify_rule(before, after, column_type(before), column_type(after))
+        items.append(replace(_clause(table, f"MODIFY COLUMN {definition}", name), rule=rule))
     if after.primary_key and not before.primary_key:
         items.append(_clause(table, f"ADD PRIMARY KEY ({quote(name)})", "+primary"))
     if _is_unique(after) and not _is_unique(before):
