@@ -14,12 +14,14 @@ USER = """
 class User(Model):
     email = Field.String(max_length=255, nullable=True)
 """
-FINGERPRINT = "SELECT value FROM _schemashift_meta WHERE key = 'evolve_fingerprint'"
+FINGERPRINT = "SELECT value FROM _schemashift_meta WHERE \"key\" = 'evolve_fingerprint'"
 
 
 def _full(project: ProjectDir) -> Result:
     """What the full comparison answers: evolve with no fingerprint recorded."""
-    db.execute(project.database, "DELETE FROM _schemashift_meta WHERE key = 'evolve_fingerprint'")
+    db.execute(
+        project.database, "DELETE FROM _schemashift_meta WHERE \"key\" = 'evolve_fingerprint'"
+    )
     return project.run("evolve")
 
 

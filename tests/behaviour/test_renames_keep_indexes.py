@@ -89,6 +89,12 @@ def _index_names(project: ProjectDir) -> set[str]:
             project.database,
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
         )
+    elif project.dialect == "mysql":
+        found = db.query(
+            project.database,
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND INDEX_NAME <> 'PRIMARY'",
+        )
     else:
         found = db.query(
             project.database, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
@@ -125,7 +131,16 @@ def test_renames_rename_derived_index_and_constraint_names(project: ProjectDir) 
         assert line in made.out, made.out
     changes = [line.strip() for line in made.out.splitlines() if line.startswith("  ")]
     assert all(line.startswith("~ rename ") for line in changes), made.out
-    assert "warning: lock:" not in made.err, made.err
+    if project.dialect == "mysql":
+        # MySQL has no RENAME CONSTRAINT: a foreign key or check with a new name is
+        # dropped and added, and adding one copies the table, which is said.
+        warned = {line.split(" on ")[0] for line in made.err.splitlines() if "lock:" in line}
+        assert warned <= {
+            "warning: lock: ADD CONSTRAINT ... CHECK",
+            "warning: lock: ADD CONSTRAINT ... FOREIGN KEY",
+        }, made.err
+    else:
+        assert "warning: lock:" not in made.err, made.err
     text = project.read("0002_rename.py")
     up = text.split("def up(conn):")[1].split("def down(conn):")[0]
     if project.dialect == "postgresql":
