@@ -291,6 +291,13 @@ def _rename_column(op: ops.RenameColumn, schema: Schema) -> list[Step]:
     column = table.column(op.old) if table is not None else None
     if column is not None:
         steps.extend(_derived_renames(op.table, column, op.table, op.old, op.new))
+    # PostgreSQL rewrites the checks that use the column; the text kept beside each
+    # follows, so that the check stays the same object, comparable to the models.
+    renamed = op.apply(schema).table(op.table) if table is not None else None
+    before = set(table.checks) if table is not None else set()
+    for check in renamed.checks if renamed is not None else ():
+        if check not in before:
+            steps.append(Execute(check_comment(op.table, check)))
     return steps
 
 
