@@ -6,6 +6,8 @@ and ``down()`` goes back."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.behaviour.test_changes import causes, refused, rows, run_sql, schema_of
 from tests.support import db
 from tests.support.project import ProjectDir
@@ -24,29 +26,38 @@ class Post(Model):
     points = Field.Integer(default=0, nullable=False, renamed_from="score")
 """
 
+#: The same check with its table renamed as well.
+MOVED = AFTER.replace("class Post(Model):", 'class Article(Model):\n    __renamed_from__ = "posts"')
+
 OLD_NAME = "ck_posts_0d5a974c"
-NEW_NAME = "ck_posts_78c450f6"
 
 
-def _checks(project: ProjectDir) -> dict[int, tuple[str, str, str | None]]:
-    """PostgreSQL's checks on posts: OID -> (name, definition, comment)."""
+def _checks(project: ProjectDir, table: str = "posts") -> dict[int, tuple[str, str, str | None]]:
+    """PostgreSQL's checks on ``table``: OID -> (name, definition, comment)."""
     found = db.query(
         project.database,
         "SELECT oid::bigint, conname, pg_get_constraintdef(oid), "
         "obj_description(oid, 'pg_constraint') FROM pg_constraint "
-        "WHERE conrelid = 'posts'::regclass AND contype = 'c'",
+        f"WHERE conrelid = '{table}'::regclass AND contype = 'c'",
     )
     return {oid: (name, definition, comment) for oid, name, definition, comment in found}
 
 
-def _rejects(project: ProjectDir, column: str) -> bool:
+def _rejects(project: ProjectDir, table: str, column: str) -> bool:
     """Whether both checks reject a row breaking them."""
-    return refused(project, f"INSERT INTO posts (title, {column}) VALUES ('neg', -1)") and refused(
-        project, f"INSERT INTO posts (title, {column}) VALUES ('big', 1000)"
-    )
+    return refused(
+        project, f"INSERT INTO {table} (title, {column}) VALUES ('neg', -1)"
+    ) and refused(project, f"INSERT INTO {table} (title, {column}) VALUES ('big', 1000)")
 
 
-def test_a_check_using_a_renamed_column_is_kept_and_renamed(project: ProjectDir) -> None:
+@pytest.mark.parametrize(
+    ("after", "table", "new_name"),
+    [(AFTER, "posts", "ck_posts_78c450f6"), (MOVED, "articles", "ck_articles_78c450f6")],
+    ids=["column", "table-and-column"],
+)
+def test_a_check_using_a_renamed_column_is_kept_and_renamed(
+    project: ProjectDir, after: str, table: str, new_name: str
+) -> None:
     project.model("models", BEFORE)
     project.ok("make", "migration", "initial")
     project.ok("migrate")
@@ -54,33 +65,33 @@ def test_a_check_using_a_renamed_column_is_kept_and_renamed(project: ProjectDir)
     before = schema_of(project)
     checks = _checks(project) if project.dialect == "postgresql" else {}
 
-    project.model("models", AFTER)
+    project.model("models", after)
     made = project.ok("make", "migration", "rename")
-    assert "~ rename column posts.score to points" in made.out, made.out
-    assert f"~ rename check {OLD_NAME} to {NEW_NAME} on posts" in made.out, made.out
+    assert f"~ rename column {table}.score to points" in made.out, made.out
+    assert f"~ rename check {OLD_NAME} to {new_name} on {table}" in made.out, made.out
     assert "drop check" not in made.out and "add check" not in made.out, made.out
     assert "warning: lock:" not in made.err, made.err
     up = project.read("0002_rename.py").split("def up(conn):")[1].split("def down(conn):")[0]
     if project.dialect == "postgresql":
         assert "DROP CONSTRAINT" not in up and "ADD CONSTRAINT" not in up, up
-        assert f"RENAME CONSTRAINT {OLD_NAME} TO {NEW_NAME}" in up, up
+        assert f"RENAME CONSTRAINT {OLD_NAME} TO {new_name}" in up, up
     if project.dialect == "sqlite":
         # SQLite rewrites the checks on RENAME COLUMN; it cannot rename a constraint,
         # so the check whose name moves takes a rebuild, the other none.
-        assert "RENAME COLUMN score TO points" in up, up
+        assert f"ALTER TABLE {table} RENAME COLUMN score TO points" in up, up
 
     project.ok("migrate")
     assert causes(project) == (0, set())
     assert "No changes detected" in project.ok("make", "migration", "again").out
-    assert rows(project, "SELECT title, points FROM posts ORDER BY title") == [
+    assert rows(project, f"SELECT title, points FROM {table} ORDER BY title") == [
         ("a", 3),
         ("b", 999),
     ]
-    assert _rejects(project, "points")
+    assert _rejects(project, table, "points")
     if project.dialect == "postgresql":
-        renamed = _checks(project)
+        renamed = _checks(project, table)
         assert sorted(renamed) == sorted(checks)
-        assert {name for name, _, _ in renamed.values()} == {NEW_NAME, "below_limit"}
+        assert {name for name, _, _ in renamed.values()} == {new_name, "below_limit"}
         assert {comment for _, _, comment in renamed.values()} == {
             "points >= 0",
             "points < 1000",
@@ -93,6 +104,6 @@ def test_a_check_using_a_renamed_column_is_kept_and_renamed(project: ProjectDir)
         ("a", 3),
         ("b", 999),
     ]
-    assert _rejects(project, "score")
+    assert _rejects(project, "posts", "score")
     if project.dialect == "postgresql":
         assert _checks(project) == checks
