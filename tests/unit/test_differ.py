@@ -1121,8 +1121,8 @@ def schemas(draw: st.DrawFn) -> Schema:
             indexes.append(Index(free_index_names.pop(), tuple(on), draw(st.booleans())))
         # A check uses only columns of its table, as a database holds it (a column
         # rename rewrites the checks that use the column).
-        names = {c.name for c in cols}
-        usable = [k for k in CHECKS if set(check_columns(k.sql)) <= names]
+        present = {c.name for c in cols}
+        usable = [k for k in CHECKS if set(check_columns(k.sql)) <= present]
         checks = (
             draw(st.lists(st.sampled_from(usable), unique_by=lambda c: c.name, max_size=2))
             if usable
