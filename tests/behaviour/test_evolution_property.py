@@ -863,6 +863,9 @@ def rollback_may_fail(step: Applied, now: State) -> bool:
     return False
 
 
+#: What a failure says when some statements of the migration took effect (MySQL).
+PART_WAY = "commits each DDL statement on its own"
+
 ACCEPT = re.compile(r"accept_value_changes = \[(\"[^\]]*\")\]")
 
 
@@ -935,6 +938,12 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
                     note(f"migrate failed: {failed}")
                     event(f"migrate failed: {failed.splitlines()[0][:60]}")
                     assert may_fail(before, tables), failed
+                    if PART_WAY in failed:
+                        # MySQL commits each DDL statement: what ran before the failing
+                        # one stays, the migration is recorded as failed, and recovery is
+                        # by hand. The message must say so; the example ends here.
+                        assert "recorded as failed" in failed, failed
+                        return
                     assert live_schema(live) == snapshots[-1]
                     assert fingerprint(live, before) == rows
                     again.path.unlink()
@@ -966,6 +975,9 @@ def evolve_and_roll_back(dialect: str, folder: Path, data: st.DataObject) -> Non
                 # rollback_may_fail. Nothing may have changed.
                 note(f"rollback failed: {error}")
                 assert rollback_may_fail(step, current), error
+                if PART_WAY in str(error):
+                    # As above: MySQL keeps what ran, and the message says what that was.
+                    return
                 assert live_schema(live) == schema
                 assert fingerprint(live, step.after) == current
                 event(f"rollback failed: {str(error).splitlines()[0][:60]}")

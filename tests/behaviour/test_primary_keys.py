@@ -1,11 +1,13 @@
 """The implicit ``id`` when the primary key moves to another field and back, with rows
-whose ids have gaps: SQLite keeps every row's id (the rowid outlives the column), and
-PostgreSQL, where the values are gone with the column, says so wherever the rows get new
-ids; and the values rows get in a UNIQUE column that comes back. Judged with the
-database's own rows, through the real command line."""
+whose ids have gaps: every row gets its id back, on every database (SQLite's rowid
+outlives the column; PostgreSQL and MySQL keep the ids aside in a hidden table while the
+column is gone), and a row added meanwhile gets a new id after the largest; and the
+values rows get in a UNIQUE column that comes back. Judged with the database's own rows,
+through the real command line."""
 
 from __future__ import annotations
 
+from tests.behaviour.test_changes import causes
 from tests.support import db
 from tests.support.project import ProjectDir
 
@@ -20,7 +22,11 @@ class Tag(Model):
     label = Field.Text()
 """
 OLD_IDS = [(1, "c1", "one"), (3, "c3", "three"), (7, "c7", "seven")]
-RENUMBERED = "tags.id: the rows get new ids"
+#: A row added while the key is ``code``: it never had an id, and gets one after the
+#: largest the table ever gave.
+ADDED = (8, "c9", "nine")
+KEPT = "_schemashift_kept_tags_id"
+RENUMBERED = "the rows get new ids"
 
 
 def _rows(project: ProjectDir) -> list[tuple[object, ...]]:
@@ -31,13 +37,8 @@ def _ids(project: ProjectDir) -> list[tuple[object, ...]]:
     return db.query(project.database, "SELECT id, code, label FROM tags ORDER BY id")
 
 
-def _check_ids(project: ProjectDir) -> None:
-    """SQLite gives each row back its id; PostgreSQL gives the rows new, distinct ids."""
-    if project.dialect == "sqlite":
-        assert _ids(project) == OLD_IDS
-    else:
-        ids = [i for i, *_ in _ids(project)]
-        assert sorted(ids) == [1, 2, 3]
+def _kept(project: ProjectDir) -> set[str]:
+    return {t for t in db.tables(project.database) if t.startswith("_schemashift_kept")}
 
 
 def test_the_primary_key_moves_away_from_id_and_back_with_rows(project: ProjectDir) -> None:
@@ -50,43 +51,65 @@ def test_the_primary_key_moves_away_from_id_and_back_with_rows(project: ProjectD
         )
     db.execute(project.database, "DELETE FROM tags WHERE id NOT IN (1, 3, 7)")
     assert _ids(project) == OLD_IDS
-    rows = _rows(project)
 
     project.model("tag", KEYED_BY_CODE)
     away = project.ok("make", "migration", "code_key")
     project.ok("migrate")
     assert db.columns(project.database, "tags") == ["code", "label"]
-    assert _rows(project) == rows
+    assert _rows(project) == [row[1:] for row in OLD_IDS]
+    # The hidden table holding the ids is no drift.
+    assert causes(project) == (0, set())
+    assert _kept(project) == (set() if project.dialect == "sqlite" else {KEPT})
+    db.execute(project.database, "INSERT INTO tags (code, label) VALUES ('c9', 'nine')")
 
     project.model("tag", WITH_ID)
     back = project.ok("make", "migration", "id_again")
     project.ok("migrate")
-    assert _rows(project) == rows
-    _check_ids(project)
+    assert _ids(project) == [*OLD_IDS, ADDED]
+    assert _kept(project) == set()
+    assert causes(project) == (0, set())
     away_file, back_file = project.read("0002_code_key.py"), project.read("0003_id_again.py")
-    if project.dialect == "postgresql":
-        # The ids went with the column: both migrations that bring it back say so, in
-        # make migration's output and in the file.
-        assert f"warning: data loss: {RENUMBERED}" in away.err
-        assert f"warning: data loss: {RENUMBERED}" in back.err
-        down = away_file.split("def down(conn):")[1]
-        assert f"# WARNING: {RENUMBERED}" in down
-        assert f"# WARNING: {RENUMBERED}" in back_file.split("def down(conn):")[0]
-    else:
-        assert RENUMBERED not in away.err + back.err + away_file + back_file
+    assert RENUMBERED not in away.err + back.err + away_file + back_file
+    assert "restores the structure of tags.id" not in away_file + back_file
+    if project.dialect != "sqlite":
+        up = away_file.split("def down(conn):")[0]
+        assert f"CREATE TABLE {KEPT} AS SELECT code, id FROM tags" in up, up
+        assert 'conn.restore_kept("tags", "id")' in back_file.split("def down(conn):")[0]
 
-    # New rows take ids after every id the table holds, on both databases.
-    db.execute(project.database, "INSERT INTO tags (code, label) VALUES ('c8', 'eight')")
-    (newest,) = db.query(project.database, "SELECT id FROM tags WHERE code = 'c8'")[0]
-    assert newest == 8 if project.dialect == "sqlite" else newest == 4
-    db.execute(project.database, "DELETE FROM tags WHERE code = 'c8'")
+    # New rows take ids after every id the table holds, on every database.
+    db.execute(project.database, "INSERT INTO tags (code, label) VALUES ('c10', 'ten')")
+    (newest,) = db.query(project.database, "SELECT id FROM tags WHERE code = 'c10'")[0]
+    assert newest == 9
+    db.execute(project.database, "DELETE FROM tags WHERE code = 'c10'")
 
     project.ok("migrate", "--rollback", "--step", "1")
     assert db.columns(project.database, "tags") == ["code", "label"]
-    assert _rows(project) == rows
+    assert causes(project) == (1, {"pending"})
     project.ok("migrate", "--rollback", "--step", "1")
-    assert _rows(project) == rows
-    _check_ids(project)
+    assert _ids(project) == [*OLD_IDS, ADDED]
+    assert _kept(project) == set()
+    assert causes(project) == (1, {"pending"})
+
+
+def test_the_implicit_id_comes_back_without_kept_ids(project: ProjectDir) -> None:
+    """Ids dropped by a migration that kept none (written before the ids were kept, or
+    the hidden table dropped by hand) cannot come back: the rows get new ids, 1, 2, 3
+    in the order the rows are stored."""
+    project.model("tag", WITH_ID)
+    project.ok("make", "migration", "initial")
+    project.ok("migrate")
+    project.model("tag", KEYED_BY_CODE)
+    project.ok("make", "migration", "code_key")
+    project.ok("migrate")
+    for code in ("a", "b", "c"):
+        db.execute(project.database, "INSERT INTO tags (code) VALUES (?)", (code,))
+    for table in _kept(project):
+        db.execute(project.database, f"DROP TABLE {table}")
+    project.model("tag", WITH_ID)
+    project.ok("make", "migration", "id_again")
+    project.ok("migrate")
+    assert sorted(i for i, *_ in _ids(project)) == [1, 2, 3]
+    assert causes(project) == (0, set())
 
 
 def test_rolling_back_a_dropped_unique_column_with_a_default_keeps_the_rows(

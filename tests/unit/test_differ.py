@@ -36,6 +36,7 @@ from schemashift.diff.operations import (
 from schemashift.diff.ordering import order_operations
 from schemashift.diff.renames import merge_cli_renames
 from schemashift.errors import ConfigError, ModelError
+from schemashift.schema.checksql import check_columns
 from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import (
     ON_DELETE_ACTIONS,
@@ -576,6 +577,32 @@ def test_a_renamed_table_renames_the_names_derived_from_it_in_place() -> None:
     ]
 
 
+def test_a_check_using_a_renamed_column_is_renamed_with_it() -> None:
+    """The databases rewrite a check that uses a renamed column: the check is the same
+    object, its derived name (from its SQL) moves, and one with a name of its own stays."""
+    before = table(
+        "posts",
+        col("score"),
+        checks=[Check("ck_posts_0d5a974c", "score >= 0"), Check("below", '"score" < 1000')],
+    )
+    after = table(
+        "posts",
+        col("points"),
+        checks=[Check("ck_posts_78c450f6", "points >= 0"), Check("below", '"points" < 1000')],
+    )
+    hints = RenameHints(columns={("posts", "points"): "score"})
+    ops = ops_of(schema(before), schema(after), hints=hints)
+    assert ops == [
+        RenameColumn("posts", "score", "points"),
+        RenameCheck("posts", "ck_posts_0d5a974c", "ck_posts_78c450f6"),
+    ]
+    # Written otherwise than the database would write it, the check is dropped and added.
+    other = table("posts", col("points"), checks=[Check("below", "points<1000")])
+    changed = ops_of(schema(before), schema(other), hints=hints)
+    assert DropCheck("posts", Check("below", '"points" < 1000')) in changed
+    assert AddCheck("posts", Check("below", "points<1000")) in changed
+
+
 def test_a_member_changed_besides_its_name_is_dropped_and_added() -> None:
     a = table("users", col("age"), col("score"), indexes=[Index("by_age", ("age",))])
     b = table("users", col("age"), col("score"), indexes=[Index("by_score", ("score",))])
@@ -1092,7 +1119,15 @@ def schemas(draw: st.DrawFn) -> Schema:
                 )
             )
             indexes.append(Index(free_index_names.pop(), tuple(on), draw(st.booleans())))
-        checks = draw(st.lists(st.sampled_from(CHECKS), unique_by=lambda c: c.name, max_size=2))
+        # A check uses only columns of its table, as a database holds it (a column
+        # rename rewrites the checks that use the column).
+        present = {c.name for c in cols}
+        usable = [k for k in CHECKS if set(check_columns(k.sql)) <= present]
+        checks = (
+            draw(st.lists(st.sampled_from(usable), unique_by=lambda c: c.name, max_size=2))
+            if usable
+            else []
+        )
         tables.append(Table(name, tuple(cols), tuple(indexes), tuple(fks), tuple(checks)))
     return Schema.of(tables)
 

@@ -361,6 +361,19 @@ class Dialect(ABC):
         ``execute``; with no ``db`` (a dry run), only the statements it would run."""
         raise NotImplementedError(f"{self.name} changes tables in place, without rebuilds")
 
+    def restore_kept(
+        self,
+        db: DBConnection | None,
+        execute: Callable[[str], Any],
+        table: str,
+        column: str,
+    ) -> list[str]:
+        """Fill ``table.column`` from the values kept when it was dropped
+        (``conn.restore_kept`` of generated files, see
+        :class:`~schemashift.runtime.connection.MigrationConnection`) through ``execute``;
+        with no ``db`` (a dry run), only what it would do."""
+        raise NotImplementedError(f"{self.name} keeps an implicit id without help")
+
     def dependents(self, db: DBConnection, table: str, column: str | None) -> list[str]:
         """The views and triggers (``"view coded"``) that use ``table``, or its ``column``,
         and that the database would keep, broken, through a drop or rename of it (checked

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from schemashift.schema.checksql import renamed_in_check
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 
@@ -248,7 +249,14 @@ class RenameColumn(Operation):
             replace(fk, column=self.new) if fk.column == self.old else fk
             for fk in table.foreign_keys
         )
-        schema = schema.with_table(table.with_(columns=cols, indexes=idxs, foreign_keys=fks))
+        # The databases rewrite the checks that use the column themselves (the check is
+        # the same object, now naming the new column): so does the schema.
+        checks = tuple(
+            replace(c, sql=renamed_in_check(c.sql, self.old, self.new)) for c in table.checks
+        )
+        schema = schema.with_table(
+            table.with_(columns=cols, indexes=idxs, foreign_keys=fks, checks=checks)
+        )
         # Foreign keys of other tables that point at the renamed column follow it.
         for t in list(schema.tables.values()):
             moved = tuple(

@@ -21,8 +21,9 @@ from schemashift.migrations.history import replay_sources
 from schemashift.schema.values import Schema
 
 #: 2: files are parsed whole, so a cached file is known to be valid Python; schemas
-#: cached by version 1 only saw the operations list and are replayed again.
-_VERSION = 2
+#: cached by version 1 only saw the operations list and are replayed again. 3: a column
+#: rename rewrites the checks that use the column.
+_VERSION = 3
 
 
 def cache_dir() -> Path:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from schemashift.dialects.base import Comment, Dialect, Step
+from schemashift.dialects.kept import keeps_values
 from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import DropColumn, DropTable, Operation
 from schemashift.migrations.body import render_body
@@ -30,10 +31,16 @@ def _header(name: str, now: datetime) -> str:
 
 
 def _down_note(operations: Sequence[Operation], up_steps: Sequence[Step]) -> list[Step]:
+    flagged = {s.column for s in up_steps if isinstance(s, ValueFlag)}
     lost = [
         f"{op.table}.{op.column.name}" if isinstance(op, DropColumn) else op.table.name
         for op in operations
-        if isinstance(op, (DropColumn, DropTable))
+        if isinstance(op, DropTable)
+        or (
+            isinstance(op, DropColumn)
+            # An implicit id comes back with each row's id, unless up() says otherwise.
+            and (not keeps_values(op.column) or f"{op.table}.{op.column.name}" in flagged)
+        )
     ]
     converted = list(
         dict.fromkeys(s.column for s in up_steps if isinstance(s, ValueFlag) and s.changes_values)

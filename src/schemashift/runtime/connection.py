@@ -127,6 +127,16 @@ class MigrationConnection:
             )
         )
 
+    def restore_kept(self, table: str, column: str) -> None:
+        """PostgreSQL and MySQL: fill ``table.column``, just added back as a plain nullable
+        column, with the value each row had when a migration dropped it (kept in a
+        hidden table ``_schemashift_kept_<table>_<column>``, matched by the columns kept
+        with it), give the rows with none new values after the largest, and drop the
+        hidden table. Without a usable hidden table every row gets a new value. Names
+        are given unquoted."""
+        db = None if self.dry_run else self._db
+        self.statements.extend(self._dialect.restore_kept(db, self.execute, table, column))
+
     #: ``table.column`` names whose conversions may change stored values: the migration
     #: file's ``accept_value_changes``, set by the loader.
     accepted_value_changes: frozenset[str] = frozenset()

@@ -6,7 +6,6 @@ and what to do, as a :class:`~schemashift.errors.ModelError`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from schemashift.hashing import sha256
 from schemashift.models import fields as decl
 from schemashift.models.defaults import DefaultError, render_default
 from schemashift.models.model import Model, is_abstract, model_fields, own_option, table_name
+from schemashift.schema.checksql import check_columns
 from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import (
     KINDS,
@@ -376,55 +376,6 @@ def _declared_indexes(d: _Declared, known: set[str]) -> list[Index]:
     return out
 
 
-# Words in a CHECK expression that are not column names.
-_SQL_WORDS = frozenset(
-    """
-    all and any array as asc at between bigint binary blob bool boolean both by bytea case
-    cast char character collate current_date current_time current_timestamp date day decimal
-    desc distinct double else end epoch escape exists extract false float for from glob hour
-    ilike in int integer interval is isnull json jsonb leading like localtime localtimestamp
-    match minute month nocase not notnull null numeric or overlaps precision quarter real
-    regexp rtrim second similar smallint some symmetric text then time timestamp timestamptz
-    to trailing true unknown uuid varchar varying week when with without year zone
-    """.split()  # noqa: SIM905
-)
-_SQL_TOKEN = re.compile(
-    r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|\.?\d[\w.]*|[^\W\d][\w$]*|::|\S"""
-)
-
-
-def _check_names(sql: str) -> list[str]:
-    """Names in a CHECK expression that should be columns: quoted identifiers, and bare
-    words that are not SQL words, functions, qualifiers, types or literal prefixes."""
-    tokens = list(_SQL_TOKEN.finditer(sql))
-    names: list[str] = []
-    type_position = False
-    for i, match in enumerate(tokens):
-        text = match.group()
-        following = tokens[i + 1] if i + 1 < len(tokens) else None
-        if text[0] in '"`[':
-            names.append(text[1:-1].replace('""', '"') if text[0] == '"' else text[1:-1])
-            type_position = False
-            continue
-        if not (text[0].isalpha() or text[0] == "_"):
-            type_position = text == "::"
-            continue
-        lower = text.lower()
-        after_as = i > 0 and tokens[i - 1].group().lower() == "as"
-        if type_position or after_as:
-            # ``x::double precision``, ``CAST(x AS NUMERIC)``: type words follow.
-            type_position = True
-            continue
-        if following is not None and (
-            following.group() in ("(", ".")
-            or (following.group()[0] == "'" and following.start() == match.end())
-        ):
-            continue
-        if lower not in _SQL_WORDS:
-            names.append(text)
-    return names
-
-
 def _declared_checks(d: _Declared, known: set[str]) -> list[Check]:
     declared = getattr(d.model, "__checks__", ())
     if not isinstance(declared, (list, tuple)):
@@ -438,7 +389,7 @@ def _declared_checks(d: _Declared, known: set[str]) -> list[Check]:
             raise _fail(d.at(), f"{check!r} needs an SQL expression.")
         if check.name is not None and not _is_name(check.name):
             raise _fail(d.at(), f"{check!r}: name must be a non-empty string.")
-        missing = [n for n in _check_names(check.sql) if n.casefold() not in folded]
+        missing = [n for n in check_columns(check.sql) if n.casefold() not in folded]
         if missing:
             raise _fail(
                 d.at(),

@@ -3,7 +3,7 @@ the modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -149,6 +149,17 @@ class MySQLDialect(Dialect):
         from schemashift.dialects.mysql import introspect
 
         return introspect.dependents(db, table, column)
+
+    def restore_kept(
+        self,
+        db: DBConnection | None,
+        execute: Callable[[str], Any],
+        table: str,
+        column: str,
+    ) -> list[str]:
+        from schemashift.dialects.mysql.kept import restore_kept
+
+        return restore_kept(db, execute, table, column)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         from schemashift.dialects.mysql import introspect

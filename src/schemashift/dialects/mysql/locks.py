@@ -149,7 +149,8 @@ MODIFY_NOT_NULL = _rule(
 )
 MODIFY_TYPE = _rule(
     "MODIFY COLUMN, another type or AUTO_INCREMENT",
-    None,
+    # The implicit id coming back is made AUTO_INCREMENT by a clause of its own.
+    r"^MODIFY COLUMN .*\bAUTO_INCREMENT\b",
     COPY,
     False,
     "yes",

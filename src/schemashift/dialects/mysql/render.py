@@ -17,9 +17,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
+from schemashift.dialects.kept import keeps_values, kept_key, kept_table, lost_ids
 from schemashift.dialects.mysql import locks
 from schemashift.dialects.mysql.defaults import default_sql
-from schemashift.dialects.mysql.quoting import enum_check_name, quote, string_literal, unique_name
+from schemashift.dialects.mysql.quoting import (
+    enum_check_name,
+    fit_name,
+    quote,
+    string_literal,
+    unique_name,
+)
 from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_change
 from schemashift.dialects.values import RenderState, check_steps
 from schemashift.diff import operations as ops
@@ -185,7 +192,10 @@ _RENDERERS: dict[type[ops.Operation], _Renderer] = {
     ops.DropTable: lambda op, state, later: _drop_table(op.table, state.schema, later),
     ops.RenameTable: lambda op, state, _: _rename_table(op, state.schema),
     ops.AddColumn: lambda op, *_: _add_column(op),
-    ops.DropColumn: lambda op, *_: _drop_column(op),
+    ops.DropColumn: lambda op, state, later: [
+        *_kept_ids(op, state.schema, later),
+        *_drop_column(op),
+    ],
     ops.RenameColumn: lambda op, state, _: _rename_column(op, state.schema),
     ops.AlterColumn: lambda op, state, _: _alter_column(op, state.schema),
     ops.AddIndex: _add_index,
@@ -348,8 +358,54 @@ def _derived_renames(
 # --- columns --------------------------------------------------------------------------
 
 
+def _kept_ids(op: ops.DropColumn, schema: Schema, later: Sequence[ops.Operation]) -> list[_Item]:
+    """Before the implicit ``id`` leaves (the primary key moving to another field), each
+    row's id copied aside with the row's new key, for ``id`` to come back with it (see
+    :mod:`schemashift.dialects.kept`); where no key identifies the rows after the
+    drop, a flag that the ids are lost."""
+    column, table = op.column, op.table
+    if not keeps_values(column):
+        return []
+    key = kept_key(op, schema, later)
+    if not key:
+        return [lost_ids(table, column.name)]
+    kept = fit_name(kept_table(table, column.name))
+    columns = ", ".join(quote(c) for c in (*key, column.name))
+    return [
+        Comment(
+            f"Each row's {table}.{column.name} is kept in {kept} (by {', '.join(key)}), so "
+            f"that {column.name} comes back with it (rolling this migration back, or the "
+            f"primary key moving back to {column.name})."
+        ),
+        Execute(f"DROP TABLE IF EXISTS {quote(kept)}"),
+        Execute(f"CREATE TABLE {quote(kept)} AS SELECT {columns} FROM {quote(table)}"),
+    ]
+
+
+def _restored_ids(op: ops.AddColumn) -> list[_Item]:
+    """The implicit ``id`` coming back: added bare, filled with the ids kept when it was
+    dropped (new ids after the largest for rows that have none), then made the
+    AUTO_INCREMENT primary key, which goes on after the largest id."""
+    column, table = op.column, op.table
+    kept = fit_name(kept_table(table, column.name))
+    bare = replace(column, primary_key=False, autoincrement=False, nullable=True)
+    return [
+        Comment(
+            f"Each row gets back the {table}.{column.name} kept in {kept} when "
+            f"{column.name} was dropped (an UPDATE of every row); rows without one (added "
+            "since) get new ids after the largest."
+        ),
+        _clause(table, f"ADD COLUMN {column_definition(bare)}", column.name),
+        Code(f"conn.restore_kept({sql_literal(table)}, {sql_literal(column.name)})"),
+        _clause(table, f"MODIFY COLUMN {column_definition(column, key=False)}", column.name),
+        _clause(table, f"ADD PRIMARY KEY ({quote(column.name)})", "+primary"),
+    ]
+
+
 def _add_column(op: ops.AddColumn) -> list[_Item]:
     column, table = op.column, op.table
+    if keeps_values(column):
+        return _restored_ids(op)
     items: list[_Item] = []
     names = (column.name,)
     if op.fill is not None and not column.nullable and _default_of(column) is None:
@@ -357,6 +413,21 @@ def _add_column(op: ops.AddColumn) -> list[_Item]:
         definition = column_definition(column, fill=op.fill)
         items.append(_clause(table, f"ADD COLUMN {definition}", *names))
         items.append(_alter(table, f"ALTER COLUMN {quote(column.name)} DROP DEFAULT"))
+    elif _is_unique(column) and column.nullable and _default_of(column) is not None:
+        # A UNIQUE column with a default (a dropped column restored by down() mostly):
+        # one shared default would collide, so existing rows get NULL and the default
+        # applies to new rows, as on the other databases.
+        items.append(
+            Comment(f"Existing rows get NULL for {table}.{column.name}: one default would collide.")
+        )
+        bare = column_definition(replace(column, default=None))
+        items.append(_clause(table, f"ADD COLUMN {bare}", *names))
+        items.append(_clause(table, f"ADD {unique_clause(table, column.name)}", "+unique"))
+        default = _default_of(column)
+        items.append(_alter(table, f"ALTER COLUMN {quote(column.name)} SET DEFAULT {default}"))
+        if _has_enum(column):
+            items.append(_clause(table, f"ADD {enum_check_clause(table, column)}", "+check"))
+        return items
     else:
         items.append(_clause(table, f"ADD COLUMN {column_definition(column)}", *names))
     if _is_unique(column):

@@ -3,7 +3,7 @@ to the modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -139,6 +139,17 @@ class PostgresDialect(Dialect):
             (connection.current_schema(conn),),
         ).fetchall()
         return {row[0] for row in rows}
+
+    def restore_kept(
+        self,
+        db: DBConnection | None,
+        execute: Callable[[str], Any],
+        table: str,
+        column: str,
+    ) -> list[str]:
+        from schemashift.dialects.postgres.kept import restore_kept
+
+        return restore_kept(db, execute, table, column)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         return introspect.introspect(conn, exclude)

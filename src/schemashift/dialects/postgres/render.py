@@ -15,16 +15,17 @@ from dataclasses import replace
 from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
+from schemashift.dialects.kept import keeps_values, kept_key, kept_table, lost_ids
 from schemashift.dialects.postgres.defaults import HEX_BYTES, closing_paren, string_value
 from schemashift.dialects.postgres.names import enum_check_name, unique_name
-from schemashift.dialects.postgres.quoting import quote, string_literal
+from schemashift.dialects.postgres.quoting import fit_name, quote, string_literal
 from schemashift.dialects.postgres.types import (
     column_type,
     rewrites_table,
     using_clause,
     value_change,
 )
-from schemashift.dialects.values import RenderState, ValueFlag, check_steps
+from schemashift.dialects.values import RenderState, check_steps
 from schemashift.diff import operations as ops
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
@@ -70,9 +71,11 @@ def _render_one(
 _Renderer = Callable[[Any, RenderState, Sequence[ops.Operation]], list[Step]]
 
 
-def _drop_column_steps(op: ops.DropColumn, *_: object) -> list[Step]:
+def _drop_column_steps(
+    op: ops.DropColumn, state: RenderState, later: Sequence[ops.Operation]
+) -> list[Step]:
     return [
-        *_ids_renumbered(op.table, op.column, dropped=True),
+        *_kept_ids(op, state.schema, later),
         Execute(f"ALTER TABLE {quote(op.table)} DROP COLUMN {quote(op.column.name)}"),
     ]
 
@@ -302,6 +305,13 @@ def _rename_column(op: ops.RenameColumn, schema: Schema) -> list[Step]:
     column = table.column(op.old) if table is not None else None
     if column is not None:
         steps.extend(_derived_renames(op.table, column, op.table, op.old, op.new))
+    # PostgreSQL rewrites the checks that use the column; the text kept beside each
+    # follows, so that the check stays the same object, comparable to the models.
+    renamed = op.apply(schema).table(op.table) if table is not None else None
+    before = set(table.checks) if table is not None else set()
+    for check in renamed.checks if renamed is not None else ():
+        if check not in before:
+            steps.append(Execute(check_comment(op.table, check)))
     return steps
 
 
@@ -324,30 +334,61 @@ def _derived_renames(
 # --- columns --------------------------------------------------------------------------
 
 
-def _ids_renumbered(table: str, column: Column, *, dropped: bool) -> list[Step]:
-    """The flag on the implicit ``id`` leaving or coming back (the primary key moving to
-    another field, or back): a row has no identity here but its columns, so the values
-    go with the column, and an ``id`` that comes back numbers the rows anew (SQLite
-    keeps them: its rowid outlives the column)."""
-    if not (column.autoincrement and column.primary_key):
+def _kept_ids(op: ops.DropColumn, schema: Schema, later: Sequence[ops.Operation]) -> list[Step]:
+    """Before the implicit ``id`` leaves (the primary key moving to another field), each
+    row's id copied aside with the row's new key, for ``id`` to come back with it (see
+    :mod:`schemashift.dialects.kept`); where no key identifies the rows after the
+    drop, a flag that the ids are lost."""
+    column, table = op.column, op.table
+    if not keeps_values(column):
         return []
+    key = kept_key(op, schema, later)
+    if not key:
+        return [lost_ids(table, column.name)]
     name = f"{table}.{column.name}"
-    if dropped:
-        what = (
-            f"the rows get new ids, not these, when {column.name} comes back (rolling this "
-            f"migration back, or the primary key moving back to {column.name})"
-        )
-    else:
-        what = (
-            "the rows get new ids (1, 2, ... in no set order); ids dropped with the "
-            "column before do not come back"
-        )
-    return [ValueFlag(f"WARNING: {name}: {what}", name)]
+    kept = fit_name(kept_table(table, column.name))
+    columns = ", ".join(quote(c) for c in (*key, column.name))
+    return [
+        Comment(
+            f"Each row's {name} is kept in {kept} (by {', '.join(key)}), so that "
+            f"{column.name} comes back with it (rolling this migration back, or the primary "
+            f"key moving back to {column.name})."
+        ),
+        Execute(f"DROP TABLE IF EXISTS {quote(kept)}"),
+        Execute(f"CREATE TABLE {quote(kept)} AS SELECT {columns} FROM {quote(table)}"),
+    ]
+
+
+def _restored_ids(op: ops.AddColumn) -> list[Step]:
+    """The implicit ``id`` coming back: added bare, filled with the ids kept when it was
+    dropped (new ids after the largest for rows that have none), then made the identity
+    primary key, its sequence going on after the largest id."""
+    column, table = op.column, op.table
+    name = f"{table}.{column.name}"
+    kept = fit_name(kept_table(table, column.name))
+    bare = replace(column, primary_key=False, autoincrement=False, nullable=True)
+    return [
+        Comment(
+            f"Each row gets back the {name} kept in {kept} when {column.name} was dropped "
+            "(an UPDATE of every row); rows without one (added since) get new ids after the "
+            "largest."
+        ),
+        Execute(f"ALTER TABLE {quote(table)} ADD COLUMN {column_definition(table, bare)}"),
+        Code(f"conn.restore_kept({sql_literal(table)}, {sql_literal(column.name)})"),
+        Execute(f"ALTER TABLE {quote(table)} ADD PRIMARY KEY ({quote(column.name)})"),
+        _alter(table, column.name, "ADD GENERATED BY DEFAULT AS IDENTITY"),
+        Execute(
+            f"SELECT setval(pg_get_serial_sequence({string_literal(quote(table))}, "
+            f"{string_literal(column.name)}), max({quote(column.name)})) FROM {quote(table)}"
+        ),
+    ]
 
 
 def _add_column(op: ops.AddColumn) -> list[Step]:
     column, table = op.column, op.table
-    steps: list[Step] = _ids_renumbered(table, column, dropped=False)
+    if keeps_values(column):
+        return _restored_ids(op)
+    steps: list[Step] = []
     default = _default_of(column)
     if column.autoincrement or (default is not None and _VOLATILE.search(default)):
         steps.append(

@@ -1,0 +1,60 @@
+"""The ids of a table kept aside while its implicit ``id`` is gone.
+
+When the primary key moves from the implicit ``id`` to another field, PostgreSQL and
+MySQL drop the column with its values (SQLite keeps them as the rowid). So that ``id``
+comes back with the id each row had (rolling the migration back, or the primary key
+moving back), the migration that drops it first copies each row's id, with the
+columns that identify the row afterwards (the table's new primary key), into a hidden
+table ``_schemashift_kept_<table>_<column>``; the migration that adds the column back
+fills it from there, gives the rows that have no kept id (added since) new ids after
+the largest one, and drops the hidden table. ``check`` never looks at it (its name
+starts with ``_schemashift``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from schemashift.dialects.values import ValueFlag
+from schemashift.diff.operations import DropColumn, Operation, apply_all
+from schemashift.schema.values import Column, Schema
+
+PREFIX = "_schemashift_kept_"
+
+
+def keeps_values(column: Column) -> bool:
+    """Whether ``column`` is an implicit ``id`` kind of column: an autoincrement primary
+    key, whose values only the database gives and no one could write back."""
+    return column.autoincrement and column.primary_key
+
+
+def kept_table(table: str, column: str) -> str:
+    """The hidden table keeping ``table.column``'s values (each dialect shortens it to
+    fit its identifiers)."""
+    return f"{PREFIX}{table}_{column}"
+
+
+def kept_key(op: DropColumn, schema: Schema, later: Sequence[Operation]) -> tuple[str, ...]:
+    """The columns that identify a row once ``op`` has dropped its column from the table
+    of ``schema``: the table's primary key after the whole migration (``later`` being
+    the operations after ``op``), when every one of its columns is there right after the
+    drop; otherwise none, and the values cannot be kept."""
+    after = op.apply(schema)
+    final = apply_all(after, later).table(op.table)
+    table = after.table(op.table)
+    if final is None or table is None:
+        return ()
+    key = final.primary_key
+    if any(table.column(name) is None for name in key):
+        return ()
+    return key
+
+
+def lost_ids(table: str, column: str) -> ValueFlag:
+    """The flag on an implicit ``id`` dropped where :func:`kept_key` finds no key."""
+    name = f"{table}.{column}"
+    return ValueFlag(
+        f"WARNING: {name}: the rows get new ids, not these, when {column} comes back: no "
+        "column identifies the rows without it",
+        name,
+    )
