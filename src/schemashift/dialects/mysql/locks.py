@@ -85,16 +85,6 @@ def _rule(
     return OnlineRule(what, pattern, algorithm, concurrent_dml, rebuilds, **more)
 
 
-ADD_AUTO_INCREMENT = _rule(
-    "ADD COLUMN ... AUTO_INCREMENT",
-    r"^ADD COLUMN .*\bAUTO_INCREMENT\b",
-    INPLACE,
-    False,
-    "yes",
-    safer="add it while the application does not write to the table, or with an online "
-    "schema-change tool (gh-ost, pt-online-schema-change)",
-    servers="both refuse LOCK=NONE: every row needs its number",
-)
 ADD_KEY_COLUMN = _rule(
     "ADD COLUMN ... PRIMARY KEY",
     r"^ADD COLUMN .*\bPRIMARY KEY$",
@@ -222,7 +212,6 @@ OTHER_STATEMENTS = _rule(
 
 #: Every clause and statement the renderer writes, most specific first.
 RULES: tuple[OnlineRule, ...] = (
-    ADD_AUTO_INCREMENT,
     ADD_KEY_COLUMN,
     ADD_COLUMN,
     DROP_COLUMN,
