@@ -230,18 +230,25 @@ def test_rollback_stopped_by_a_non_atomic_down_says_what_was_rolled_back(
     err = _failed(
         project.run("migrate", "--rollback"),
         "Migration 0001_outside (down) failed",
-        "partly rolled back and still recorded",
+        "partly rolled back",
         "Took effect from 0001_outside:\n  DROP TABLE other",
         *(
-            ("Rolled back: 0002_inside.", "schemashift migrate --rollback")
+            ("and still recorded", "Rolled back: 0002_inside.", "schemashift migrate --rollback")
             if project.transactional_ddl
-            else ("Rolled back before it: 0002_inside.", "Undo those statements by hand")
+            else (
+                "Rolled back before it: 0002_inside.",
+                "it is recorded as failed",
+                "Finish the rollback by hand",
+            )
         ),
     )
     assert "nothing was changed" not in err
     assert db.tracking(project.database) == [("0001_outside", 1)]
     assert {"inside", "other"}.isdisjoint(db.tables(project.database))
-    assert _status(project) == ["[X] 0001_outside", "[ ] 0002_inside"]
+    # Without transactional DDL every down() is marked before it runs, so the half
+    # rolled back migration says so.
+    mark = "[X] 0001_outside" if project.transactional_ddl else "[!] 0001_outside (failed)"
+    assert _status(project) == [mark, "[ ] 0002_inside"]
 
 
 # -- where a migration failed -----------------------------------------------------------

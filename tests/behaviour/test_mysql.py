@@ -443,3 +443,108 @@ def test_dropping_the_last_index_a_foreign_key_uses_keeps_one_for_it(
     assert p.run("check").code == 1  # 0002 is pending again
     p.ok("migrate")
     assert p.ok("check").code == 0
+
+
+FAILING_DOWN = '''
+def up(conn):
+    """Apply changes."""
+    conn.execute("CREATE TABLE first_half (id INT PRIMARY KEY)")
+    conn.execute("ALTER TABLE users ADD COLUMN extra INT")
+
+
+def down(conn):
+    """Revert changes."""
+    conn.execute("ALTER TABLE users DROP COLUMN extra")
+    conn.execute("DROP TABLE no_such_table")
+    conn.execute("DROP TABLE first_half")
+'''
+
+
+def _failing_rollback(p: ProjectDir) -> None:
+    """Apply a migration whose down() fails at its second statement, then roll it back."""
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    p.ok("make", "migration", "broken_down", "--empty")
+    (p.migrations / "0002_broken_down.py").write_text(FAILING_DOWN)
+    p.ok("migrate")
+    failed = p.run("migrate", "--rollback")
+    assert failed.code == 1 and "Traceback" not in failed.err
+    assert "of the statements of the down() of 0002_broken_down had already" in failed.err
+    assert "partly rolled back" in failed.err and "--repair 0002_broken_down" in failed.err
+    assert "Took effect from 0002_broken_down:\n  ALTER TABLE users DROP COLUMN extra" in (
+        failed.err
+    )
+    assert _columns(p, "users") == ["id", "email"] and "first_half" in _tables(p)
+    assert p.ok("migrate", "--status").out.splitlines() == [
+        "MIGRATION STATUS",
+        "[X] 0001_initial",
+        "[!] 0002_broken_down (failed)",
+    ]
+    listed = json.loads(p.ok("migrate", "--status", "--json").out)["migrations"]
+    assert [m["failed"] for m in listed] == [False, True]
+    for command in (("migrate",), ("migrate", "--rollback")):
+        refused = p.run(*command)
+        assert refused.code == 1 and "Traceback" not in refused.err
+        assert "The rollback of 0002_broken_down failed part-way" in refused.err
+        assert "Took effect from the down() of 0002_broken_down:\n  ALTER TABLE users DROP" in (
+            refused.err
+        )
+    # Neither refused run ran a statement again.
+    assert _columns(p, "users") == ["id", "email"] and "first_half" in _tables(p)
+
+
+def test_a_rollback_failing_part_way_is_recorded_and_finished_by_hand(
+    mysql_project: ProjectDir,
+) -> None:
+    p = mysql_project
+    _failing_rollback(p)
+    # The user finishes the rollback by hand and forgets the record: pending again.
+    _query(p, "DROP TABLE first_half")
+    (p.migrations / "0002_broken_down.py").write_text(
+        FAILING_DOWN.replace("DROP TABLE no_such_table", "SELECT 1")
+    )
+    repaired = p.ok("migrate", "--repair", "0002", "--yes")
+    assert "Forgot the failed record of 0002_broken_down" in repaired.out
+    assert p.ok("migrate", "--status").out.splitlines()[-1] == "[ ] 0002_broken_down"
+    p.ok("migrate")
+    assert _columns(p, "users") == ["id", "email", "extra"]
+    p.ok("migrate", "--rollback")
+    assert _columns(p, "users") == ["id", "email"] and "first_half" not in _tables(p)
+
+
+def test_a_rollback_failing_part_way_can_be_undone_and_recorded_again(
+    mysql_project: ProjectDir,
+) -> None:
+    p = mysql_project
+    _failing_rollback(p)
+    # The user undoes what took effect instead: the migration is applied again.
+    _query(p, "ALTER TABLE users ADD COLUMN extra INT")
+    p.ok("migrate", "--repair", "0002", "--yes")
+    faked = p.ok("migrate", "--fake", "--to", "0002_broken_down")
+    assert "0002_broken_down" in faked.out
+    assert p.ok("migrate", "--status").out.count("[X]") == 2
+    (p.migrations / "0002_broken_down.py").write_text(
+        FAILING_DOWN.replace("DROP TABLE no_such_table", "SELECT 1")
+    )
+    p.ok("migrate", "--repair", "0002", "--yes")
+    p.ok("migrate", "--rollback")
+    assert _columns(p, "users") == ["id", "email"] and "first_half" not in _tables(p)
+
+
+def test_a_rollback_failing_at_its_first_statement_stays_applied(
+    mysql_project: ProjectDir,
+) -> None:
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    p.ok("make", "migration", "broken_down", "--empty")
+    (p.migrations / "0002_broken_down.py").write_text(
+        FAILING_DOWN.replace('    conn.execute("ALTER TABLE users DROP COLUMN extra")\n', "")
+    )
+    p.ok("migrate")
+    failed = p.run("migrate", "--rollback")
+    assert failed.code == 1 and "Traceback" not in failed.err
+    assert "None of the statements of 0002_broken_down took effect" in failed.err
+    assert "Still applied: 0002_broken_down" in failed.err
+    assert p.ok("migrate", "--status").out.count("[X]") == 2
+    assert p.run("migrate").code == 0

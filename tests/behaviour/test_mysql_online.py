@@ -417,6 +417,72 @@ def test_a_run_killed_part_way_leaves_a_failed_record(
     assert p.ok("migrate", "--status").out.count("[X]") == 2
 
 
+SLOW_DOWN = PARTS.replace(
+    '    Path(os.environ["SCHEMASHIFT_TEST_MARKER"]).touch()\n    time.sleep(120)\n', ""
+).replace(
+    '    conn.execute("ALTER TABLE users DROP COLUMN extra")\n',
+    '    Path(os.environ["SCHEMASHIFT_TEST_MARKER"]).touch()\n'
+    "    time.sleep(120)\n"
+    '    conn.execute("ALTER TABLE users DROP COLUMN extra")\n',
+)
+
+
+def test_a_rollback_killed_part_way_leaves_a_failed_record(
+    mysql_project: ProjectDir, tmp_path: Path
+) -> None:
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    p.ok("make", "migration", "two_parts", "--empty")
+    marker = tmp_path / "marker"
+    (p.migrations / "0002_two_parts.py").write_text(SLOW_DOWN)
+    p.ok("migrate")
+    run = subprocess.Popen(
+        [sys.executable, "-m", "schemashift", "migrate", "--rollback"],
+        cwd=p.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "SCHEMASHIFT_TEST_MARKER": str(marker)},
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert run.poll() is None, run.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.communicate()
+    assert "second_half" not in _tables(p.database)
+    assert "first_half" in _tables(p.database)
+
+    assert p.ok("migrate", "--status").out.splitlines() == [
+        "MIGRATION STATUS",
+        "[X] 0001_initial",
+        "[!] 0002_two_parts (failed)",
+    ]
+    for command in (("migrate",), ("migrate", "--rollback")):
+        refused = p.run(*command, "--lock-timeout", "60")
+        assert refused.code == 1 and "Traceback" not in refused.err
+        assert "0002_two_parts was being rolled back when the run ended" in refused.err
+        assert "--repair 0002_two_parts" in refused.err
+        # The record is brought up to date before each statement: the one that ran
+        # last is in doubt.
+        took, maybe = refused.err.split("May have taken effect")
+        assert "Took effect from the down() of 0002_two_parts:\n  (none)" in took
+        assert "DROP TABLE second_half" in maybe
+    # The refused runs changed nothing: the rest of down() did not run.
+    assert "first_half" in _tables(p.database)
+    conn = connect(p.database)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("ALTER TABLE users DROP COLUMN extra")
+            cursor.execute("DROP TABLE first_half")
+    finally:
+        conn.close()
+    p.ok("migrate", "--repair", "0002", "--yes")
+    assert p.ok("migrate", "--status").out.splitlines()[-1] == "[ ] 0002_two_parts"
+
+
 def test_a_migration_applied_or_failing_before_any_change_leaves_no_failed_record(
     mysql_project: ProjectDir,
 ) -> None:

@@ -247,6 +247,17 @@ def refuse_if_failed(applied: Sequence[AppliedRecord]) -> None:
         ran = "".join(f"\n  {sql}" for sql in rec.failed) or "\n  (none)"
         if rec.interrupted is not None:
             _refuse_interrupted(rec, ran)
+        if rec.rollback:
+            raise MigrationFailed(
+                f"The rollback of {rec.name} failed part-way and it is recorded as failed: "
+                f"{len(rec.failed)} of the statements of its down() took effect (listed "
+                "below), because this database commits each DDL statement on its own. "
+                "Finish the rollback by hand (the rest of its down()), then run "
+                f"`schemashift migrate --repair {rec.name}` to forget its record; or undo "
+                f"them, `--repair` it and run `schemashift migrate --fake --to {rec.name}`. "
+                "Nothing was changed.",
+                f"Took effect from the down() of {rec.name}:{ran}",
+            )
         raise MigrationFailed(
             f"{rec.name} failed part-way on {rec.applied_at} UTC and is recorded as failed: "
             f"{len(rec.failed)} of its statements took effect (listed below), because this "
@@ -265,10 +276,22 @@ def _refuse_interrupted(rec: AppliedRecord, ran: str) -> None:
     count = len(rec.failed or ()) + more
     if more:
         ran += f"\n  (and {more} more statements after these)"
-    details = f"Took effect from {rec.name}:{ran}"
+    of = f"the down() of {rec.name}" if rec.rollback else rec.name
+    details = f"Took effect from {of}:{ran}"
     if running is not None:
         details += f"\nMay have taken effect (it was running when the run ended):\n  {running}"
     maybe = " and the one that was running may have too" if running is not None else ""
+    if rec.rollback:
+        raise MigrationFailed(
+            f"{rec.name} was being rolled back when the run ended (killed, or its connection "
+            f"lost), and is recorded as failed: {count} of the statements of its down() took "
+            f"effect{maybe}, listed below, because this database commits each DDL statement "
+            "on its own. Check the database and finish the rollback by hand, then run "
+            f"`schemashift migrate --repair {rec.name}` to forget its record; or undo them, "
+            f"`--repair` it and run `schemashift migrate --fake --to {rec.name}`. Nothing "
+            "was changed.",
+            details,
+        )
     raise MigrationFailed(
         f"{rec.name} was being applied on {rec.applied_at} UTC when the run ended (killed, "
         f"or its connection lost), and is recorded as failed: {count} of its statements "
@@ -547,28 +570,40 @@ def _outcome_without_transactions(failure: _Failure) -> tuple[str, str | None]:
     if failure.committed:
         done = "Applied" if up else "Rolled back"
         sentences.append(f"{done} before it: {', '.join(failure.committed)}.")
-    if failure.left_recorded:
+    count = len(failure.took_effect)
+    if failure.left_recorded and up:
         sentences.append(
             f"The connection was lost, so the record of {running} (written before it ran) "
-            f"could not be updated: it stays recorded as failed, with {len(failure.took_effect)} "
-            "of its statements taken effect (listed below) and the one that was running in "
+            f"could not be updated: it stays recorded as failed, with {count} of its "
+            "statements taken effect (listed below) and the one that was running in "
             "doubt. Check the database and undo what took effect by hand, then run "
             f"`schemashift migrate --repair {running}` and `schemashift migrate` again."
         )
-    elif failure.recorded_failed:
+    elif failure.left_recorded:
         sentences.append(
-            f"This database commits each DDL statement on its own, and {len(failure.took_effect)} "
+            f"The connection was lost, so the record of {running} (marked before its down() "
+            f"ran) could not be updated: it stays recorded as failed, with {count} of its "
+            "down() statements taken effect (listed below) and the one that was running in "
+            "doubt. Check the database and finish the rollback by hand, then run "
+            f"`schemashift migrate --repair {running}` to forget its record."
+        )
+    elif failure.recorded_failed and up:
+        sentences.append(
+            f"This database commits each DDL statement on its own, and {count} "
             f"of the statements of {running} had already taken effect (listed below): it is "
             "recorded as failed, and `schemashift migrate` refuses to run until that is "
             f"resolved. Undo those statements by hand, then run `schemashift migrate --repair "
             f"{running}` and `schemashift migrate` again."
         )
-    elif failure.took_effect:
-        state = "partly applied" if up else "partly rolled back and still recorded"
+    elif failure.recorded_failed:
         sentences.append(
-            f"This database commits each DDL statement on its own, and {len(failure.took_effect)} "
-            f"of the statements of {running} had already taken effect (listed below): it is "
-            f"{state}. Undo those statements by hand, then run the command again."
+            f"This database commits each DDL statement on its own, and {count} of the "
+            f"statements of the down() of {running} had already taken effect (listed below): "
+            "it is recorded as failed, partly rolled back, and `schemashift migrate` refuses "
+            "to run until that is resolved. Finish the rollback by hand (the rest of its "
+            f"down()), then run `schemashift migrate --repair {running}` to forget its "
+            f"record; or undo those statements, then `--repair` it and run `schemashift "
+            f"migrate --fake --to {running}`."
         )
     else:
         sentences.append(f"None of the statements of {running} took effect.")
@@ -582,15 +617,21 @@ def _outcome_without_transactions(failure: _Failure) -> tuple[str, str | None]:
     return " ".join(sentences), f"Took effect from {running}:{took}" if took else None
 
 
-def _settle_started(recorder: Recorder, name: str, took_effect: list[str]) -> bool | None:
+def _settle_started(
+    recorder: Recorder, name: str, took_effect: list[str], rollback: bool
+) -> bool | None:
     """After ``name`` failed, its record written before it ran: failed with the
-    statements that took effect (True), or forgotten when none did (False); None when
-    the connection is gone and the record stays as it was."""
+    statements that took effect (True), or else as it was before the run (False):
+    forgotten, or applied again after a ``rollback``; None when the connection is gone
+    and the record stays as it was."""
     try:
         if took_effect:
-            recorder.record_failed(name, took_effect)
+            recorder.record_failed(name, took_effect, rollback=rollback)
             return True
-        recorder.forget(name)
+        if rollback:
+            recorder.restore_applied(name)
+        else:
+            recorder.forget(name)
     except DatabaseError:
         return None
     return False
@@ -619,7 +660,8 @@ def _execute(
     # and is recorded on its own, as failed before its first statement, so that a run
     # that ends without a word (killed) leaves a record of what took effect.
     segments = _segments(migs) if transactional else [[m] for m in migs]
-    started = not transactional and direction == "up" and not fake
+    started = not transactional and not fake
+    down = direction == "down"
     for segment in segments:
         atomic = (segment[0].atomic and transactional) or fake
         if not atomic and transactional:
@@ -641,10 +683,16 @@ def _execute(
                     skip = fake or mig.file.name == adopted
                     if started and not skip:
                         name = mig.file.name
-                        recorder.record_started(name, batch, mig.checksum, mig.source)
-                        mconn.before = partial(recorder.record_progress, name)
+                        if down:
+                            recorder.record_rolling_back(name)
+                        else:
+                            recorder.record_started(name, batch, mig.checksum, mig.source)
+                        mconn.before = partial(recorder.record_progress, name, rollback=down)
                         ms = _run_one(mig, direction, mconn)
-                        recorder.mark_applied(name, ms)
+                        if down:
+                            recorder.forget(name)
+                        else:
+                            recorder.mark_applied(name, ms)
                         done.append((name, ms, False))
                         continue
                     ms = 0 if skip else _run_one(mig, direction, mconn)
@@ -659,7 +707,7 @@ def _execute(
             not_done = migs[len(committed) + (1 if took_effect else 0) :]
             settled: bool | None = False
             if started and not done and segment[0].file.name != adopted:
-                settled = _settle_started(recorder, segment[0].file.name, took_effect)
+                settled = _settle_started(recorder, segment[0].file.name, took_effect, down)
             failure = _Failure(
                 direction,
                 batch,

@@ -65,6 +65,9 @@ class AppliedRecord(NamedTuple):
     #: Set when the run ended (killed, connection lost) while applying it: ``failed``
     #: then lists the statements known to have taken effect.
     interrupted: Interrupted | None = None
+    #: Whether ``failed`` lists statements of its ``down()``: it failed (or its run
+    #: ended) part-way through a rollback, so it is neither applied nor rolled back.
+    rollback: bool = False
 
     @property
     def number(self) -> int:
@@ -231,6 +234,7 @@ class Recorder:
                     bool(has_source),
                     _statements(ran),
                     _interrupted(ran),
+                    ran is not None and _in_rollback(ran),
                 )
             )
         records.sort(key=_order)
@@ -262,11 +266,26 @@ class Recorder:
         self.record(name, batch, checksum, 0, source)
         self.record_progress(name, [], None)
 
-    def record_progress(self, name: str, ran: Sequence[str], running: str | None) -> None:
-        """Before statement ``running`` of ``name``: ``ran`` have taken effect."""
+    def record_rolling_back(self, name: str) -> None:
+        """Record the applied ``name`` as failed before the first statement of its
+        ``down()`` runs, on a database without transactional DDL, for the reason given
+        at :meth:`record_started`. :meth:`forget` ends it once ``down()`` is done."""
+        self.record_progress(name, [], None, rollback=True)
+
+    def record_progress(
+        self, name: str, ran: Sequence[str], running: str | None, *, rollback: bool = False
+    ) -> None:
+        """Before statement ``running`` of ``name`` (of its ``down()`` when ``rollback``):
+        ``ran`` have taken effect."""
         import json
 
-        value = {"ran": list(ran[:LISTED]), "more": max(0, len(ran) - LISTED), "running": running}
+        value: dict[str, object] = {
+            "ran": list(ran[:LISTED]),
+            "more": max(0, len(ran) - LISTED),
+            "running": running,
+        }
+        if rollback:
+            value["rollback"] = True
         self.conn.execute(
             f"UPDATE {self.table} SET failed = {self._p} WHERE name = {self._p}",
             (json.dumps(value), name),
@@ -284,15 +303,22 @@ class Recorder:
             (now, duration_ms, name),
         )
 
-    def record_failed(self, name: str, ran: list[str]) -> None:
-        """Record ``name`` (recorded by :meth:`record_started`) as failed part-way, with
-        the statements ``ran`` that took effect."""
+    def record_failed(self, name: str, ran: list[str], *, rollback: bool = False) -> None:
+        """Record ``name`` (recorded by :meth:`record_started`, or by
+        :meth:`record_rolling_back` when ``rollback``) as failed part-way, with the
+        statements ``ran`` that took effect."""
         import json
 
+        value = json.dumps({"ran": ran, "rollback": True} if rollback else ran)
         self.conn.execute(
             f"UPDATE {self.table} SET failed = {self._p} WHERE name = {self._p}",
-            (json.dumps(ran), name),
+            (value, name),
         )
+
+    def restore_applied(self, name: str) -> None:
+        """``name``'s rollback failed before any statement of its ``down()`` took effect:
+        it is applied as it was."""
+        self.conn.execute(f"UPDATE {self.table} SET failed = NULL WHERE name = {self._p}", (name,))
 
     def source(self, name: str) -> bytes | None:
         """The bytes of the file applied as ``name``, as they were when it was recorded
@@ -345,13 +371,25 @@ def _interrupted(value: Any) -> Interrupted | None:
         state = json.loads(value)
     except (TypeError, ValueError):
         return None
-    if not isinstance(state, dict):
+    # A failed rollback's record is an object too, but one without "running".
+    if not isinstance(state, dict) or "running" not in state:
         return None
     running = state.get("running")
     more = state.get("more")
     return Interrupted(
         running if isinstance(running, str) else None, more if isinstance(more, int) else 0
     )
+
+
+def _in_rollback(value: Any) -> bool:
+    """Whether the ``failed`` column records a rollback that ended part-way."""
+    import json
+
+    try:
+        state = json.loads(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(state, dict) and state.get("rollback") is True
 
 
 def _as_text(source: bytes | None) -> str | None:
