@@ -526,3 +526,32 @@ def test_a_change_the_server_cannot_make_online_is_refused_with_the_way_out(
     assert "ALGORITHM=COPY, LOCK=SHARED if copying the table" in refused.err
     assert "None of the statements of 0002_widen took effect" in refused.err
     assert p.ok("migrate", "--status").out.splitlines()[-1] == "[ ] 0002_widen"
+
+
+def test_a_connection_lost_during_a_rollback_leaves_the_record_marked(
+    mysql_project: ProjectDir,
+) -> None:
+    """The server ends the session part-way through down(): the record, marked before
+    down() ran, cannot be settled and says the rollback is unfinished."""
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    p.ok("make", "migration", "two_parts", "--empty")
+    (p.migrations / "0002_two_parts.py").write_text(
+        PARTS.replace(
+            '    Path(os.environ["SCHEMASHIFT_TEST_MARKER"]).touch()\n    time.sleep(120)\n', ""
+        ).replace(
+            '    conn.execute("ALTER TABLE users DROP COLUMN extra")\n',
+            '    session = conn.execute("SELECT CONNECTION_ID()").fetchone()[0]\n'
+            '    conn.execute(f"KILL {session}")\n',
+        )
+    )
+    p.ok("migrate")
+    lost = p.run("migrate", "--rollback")
+    assert lost.code == 1 and "Traceback" not in lost.err
+    assert "The connection was lost, so the record of 0002_two_parts" in lost.err
+    assert "finish the rollback by hand" in lost.err
+    assert "second_half" not in _tables(p.database)
+    assert p.ok("migrate", "--status").out.splitlines()[-1] == "[!] 0002_two_parts (failed)"
+    refused = p.run("migrate")
+    assert refused.code == 1 and "was being rolled back when the run ended" in refused.err
