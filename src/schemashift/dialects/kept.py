@@ -13,8 +13,10 @@ starts with ``_schemashift``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
+from schemashift.dialects.protocols import DBConnection
 from schemashift.dialects.values import ValueFlag
 from schemashift.diff.operations import DropColumn, Operation, apply_all
 from schemashift.schema.values import Column, Schema
@@ -58,3 +60,55 @@ def lost_ids(table: str, column: str) -> ValueFlag:
         "column identifies the rows without it",
         name,
     )
+
+
+class KeptSQL(NamedTuple):
+    """What :func:`restore_kept` needs of a database: its identifiers and the few
+    statements that differ between databases."""
+
+    quote: Callable[[str], str]
+    fit_name: Callable[[str], str]
+    #: The columns of a table, or None when there is no such table.
+    columns: Callable[[DBConnection, str], list[str] | None]
+    #: ``(table, column, kept, key)`` (quoted names; ``key`` unquoted) → the UPDATE that
+    #: copies each kept value back into the row with the same key.
+    copy_back: Callable[[str, str, str, list[str]], str]
+    #: ``(table, column, kept or None)`` (quoted) → the SELECT of the largest value.
+    largest: Callable[[str, str, str | None], str]
+    #: ``(table, column, base)`` → the statements numbering the rows still without a
+    #: value from ``base + 1`` on.
+    number_rest: Callable[[str, str, int], list[str]]
+
+
+def restore_kept(
+    db: DBConnection | None,
+    execute: Callable[[str], Any],
+    table: str,
+    column: str,
+    sql: KeptSQL,
+) -> list[str]:
+    """Fill ``table.column`` (a nullable column just added) with each row's kept value,
+    matched by the other columns of the hidden table; the rows without one get new
+    values after the largest; the hidden table goes. On a dry run (no ``db``) the
+    comment that stands for those statements."""
+    kept = sql.fit_name(kept_table(table, column))
+    t, c, k = sql.quote(table), sql.quote(column), sql.quote(kept)
+    if db is None:
+        return [
+            f"-- {table}.{column}: each row's value kept in {kept} (when there is one), "
+            "new values after the largest for the other rows; then DROP TABLE IF EXISTS "
+            f"{kept}"
+        ]
+    kept_columns = sql.columns(db, kept)
+    live = set(sql.columns(db, table) or ())
+    key = [name for name in kept_columns or () if name != column]
+    restored = kept_columns is not None and column in kept_columns and key and set(key) <= live
+    if restored:
+        execute(sql.copy_back(t, c, k, key))
+    row = db.execute(sql.largest(t, c, k if restored else None)).fetchone()
+    base = int(row[0]) if row is not None and row[0] is not None else 0
+    for statement in sql.number_rest(t, c, base):
+        execute(statement)
+    if kept_columns is not None:
+        execute(f"DROP TABLE {k}")
+    return []

@@ -157,9 +157,10 @@ class MySQLDialect(Dialect):
         table: str,
         column: str,
     ) -> list[str]:
-        from schemashift.dialects.mysql.kept import restore_kept
+        from schemashift.dialects.kept import restore_kept
+        from schemashift.dialects.mysql.kept import SQL
 
-        return restore_kept(db, execute, table, column)
+        return restore_kept(db, execute, table, column, SQL)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         from schemashift.dialects.mysql import introspect

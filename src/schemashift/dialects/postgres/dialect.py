@@ -147,9 +147,10 @@ class PostgresDialect(Dialect):
         table: str,
         column: str,
     ) -> list[str]:
-        from schemashift.dialects.postgres.kept import restore_kept
+        from schemashift.dialects.kept import restore_kept
+        from schemashift.dialects.postgres.kept import SQL
 
-        return restore_kept(db, execute, table, column)
+        return restore_kept(db, execute, table, column, SQL)
 
     def introspect(self, conn: DBConnection, *, exclude: Sequence[str] = ()) -> Schema:
         return introspect.introspect(conn, exclude)

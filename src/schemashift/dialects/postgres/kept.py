@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from schemashift.dialects.base import DBConnection
-from schemashift.dialects.kept import kept_table
+from schemashift.dialects.kept import KeptSQL
 from schemashift.dialects.postgres.quoting import fit_name, quote
 
 
@@ -25,36 +22,25 @@ def _columns(db: DBConnection, table: str) -> list[str] | None:
     return [row[0] for row in rows]
 
 
-def restore_kept(
-    db: DBConnection | None, execute: Callable[[str], Any], table: str, column: str
-) -> list[str]:
-    """Fill ``table.column`` (a nullable column just added) with each row's kept value,
-    matched by the other columns of the hidden table; the rows without one get new
-    values after the largest, in the order the rows are stored; the hidden table goes."""
-    kept = fit_name(kept_table(table, column))
-    t, c, k = quote(table), quote(column), quote(kept)
-    if db is None:
-        return [
-            f"-- {table}.{column}: each row's value kept in {kept} (when there is one), "
-            "new values after the largest for the other rows; then DROP TABLE IF EXISTS "
-            f"{kept}"
-        ]
-    kept_columns = _columns(db, kept)
-    live = set(_columns(db, table) or ())
-    key = [name for name in kept_columns or () if name != column]
+def _copy_back(t: str, c: str, k: str, key: list[str]) -> str:
+    # Compared as text: a key column whose type changed since still matches.
+    match = " AND ".join(f"t.{quote(n)}::text = k.{quote(n)}::text" for n in key)
+    return f"UPDATE {t} AS t SET {c} = k.{c} FROM {k} AS k WHERE {match}"
+
+
+def _largest(t: str, c: str, k: str | None) -> str:
     largest = f"SELECT max({c}) FROM {t}"
-    if kept_columns is not None and column in kept_columns and key and set(key) <= live:
-        # Compared as text: a key column whose type changed since still matches.
-        match = " AND ".join(f"t.{quote(n)}::text = k.{quote(n)}::text" for n in key)
-        execute(f"UPDATE {t} AS t SET {c} = k.{c} FROM {k} AS k WHERE {match}")
-        largest = f"SELECT greatest(({largest}), (SELECT max({c}) FROM {k}))"
-    row = db.execute(largest).fetchone()
-    base = int(row[0]) if row is not None and row[0] is not None else 0
-    execute(
+    return largest if k is None else f"SELECT greatest(({largest}), (SELECT max({c}) FROM {k}))"
+
+
+def _number_rest(t: str, c: str, base: int) -> list[str]:
+    # In the order the rows are stored.
+    return [
         f"UPDATE {t} AS t SET {c} = {base} + n.number FROM (SELECT ctid AS place, "
         f"row_number() OVER (ORDER BY ctid) AS number FROM {t} WHERE {c} IS NULL) AS n "
         "WHERE t.ctid = n.place"
-    )
-    if kept_columns is not None:
-        execute(f"DROP TABLE {k}")
-    return []
+    ]
+
+
+#: PostgreSQL's part of :func:`schemashift.dialects.kept.restore_kept`.
+SQL = KeptSQL(quote, fit_name, _columns, _copy_back, _largest, _number_rest)
