@@ -21,6 +21,9 @@ class Sizes:
     #: Sweep lengths above this get no timed migrate from empty (it is set up once,
     #: untimed): status and the nothing-to-do commands are what they measure.
     sweep_migrate_max: int = 3000
+    #: Larger model counts at which W1 is measured again (its figures get the count as a
+    #: suffix: ``w1.make.2000``).
+    w1_scale: tuple[int, ...] = ()
 
 
 FULL = Sizes(
@@ -32,6 +35,7 @@ FULL = Sizes(
     w3_rows=1_000_000,
     sweep=(100, 300, 1000, 3000, 10000),
     evolve=(10, 1000, 3000),
+    w1_scale=(2000,),
 )
 #: A smoke run: the same code paths on small sizes, well under a minute.
 QUICK = Sizes(

@@ -64,6 +64,11 @@ def labels(s: Sizes) -> dict[str, str]:
         "w2.check_cold": "W2: check (offline), nothing to do, first run (cache empty)",
         "w2.migrate_noop": "W2: migrate, nothing pending",
         "w3.migrate": f"W3: rebuild a {s.w3_rows:,}-row table",
+        **{
+            f"w1.{kind}.{n}": f"W1 at scale: {what}, {n:,} models"
+            for n in s.w1_scale
+            for kind, what in (("make", "make the initial migration"), ("migrate", "migrate"))
+        },
     }
 
 
@@ -513,7 +518,14 @@ def read_json(path: Path) -> tuple[list[Result], Sizes, dict[str, Any]]:
     """Results, sizes and metadata as :func:`write_json` wrote them."""
     payload = json.loads(path.read_text())
     raw = payload["sizes"]
-    sizes = Sizes(**{**raw, "sweep": tuple(raw["sweep"]), "evolve": tuple(raw.get("evolve", ()))})
+    sizes = Sizes(
+        **{
+            **raw,
+            "sweep": tuple(raw["sweep"]),
+            "evolve": tuple(raw.get("evolve", ())),
+            "w1_scale": tuple(raw.get("w1_scale", ())),
+        }
+    )
     results = [
         Result(r["figure"], r["tool"], r["seconds"], r["cpu_seconds"], r["maxrss_kb"], r["error"])
         for r in payload["results"]

@@ -37,7 +37,7 @@ from peers.schemashift_ import Schemashift
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SECTIONS = ("startup", "evolve", "w1", "w2", "w3", "sweep", "pg")
+SECTIONS = ("startup", "evolve", "w1", "w1scale", "w2", "w3", "sweep", "pg")
 #: What --quick measures unless --only says otherwise: starting a PostgreSQL server and
 #: copying a database before every run do not fit in its minute.
 QUICK_SECTIONS = tuple(s for s in SECTIONS if s != "pg")
@@ -166,6 +166,9 @@ def run_all(
             results += scenarios.evolve_startup(plan, adapters, length)
     if "w1" in sections:
         results += scenarios.workload1(plan, adapters, sizes.w1_models, sizes.w1_columns)
+    if "w1scale" in sections:
+        for models in sizes.w1_scale:
+            results += scenarios.workload1_scaled(plan, adapters, models, sizes.w1_columns)
     w2_results: list[Result] = []
     if "w2" in sections:
         w2_results = scenarios.workload2(plan, adapters, sizes.w2_length)

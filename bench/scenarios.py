@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -115,13 +115,15 @@ def _migrate_job(
     return Job(figure, a.name, a.migrate(), root, prepare=prepare, verify=check)
 
 
-def workload1(plan: Plan, adapters: Sequence[Adapter], models: int, columns: int) -> list[Result]:
+def workload1(
+    plan: Plan, adapters: Sequence[Adapter], models: int, columns: int, folder: str = "w1"
+) -> list[Result]:
     """W1: generate the initial migration of many models, then apply it to an empty
-    database."""
+    database (in ``plan.work / folder``)."""
     plan.progress(f"W1: {models} models x {columns} columns")
     tables = w1.tables(models, columns)
-    roots = {a.name: plan.work / "w1" / a.name for a in adapters}
-    ready = _setup(plan, adapters, "w1", lambda a: a.write_project(roots[a.name], tables))
+    roots = {a.name: plan.work / folder / a.name for a in adapters}
+    ready = _setup(plan, adapters, folder, lambda a: a.write_project(roots[a.name], tables))
     made = measure(
         [_w1_make_job(a, roots[a.name], tables) for a in ready],
         plan.runs,
@@ -213,6 +215,15 @@ def _noop_jobs(
         Job("w2.check_cold", a.name, check, root, env=cold, prepare=prepare_cold),
         Job("w2.migrate_noop", a.name, a.migrate(), root, prepare=prepare, verify=still_head),
     ]
+
+
+def workload1_scaled(
+    plan: Plan, adapters: Sequence[Adapter], models: int, columns: int
+) -> list[Result]:
+    """W1 again at ``models`` models, its figures named ``w1.make.<models>`` and
+    ``w1.migrate.<models>``: how the initial migration grows with the project."""
+    results = workload1(plan, adapters, models, columns, folder=f"w1-{models}")
+    return [replace(r, figure=f"{r.figure}.{models}") for r in results]
 
 
 def workload2(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
