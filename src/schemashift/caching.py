@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 
@@ -24,5 +23,9 @@ def write_atomically(path: str, data: bytes) -> None:
             f.write(data)
         os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError):
+        # Not contextlib.suppress: evolve writes here at application start-up, where
+        # every import counts.
+        try:  # noqa: SIM105
             os.unlink(tmp)
+        except OSError:
+            pass
