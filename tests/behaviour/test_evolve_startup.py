@@ -72,13 +72,13 @@ def _same_size_edit(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
-def _cache_entries(project: ProjectDir, cache: Path) -> startup._Cache:
-    folder = os.path.realpath(project.migrations)
-    os.environ["XDG_CACHE_HOME"], old = str(cache), os.environ.get("XDG_CACHE_HOME", "")
-    try:
-        return startup._load_checksum_cache(startup._checksum_cache_file(folder))
-    finally:
-        os.environ["XDG_CACHE_HOME"] = old
+def _cache_entries(cache: Path) -> tuple[list[str], list[object]]:
+    """The names and the file keys the checksum cache holds."""
+    import marshal
+
+    (cache_file,) = (cache / "schemashift").glob("checksums-*")
+    _, _, names, keys, _, _ = marshal.loads(cache_file.read_bytes())
+    return names.split("\0"), marshal.loads(keys)
 
 
 def test_nothing_to_do_takes_the_short_check_warm_and_cold(
@@ -101,8 +101,8 @@ def test_an_edit_keeping_size_and_time_is_refused_with_the_cache_warm(
     # Only files older than the file system's timestamp granularity are cached.
     time.sleep(startup.GRANULARITY_NS / 1e9 + 0.2)
     assert _start(sqlite_project, cache) == (NOTHING, False)
-    cached = _cache_entries(sqlite_project, cache)
-    assert cached.names == ["0001_initial", "0002_add_bio"] and None not in cached.keys
+    names, keys = _cache_entries(cache)
+    assert names == ["0001_initial", "0002_add_bio"] and None not in keys
     assert _start(sqlite_project, cache) == (NOTHING, False)
     _same_size_edit(sqlite_project.migrations / "0001_initial.py", "Apply", "apply")
     answer, full = _start(sqlite_project, cache)
@@ -121,7 +121,7 @@ def test_an_edit_within_the_same_second_is_refused(
     cache = tmp_path / "cache"
     assert _start(sqlite_project, cache) == (NOTHING, False)
     # The files are younger than the granularity: nothing of them may be trusted later.
-    assert set(_cache_entries(sqlite_project, cache).keys) == {None}
+    assert set(_cache_entries(cache)[1]) == {None}
     path = sqlite_project.migrations / "0002_add_bio.py"
     _same_size_edit(path, "Apply", "apply")
     answer, full = _start(sqlite_project, cache)
@@ -144,13 +144,15 @@ def test_a_damaged_cache_changes_no_answer(
     assert _start(sqlite_project, cache) == (NOTHING, False)
     (cache_file,) = (cache / "schemashift").glob("checksums-*")
     good = cache_file.read_bytes()
-    fmt, listed, names, keys, sums = marshal.loads(good)
+    fmt, listed, names, keys, sums, sources = marshal.loads(good)
+    assert sources, "the model files' digests are cached too"
     if damage == "truncated":
         data = good[: len(good) // 2]
     elif damage == "wrong shape":
-        data = marshal.dumps((fmt, listed, names, [1, "x"], {}))
+        data = marshal.dumps((fmt, listed, names, marshal.dumps([1, "x"]), sums, {"a": 1}))
     elif damage == "wrong checksums":
-        data = marshal.dumps((fmt, listed, names, keys, ["0" * 64] * len(sums)))
+        wrong = {path: (key, bytes(32)) for path, (key, _) in sources.items()}
+        data = marshal.dumps((fmt, listed, names, keys, "\0".join(["0" * 64] * 2), wrong))
     else:
         assert isinstance(damage, bytes)
         data = damage

@@ -62,15 +62,24 @@ def header(dialect: str, modules: Sequence[str], checksums: Iterable[tuple[str, 
 def digest(head: bytes, sources: Iterable[str]) -> str | None:
     """The hash of ``head`` and the bytes of ``sources`` (None when one cannot be read,
     which never matches a recorded hash)."""
-    h = _sha256(head)
+    digests = []
     for path in sources:
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
             return None
+        digests.append((path, _sha256(data).digest()))
+    return digest_of(head, digests)
+
+
+def digest_of(head: bytes, sources: Iterable[tuple[str, bytes]]) -> str:
+    """The hash of ``head`` and of the source files given as ``(path, SHA-256 digest of
+    the file's bytes)``."""
+    h = _sha256(head)
+    for path, file_digest in sources:
         h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(_sha256(data).digest())
+        h.update(file_digest)
     return str(h.hexdigest())
 
 

@@ -27,7 +27,7 @@ import sys
 import time
 
 from schemashift.caching import cache_root, write_atomically
-from schemashift.hashing import checksum_of
+from schemashift.hashing import checksum_of, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ BUSY_TIMEOUT = 10.0
 #: The file-system timestamp granularity assumed by the checksum cache: 2 s (FAT), well
 #: above that of ext4, XFS, APFS or NTFS, and above the lag of the kernel's coarse clock.
 GRANULARITY_NS = 2_000_000_000
-_CHECKSUM_CACHE_FORMAT = 1
+_CHECKSUM_CACHE_FORMAT = 2
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -95,10 +95,14 @@ def _check(
     lock_timeout: float | None,
 ) -> bool:
     path, folder, modules = resolve(database, project, models, migrations, lock_timeout)
+    start = time.time_ns()
     cache_file = _checksum_cache_file(folder)
     cache = _load_checksum_cache(cache_file)
-    listed = os.listdir(folder)
-    names = cache.names if listed == cache.listed else _scan(listed)
+    listed = "\0".join(os.listdir(folder))
+    if listed == cache.listed:
+        names = cache.names.split("\0") if cache.names else []
+    else:
+        names = _scan(listed.split("\0") if listed else [])
     if not os.path.isfile(path) or not all(
         os.access(target, mode)
         for target, mode in ((path, os.R_OK | os.W_OK), (os.path.dirname(path), os.W_OK | os.X_OK))
@@ -109,9 +113,13 @@ def _check(
         if len(records) != len(names) or not all(name in records for name in names):
             # Pending, missing or squashed migrations: the full run sorts them out.
             return False
-        return _unchanged(folder, names, records, cache, listed, cache_file) and (
-            _fingerprint_matches(recorded, modules, names, records)
-        )
+        try:
+            return _unchanged(folder, names, records, cache, listed, start) and (
+                _fingerprint_matches(recorded, modules, names, records, cache, start)
+            )
+        finally:
+            if cache.changed:
+                write_atomically(cache_file, cache.dump())
 
 
 def resolve(
@@ -378,24 +386,45 @@ def _uri_path(path: str) -> str:
 
 
 class _Cache:
-    """The checksum cache of one migrations folder: the folder's entries as last listed,
-    the migration names found in them, and for each name the key of its file (size,
-    modification and change times in ns, inode, device) and its checksum. A key is None
-    where the file was too recent to be trusted (see :func:`_unchanged`)."""
+    """The checksum cache of one migrations folder, in the forms cheapest to load and
+    compare: the folder's entries as last listed and the migration names found in them
+    (each joined by NUL, which no file name holds), the keys of their files (size,
+    modification and change times in ns, inode, device; None for a file too recent to
+    be trusted, see :func:`_unchanged`) marshalled at version 2 (which gives equal
+    values equal bytes), their checksums (joined by NUL), and for the fingerprint's
+    source files ``{path: (key, SHA-256 digest)}``."""
 
-    __slots__ = ("keys", "listed", "names", "sums")
+    __slots__ = ("changed", "keys", "listed", "names", "sources", "sums")
 
     def __init__(
         self,
-        listed: list[str],
-        names: list[str],
-        keys: list[tuple[int, int, int, int, int] | None],
-        sums: list[str],
+        listed: str = "",
+        names: str = "",
+        keys: bytes = b"",
+        sums: str = "",
+        sources: dict[str, tuple[tuple[int, int, int, int, int], bytes]] | None = None,
     ) -> None:
         self.listed = listed
         self.names = names
         self.keys = keys
         self.sums = sums
+        self.sources = {} if sources is None else sources
+        self.changed = False
+
+    def dump(self) -> bytes:
+        values = (self.listed, self.names, self.keys, self.sums, self.sources)
+        return marshal.dumps((_CHECKSUM_CACHE_FORMAT, *values))
+
+
+def _key(info: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
+def _trusted(info: os.stat_result, start: int) -> bool:
+    """Whether a file's key may be cached: both its times are older than the start of
+    this run by more than the timestamp granularity, so that any later change gives it
+    other times (an edit within the same timestamp could keep size and times)."""
+    return max(info.st_mtime_ns, info.st_ctime_ns) < start - GRANULARITY_NS
 
 
 def _unchanged(
@@ -403,45 +432,52 @@ def _unchanged(
     names: list[str],
     records: Mapping[str, str],
     cache: _Cache,
-    listed: list[str],
-    cache_file: str,
+    listed: str,
+    start: int,
 ) -> bool:
     """Whether every file's sqlite checksum is the one recorded, taken from the cache
-    where the file's key is the cached one, else read (and the cache rewritten). A file
-    whose times are not safely older than the start of this run could change again
-    within the same timestamp, keeping its key: its key is not cached, so the next run
-    reads it again."""
-    start = time.time_ns()
-    expected = [records[name] for name in names]
+    where the file's key is the cached one, else read (and the cache updated)."""
+    expected = "\0".join([records[name] for name in names])
+    joined = "\0".join(names)
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
         keys = [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
-        if names == cache.names and keys == cache.keys and expected == cache.sums:
+        if (
+            marshal.dumps(keys, 2) == cache.keys
+            and expected == cache.sums
+            and (joined == cache.names)
+        ):
             return True
-        # A damaged cache may hold lists of different lengths.
-        old = dict(zip(cache.names, zip(cache.keys, cache.sums, strict=False), strict=False))
+        try:
+            cached_keys = marshal.loads(cache.keys)
+        except (EOFError, ValueError, TypeError):
+            cached_keys = []
+        # A damaged cache may hold lists of different lengths, or anything at all.
+        old = dict(
+            zip(
+                cache.names.split("\0"),
+                zip(cached_keys, cache.sums.split("\0"), strict=False),
+                strict=False,
+            )
+        )
         new_keys: list[tuple[int, int, int, int, int] | None] = []
-        sums = []
-        for name, key, info, want in zip(names, keys, stats, expected, strict=True):
+        for name, key, info, want in zip(names, keys, stats, expected.split("\0"), strict=True):
             # An entry whose key matches gives the checksum; one whose checksum differs
             # from the record is read again rather than believed.
             if old.get(name) == (key, want):
                 new_keys.append(key)
-                sums.append(want)
                 continue
             if (info.st_mode & 0o170000) != 0o100000:  # not a regular file
                 return False
-            checksum = _checksum(_read(name + ".py", dir_fd))
-            if checksum != want:
+            if _checksum(_read(name + ".py", dir_fd, info.st_size)) != want:
                 return False
-            recent = max(info.st_mtime_ns, info.st_ctime_ns) >= start - GRANULARITY_NS
-            new_keys.append(None if recent else key)
-            sums.append(checksum)
+            new_keys.append(key if _trusted(info, start) else None)
     finally:
         os.close(dir_fd)
-    data = (_CHECKSUM_CACHE_FORMAT, listed, names, new_keys, sums)
-    write_atomically(cache_file, marshal.dumps(data))
+    cache.listed, cache.names, cache.sums = listed, joined, expected
+    cache.keys = marshal.dumps(new_keys, 2)
+    cache.changed = True
     return True
 
 
@@ -454,10 +490,16 @@ def _checksum(data: bytes) -> str:
     return checksum_of(data)
 
 
-def _read(fname: str, dir_fd: int) -> bytes:
+def _read(fname: str, dir_fd: int, size: int) -> bytes:
+    """The bytes of a file of ``size`` bytes as last seen: asking one byte more finds
+    the end without another read (a short read only makes its checksum differ, and the
+    full evolve then reads it again)."""
     fd = os.open(fname, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
     try:
-        chunks = []
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
         while chunk := os.read(fd, 1 << 16):
             chunks.append(chunk)
         return b"".join(chunks)
@@ -471,18 +513,23 @@ def _checksum_cache_file(folder: str) -> str:
 
 
 def _load_checksum_cache(cache_file: str) -> _Cache:
-    """The cache (empty for a missing or damaged file: values of the wrong type then
-    match no listing, key or record)."""
+    """The cache (empty for a missing or damaged file; values of the right type but
+    wrong content match no listing, key or record, and are replaced)."""
     try:
         with open(cache_file, "rb") as f:
-            fmt, listed, names, keys, sums = marshal.loads(f.read())
+            fmt, listed, names, keys, sums, sources = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
-        return _Cache([], [], [], [])
-    if fmt != _CHECKSUM_CACHE_FORMAT or not all(
-        v.__class__ is list for v in (listed, names, keys, sums)
+        return _Cache()
+    if (
+        fmt != _CHECKSUM_CACHE_FORMAT
+        or listed.__class__ is not str
+        or names.__class__ is not str
+        or keys.__class__ is not bytes
+        or sums.__class__ is not str
+        or sources.__class__ is not dict
     ):
-        return _Cache([], [], [], [])
-    return _Cache(listed, names, keys, sums)
+        return _Cache()
+    return _Cache(listed, names, keys, sums, sources)
 
 
 def _fingerprint_matches(
@@ -490,8 +537,11 @@ def _fingerprint_matches(
     modules: list[str],
     names: list[str],
     records: Mapping[str, str],
+    cache: _Cache,
+    start: int,
 ) -> bool:
-    """``fingerprint.matches`` with the verified checksums of the tracking table."""
+    """``fingerprint.matches`` with the verified checksums of the tracking table, and
+    the digests of the source files it covers cached as the migration files' are."""
     from schemashift.runtime import fingerprint
 
     if not recorded:
@@ -499,4 +549,48 @@ def _fingerprint_matches(
     value, _, listed = recorded.partition("\n")
     sources = listed.split("\n") if listed else []
     head = fingerprint.header("sqlite", modules, [(name, records[name]) for name in names])
-    return fingerprint.digest(head, sources) == value
+    matched, kept, used = _source_digests(head, value, sources, cache.sources, start)
+    if not matched and used:
+        # Before the full comparison, make sure no damaged cache entry caused it.
+        matched, kept, _ = _source_digests(head, value, sources, {}, start)
+    if not matched:
+        kept = {}
+    if kept != cache.sources:
+        cache.sources = kept
+        cache.changed = True
+    return matched
+
+
+def _source_digests(
+    head: bytes,
+    value: str,
+    sources: list[str],
+    cached: Mapping[str, object],
+    start: int,
+) -> tuple[bool, dict[str, tuple[tuple[int, int, int, int, int], bytes]], bool]:
+    """Whether the fingerprint of ``head`` and ``sources`` is ``value``, with the cache
+    entries to keep and whether any cached digest was used."""
+    from schemashift.runtime import fingerprint
+
+    kept = {}
+    digests = []
+    used = False
+    for path in sources:
+        info = os.stat(path)
+        key = _key(info)
+        entry = cached.get(path)
+        if (
+            entry.__class__ is tuple
+            and len(entry) == 2
+            and entry[0] == key
+            and entry[1].__class__ is bytes
+        ):
+            digest: bytes = entry[1]
+            used = True
+        else:
+            with open(path, "rb") as f:
+                digest = sha256(f.read()).digest()
+        if _trusted(info, start):
+            kept[path] = (key, digest)
+        digests.append((path, digest))
+    return fingerprint.digest_of(head, digests) == value, kept, used
