@@ -7,8 +7,9 @@ import os
 
 def cache_root() -> str:
     """``$XDG_CACHE_HOME/schemashift``, else ``~/.cache/schemashift``. Every cache there
-    is keyed by content and may be deleted at any time: it makes commands faster, never
-    answers differently."""
+    is keyed by content (the checksums of migration files by each file's size, times and
+    inode, under the rule of ``runtime.startup``) and may be deleted at any time: it
+    makes commands faster, never answers differently."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "schemashift")
 

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 DEFAULT_DATABASE = "sqlite:///db.sqlite3"
 DEFAULT_MIGRATIONS = "src/migrations"
 DEFAULT_MODELS_DIR = "src/models"
-DEFAULT_LOCK_TIMEOUT = 60.0
 SETTINGS_CACHE_FORMAT = 1
 KNOWN_KEYS = frozenset(
     (
@@ -83,7 +82,7 @@ def nothing_to_do(
     last full comparison recorded. False when that is not so or not known."""
     try:
         return _check(database, project, models, migrations, lock_timeout)
-    except (Decline, OSError, ValueError, TypeError, UnicodeError):
+    except (Decline, OSError, ValueError, TypeError, UnicodeError, ImportError):
         return False
 
 
