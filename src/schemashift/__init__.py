@@ -52,6 +52,9 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'schemashift' has no attribute {name!r}")
-    import importlib
+    # __import__ rather than importlib, which evolve() at application start-up would
+    # import for this alone.
+    import sys
 
-    return getattr(importlib.import_module(module), name)
+    __import__(module)
+    return getattr(sys.modules[module], name)

@@ -8,17 +8,16 @@ Each function takes the same settings as the command line (``database``, ``proje
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-
-from schemashift.config import load_settings
-from schemashift.project import Project
-from schemashift.runtime import executor
 
 # Only for annotations: importing the differ and the checker here would slow evolve() at
-# every application start.
+# every application start, which with nothing to do needs neither the settings nor the
+# executor (runtime.startup).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from schemashift.generate.make import MakeResult
+    from schemashift.project import Project
     from schemashift.runtime.check import Difference
     from schemashift.runtime.evolve import EvolveReport
     from schemashift.runtime.executor import RunResult, StatusRow
@@ -31,17 +30,22 @@ def _project(
     migrations: str | os.PathLike[str] | None,
     lock_timeout: float | None = None,
 ) -> Project:
-    if models is not None and not isinstance(models, str):
-        models = ",".join(models)
+    from schemashift.config import load_settings
+    from schemashift.project import Project
+
     return Project(
         load_settings(
             project=os.fspath(project) if project is not None else None,
             database=database,
             migrations=os.fspath(migrations) if migrations is not None else None,
-            models=models,
+            models=_models(models),
             lock_timeout=lock_timeout,
         )
     )
+
+
+def _models(models: str | Sequence[str] | None) -> str | None:
+    return models if models is None or isinstance(models, str) else ",".join(models)
 
 
 def make_migration(
@@ -89,6 +93,8 @@ def migrate(
     migrations: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Apply pending migrations as one batch; returns what ran."""
+    from schemashift.runtime import executor
+
     proj = _project(database, project, models, migrations, lock_timeout)
     return executor.migrate(proj, step=step, to=to, fake=fake, dry_run=dry_run)
 
@@ -106,6 +112,8 @@ def rollback(
     migrations: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Roll back the last batch (or ``step`` migrations, or everything after ``to``)."""
+    from schemashift.runtime import executor
+
     proj = _project(database, project, models, migrations, lock_timeout)
     return executor.rollback(proj, step=step, to=to, fake=fake, dry_run=dry_run)
 
@@ -118,6 +126,8 @@ def status(
     migrations: str | os.PathLike[str] | None = None,
 ) -> list[StatusRow]:
     """Every migration with its state."""
+    from schemashift.runtime import executor
+
     return executor.status(_project(database, project, models, migrations))
 
 
@@ -149,6 +159,13 @@ def evolve(
     ``refused`` (each difference with its reason) and ``restored``; raises
     :class:`~schemashift.errors.SchemashiftError` only when it cannot proceed (a failing
     migration included: the file it wrote is deleted again)."""
+    from schemashift.runtime.evolve import EvolveReport
+    from schemashift.runtime.startup import nothing_to_do
+
+    path = os.fspath(project) if project is not None else None
+    folder = os.fspath(migrations) if migrations is not None else None
+    if nothing_to_do(database, path, _models(models), folder, lock_timeout):
+        return EvolveReport()
     from schemashift.runtime.evolve import evolve as run_evolve
 
     return run_evolve(_project(database, project, models, migrations, lock_timeout))

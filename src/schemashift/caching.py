@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 
 def cache_root() -> str:
     """``$XDG_CACHE_HOME/schemashift``, else ``~/.cache/schemashift``. Every cache there
-    is keyed by content and may be deleted at any time: it makes commands faster, never
-    answers differently."""
+    is keyed by content (the checksums of migration files by each file's size, times and
+    inode, under the rule of ``runtime.startup``) and may be deleted at any time: it
+    makes commands faster, never answers differently."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "schemashift")
 
@@ -24,5 +24,9 @@ def write_atomically(path: str, data: bytes) -> None:
             f.write(data)
         os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError):
+        # Not contextlib.suppress: evolve writes here at application start-up, where
+        # every import counts.
+        try:  # noqa: SIM105
             os.unlink(tmp)
+        except OSError:
+            pass

@@ -167,10 +167,18 @@ print("LOADED", *loaded, file=sys.stderr)
 """
 
 
-def _loaded_by(project: ProjectDir, call: str) -> list[str]:
+def _loaded_by(
+    project: ProjectDir,
+    call: str,
+    heavy: tuple[str, ...] = HEAVY,
+    machinery: tuple[str, ...] = MACHINERY,
+    cache: Path | None = None,
+) -> list[str]:
     """The heavy modules a fresh interpreter has loaded after ``call`` in the project."""
-    code = _LOADED.format(call=call, heavy=HEAVY, machinery=MACHINERY)
+    code = _LOADED.format(call=call, heavy=heavy, machinery=machinery)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=project.root, env=env, capture_output=True, text=True
     )
@@ -193,6 +201,40 @@ def test_status_and_evolve_with_nothing_to_do_load_only_what_they_need(
     evolve = "import schemashift\nreport = schemashift.evolve()\nassert report.ok"
     assert _loaded_by(sqlite_project, evolve) == []
     assert _loaded_by(sqlite_project, status) == []
+    # evolve() with nothing to do, at every application start, needs not even the
+    # settings' paths, the executor, the dialect or TOML's parser: with the caches warm
+    # and with them empty (a fresh container).
+    for cache in (None, sqlite_project.root.parent / "empty-cache", None):
+        found = _loaded_by(sqlite_project, evolve, EVOLVE_AVOIDS, EVOLVE_MACHINERY, cache)
+        assert found == []
+
+
+#: What evolve() with nothing to do does not import, beyond HEAVY: pathlib with what it
+#: brings, the TOML parser and sqlite3's package (the C module is enough).
+EVOLVE_AVOIDS = (
+    *HEAVY,
+    "pathlib",
+    "re",
+    "enum",
+    "fnmatch",
+    "urllib.parse",
+    "ipaddress",
+    "tomllib",
+    "tomli",
+    "importlib.util",
+    "contextlib",
+    "sqlite3",
+)
+EVOLVE_MACHINERY = (
+    *MACHINERY,
+    "schemashift.config",
+    "schemashift.project",
+    "schemashift.url",
+    "schemashift.dialects",
+    "schemashift.migrations",
+    "schemashift.runtime.executor",
+    "schemashift.runtime.recorder",
+)
 
 
 def test_named_tuples_without_typing_behave_as_typing_named_tuples() -> None:

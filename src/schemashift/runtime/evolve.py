@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from schemashift.errors import SchemashiftError
-from schemashift.project import Project
-from schemashift.runtime.executor import Reporter, apply_pending, locked
-
-# typing and dataclasses are not imported at run time: evolve runs at every application
-# start, where their import costs more than finding that there is nothing to do.
+# Nothing heavy is imported at run time: the start-up check (runtime.startup) returns
+# an EvolveReport from here without needing the executor, the settings or the models.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from schemashift.dialects.base import DBConnection, Dialect
     from schemashift.diff.operations import Operation
+    from schemashift.errors import SchemashiftError
+    from schemashift.project import Project
+    from schemashift.runtime.executor import Reporter
     from schemashift.schema.values import Schema
 
 AUTO_NAME = "auto_evolve"
@@ -169,7 +167,10 @@ def evolve(
     ``NNNN_auto_evolve.py`` and apply it, or delete the file again if applying it fails.
     Everything happens under the migration lock, so several processes starting at once
     are safe: one writes and applies, the others get the file written back."""
+    from schemashift.errors import SchemashiftError
+    from schemashift.project import Project
     from schemashift.runtime import fingerprint
+    from schemashift.runtime.executor import apply_pending, locked
     from schemashift.runtime.recorder import META_TABLE, Recorder
 
     report = EvolveReport()
@@ -252,6 +253,7 @@ def _write(
     ``NNNN_auto_evolve_index.py``, built CONCURRENTLY; returns the paths written."""
     from schemashift.diff.operations import apply_all
     from schemashift.generate.make import write_migration
+    from schemashift.project import Project
 
     written = []
     if rest:

@@ -19,14 +19,15 @@ from __future__ import annotations
 import os
 import sys
 
-from schemashift.migrations.files import MigrationFile
-from schemashift.migrations.files import sha256 as _sha256
+from schemashift.hashing import sha256 as _sha256
 
+# Imported by the start-up check of evolve (runtime.startup), which must stay light.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from schemashift.config import Settings
+    from schemashift.migrations.files import MigrationFile
 
 #: The ``_schemashift_meta`` key that keeps the hash and the source files it covers.
 KEY = "evolve_fingerprint"
@@ -36,32 +37,49 @@ _FORMAT = "1"
 def _header(
     settings: Settings, dialect: str, files: Sequence[MigrationFile], known: Mapping[str, str]
 ) -> bytes:
-    from schemashift import __version__
     from schemashift.config import model_modules
+
+    pairs = [(f.name, known.get(f.name) or f.checksum(dialect)) for f in files]
+    return header(dialect, model_modules(settings), pairs)
+
+
+def header(dialect: str, modules: Sequence[str], checksums: Iterable[tuple[str, str]]) -> bytes:
+    """What the hash covers besides the source files: the versions, the dialect, the
+    model modules and every migration file's ``(name, checksum)``, in order."""
+    from schemashift import __version__
 
     parts = [
         _FORMAT,
         __version__,
         f"{sys.version_info[0]}.{sys.version_info[1]}",
         dialect,
-        repr(model_modules(settings)),
-        *(f"{f.name} {known.get(f.name) or f.checksum(dialect)}" for f in files),
+        repr(list(modules)),
+        *(f"{name} {checksum}" for name, checksum in checksums),
     ]
     return "\n".join(parts).encode("utf-8")
 
 
-def _digest(header: bytes, sources: Iterable[str]) -> str | None:
-    """The hash of ``header`` and the bytes of ``sources`` (None when one cannot be read,
+def digest(head: bytes, sources: Iterable[str]) -> str | None:
+    """The hash of ``head`` and the bytes of ``sources`` (None when one cannot be read,
     which never matches a recorded hash)."""
-    h = _sha256(header)
+    digests = []
     for path in sources:
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError:
             return None
+        digests.append((path, _sha256(data).digest()))
+    return digest_of(head, digests)
+
+
+def digest_of(head: bytes, sources: Iterable[tuple[str, bytes]]) -> str:
+    """The hash of ``head`` and of the source files given as ``(path, SHA-256 digest of
+    the file's bytes)``."""
+    h = _sha256(head)
+    for path, file_digest in sources:
         h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(_sha256(data).digest())
+        h.update(file_digest)
     return str(h.hexdigest())
 
 
@@ -78,9 +96,9 @@ def matches(
     are read."""
     if not recorded:
         return False
-    digest, _, listed = recorded.partition("\n")
+    value, _, listed = recorded.partition("\n")
     sources = listed.split("\n") if listed else []
-    return _digest(_header(settings, dialect, files, known), sources) == digest
+    return digest(_header(settings, dialect, files, known), sources) == value
 
 
 def record_value(
@@ -94,8 +112,8 @@ def record_value(
     sources = _sources(settings, load_models(settings))
     if any("\n" in s for s in sources):
         return None
-    digest = _digest(_header(settings, dialect, files, known), sources)
-    return None if digest is None else "\n".join([digest, *sources])
+    value = digest(_header(settings, dialect, files, known), sources)
+    return None if value is None else "\n".join([value, *sources])
 
 
 def _sources(settings: Settings, models: Sequence[type]) -> list[str]:
