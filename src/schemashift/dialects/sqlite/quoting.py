@@ -38,12 +38,21 @@ KEYWORDS = frozenset(
 # fmt: on
 
 
+#: Names quoted so far: a large migration names the same columns in many tables.
+_QUOTED: dict[str, str] = {}
+
+
 def quote(identifier: str) -> str:
     """``identifier`` bare when it is a plain lowercase non-keyword name, otherwise
     double-quoted with embedded double quotes doubled."""
-    if _BARE.match(identifier) and identifier not in KEYWORDS:
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
+    quoted = _QUOTED.get(identifier)
+    if quoted is None:
+        if _BARE.match(identifier) and identifier not in KEYWORDS:
+            quoted = identifier
+        else:
+            quoted = '"' + identifier.replace('"', '""') + '"'
+        _QUOTED[identifier] = quoted
+    return quoted
 
 
 def string_literal(value: str) -> str:
