@@ -38,8 +38,10 @@ KEYWORDS = frozenset(
 # fmt: on
 
 
-#: Names quoted so far: a large migration names the same columns in many tables.
+#: Names quoted so far: a large migration names the same columns in many tables. Kept
+#: to a bounded size for long-lived processes that see many names.
 _QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 4096
 
 
 def quote(identifier: str) -> str:
@@ -51,7 +53,8 @@ def quote(identifier: str) -> str:
             quoted = identifier
         else:
             quoted = '"' + identifier.replace('"', '""') + '"'
-        _QUOTED[identifier] = quoted
+        if len(_QUOTED) < _QUOTED_MAX:
+            _QUOTED[identifier] = quoted
     return quoted
 
 
