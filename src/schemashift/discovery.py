@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,34 +36,10 @@ class _FreshLoader(importlib.machinery.SourceFileLoader):
 
 def compiled(path: str, source: bytes) -> CodeType:
     """``source`` compiled as the module file ``path``, reusing the code compiled from
-    exactly these bytes before (a checked-hash cache in the cache folder, outside the
-    project: the SHA-256 of the source, the bytecode format and the optimisation level
-    must all match, so a cached code object is the one compiling would give)."""
-    import marshal
+    exactly these bytes before (see :func:`schemashift.caching.compiled`)."""
+    from schemashift.caching import compiled as cached
 
-    from schemashift.caching import cache_root, write_atomically
-
-    header = b"".join(
-        (
-            importlib.util.MAGIC_NUMBER,
-            bytes([sys.flags.optimize & 0xFF]),
-            _sha256(path.encode("utf-8", "surrogateescape")).digest(),
-            _sha256(source).digest(),
-        )
-    )
-    name = _sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    cached = os.path.join(cache_root(), "models", f"{name}.pyc")
-    try:
-        with open(cached, "rb") as f:
-            data = f.read()
-        if data.startswith(header):
-            code: CodeType = marshal.loads(memoryview(data)[len(header) :])
-            return code
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    code = compile(source, path, "exec", dont_inherit=True)
-    write_atomically(cached, header + marshal.dumps(code))
-    return code
+    return cached(path, source, "models")
 
 
 class _ProjectFinder:

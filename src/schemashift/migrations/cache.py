@@ -10,7 +10,6 @@ faster, never answer differently.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +38,9 @@ def _cache_file(folder: Path) -> Path:
 
 
 def _load(path: Path) -> tuple[list[list[str]], Schema] | None:
+    # json only here and in _store: a project without migrations never needs it.
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != _VERSION:
@@ -55,6 +57,8 @@ def _store(path: Path, files: list[list[str]], schema: Schema) -> None:
         "files": files,
         "tables": [table_to_literal(t) for t in schema.tables.values()],
     }
+    import json
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -67,10 +67,57 @@ def _fields(cls: type) -> tuple[tuple[str, bool, Any], ...]:
     return found
 
 
+def _column_to_literal(c: Column) -> Literal:
+    """A column as :func:`_dataclass_to_literal` writes it, spelled out: columns are most
+    of the values of a large migration. Each comparison is with the field's own default
+    (a test keeps the two in step), by ``!=`` as the generic writer does (so a 1 read from
+    a hand-edited literal is left out like True); no value of a column equals None but
+    None itself."""
+    out: Literal = {"name": _value_to_literal(c.name), "kind": _value_to_literal(c.kind)}
+    v: Any = c.nullable
+    if v != True:  # noqa: E712
+        out["nullable"] = _value_to_literal(v)
+    v = c.default
+    if v is not None:
+        out["default"] = _value_to_literal(v)
+    v = c.unique
+    if v != False:  # noqa: E712
+        out["unique"] = _value_to_literal(v)
+    v = c.primary_key
+    if v != False:  # noqa: E712
+        out["primary_key"] = _value_to_literal(v)
+    v = c.autoincrement
+    if v != False:  # noqa: E712
+        out["autoincrement"] = _value_to_literal(v)
+    v = c.max_length
+    if v is not None:
+        out["max_length"] = _value_to_literal(v)
+    v = c.max_digits
+    if v is not None:
+        out["max_digits"] = _value_to_literal(v)
+    v = c.decimal_places
+    if v is not None:
+        out["decimal_places"] = _value_to_literal(v)
+    v = c.choices
+    if v != ():
+        out["choices"] = _value_to_literal(v)
+    v = c.db_type
+    if v is not None:
+        out["db_type"] = _value_to_literal(v)
+    v = c.attribute
+    if v is not None:
+        out["attribute"] = _value_to_literal(v)
+    return out
+
+
 def _value_to_literal(value: Any) -> Any:
     cls = type(value)
     if cls in _SCALARS:
         return value
+    if cls is Column:
+        return _column_to_literal(value)
+    if cls is tuple:
+        return [_value_to_literal(v) for v in value]
     if cls in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
         return _dataclass_to_literal(value)
     if isinstance(value, tuple):

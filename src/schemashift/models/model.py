@@ -35,7 +35,8 @@ class Model:
         # Inherited fields first, in the order their classes declared them; a subclass
         # may redefine a field in place, or hide it with any non-field value.
         fields: dict[str, Field] = {}
-        for klass in reversed(cls.__mro__):
+        # ``object`` holds no field, and comes first, when there is none to hide yet.
+        for klass in reversed(cls.__mro__[:-1]):
             for name, value in vars(klass).items():
                 if isinstance(value, Field):
                     fields[name] = value

@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from schemashift.diff.operations import CreateTable, apply_all
 from schemashift.errors import SchemashiftError
-from schemashift.migrations.files import MigrationFile
-from schemashift.migrations.history import operations_in
-from schemashift.runtime.drift import describe_drift
-from schemashift.schema.values import Schema
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import DBConnection
+    from schemashift.migrations.files import MigrationFile
     from schemashift.project import Project
 
 
@@ -26,6 +22,13 @@ def adoptable(
     differ, listing each difference."""
     if not pending or not project.dialect.table_names(conn):
         return None
+    # Only now: into an empty database (the usual case) migrate runs without loading the
+    # operations, the codec and the schema values, a tenth of applying a large file.
+    from schemashift.diff.operations import CreateTable, apply_all
+    from schemashift.migrations.history import operations_in
+    from schemashift.runtime.drift import describe_drift
+    from schemashift.schema.values import Schema
+
     first = pending[0]
     source = first.read_bytes().decode("utf-8", errors="replace")
     operations = operations_in(source, first)

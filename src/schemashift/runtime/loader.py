@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.files import MigrationFile, check_nul, source_error
+
+if TYPE_CHECKING:
+    from types import CodeType
 
 
 class LoadedMigration(NamedTuple):
@@ -40,7 +43,7 @@ def load(file: MigrationFile, data: bytes | None = None, *, dialect: str) -> Loa
     at = data.rfind(b"\noperations = ")
     source = data[: at + 1] if at >= 0 else data
     try:
-        code = compile(source, str(file.path), "exec", dont_inherit=True)
+        code = _compiled(str(file.path), source)
     except SyntaxError as exc:
         raise source_error(file, exc) from exc
     namespace: dict[str, Any] = {
@@ -83,6 +86,20 @@ def load(file: MigrationFile, data: bytes | None = None, *, dialect: str) -> Loa
         data,
         accepted,
     )
+
+
+#: From this size on, a file's compiled code is kept in the cache folder: compiling a
+#: large generated migration (hundreds of tables) costs more than checking the cache,
+#: while for a small file the cache's own file would cost more than it saves.
+_CACHED_FROM = 16 * 1024
+
+
+def _compiled(path: str, source: bytes) -> CodeType:
+    if len(source) < _CACHED_FROM:
+        return compile(source, path, "exec", dont_inherit=True)
+    from schemashift.caching import compiled
+
+    return compiled(path, source, "migrations")
 
 
 def _accept_value_changes(data: bytes) -> object:

@@ -52,6 +52,11 @@ class _TypeInfo:
     choices: tuple[str, ...] = ()
 
 
+#: The type of each kind that takes no sizes or values (frozen, so shared).
+_PLAIN_TYPES = {
+    kind: _TypeInfo(kind) for kind in KINDS if kind not in ("string", "decimal", "enum")
+}
+
 _IMPLICIT_KEY = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
 
 
@@ -74,6 +79,8 @@ class _Declared:
     def at(self, attr: str | None = None) -> str:
         if not attr:
             return self.label
+        if attr in vars(self.model):
+            return f"{self.label}.{attr}"
         declaring = next((k for k in self.model.__mro__ if attr in vars(k)), self.model)
         if declaring is self.model:
             return f"{self.label}.{attr}"
@@ -156,9 +163,29 @@ def _declare(model: type[Model]) -> _Declared:
     return _Declared(model, table, columns, keys[0] if keys else None)
 
 
+#: Every kind a field can have.
+_FIELD_KINDS = (*KINDS, "foreignkey")
+
+
 def _check_options(where: str, f: Any) -> None:
-    if not isinstance(f, decl.Field) or f.kind not in (*KINDS, "foreignkey"):
+    if not isinstance(f, decl.Field) or f.kind not in _FIELD_KINDS:
         raise _fail(where, "not a field made by a Field kind such as Field.String().")
+    # One test of the usual case first: every field of every model comes here each run.
+    if not (
+        f.unique.__class__ is bool
+        and f.primary_key.__class__ is bool
+        and f.nullable in (None, True, False)
+        and f.index in (None, True, False)
+        and (f.db_column is None or _is_name(f.db_column))
+        and (f.renamed_from is None or _is_name(f.renamed_from))
+    ):
+        _check_option_values(where, f)
+    if f.primary_key and f.nullable:
+        raise _fail(where, "a primary key cannot be nullable. Remove nullable=True.")
+
+
+def _check_option_values(where: str, f: decl.Field) -> None:
+    """Raise for the first option of ``f`` whose value is of the wrong kind."""
     for option in ("unique", "primary_key"):
         if not isinstance(getattr(f, option), bool):
             raise _fail(where, f"{option} must be True or False.")
@@ -169,8 +196,6 @@ def _check_options(where: str, f: Any) -> None:
         value = getattr(f, option)
         if value is not None and not _is_name(value):
             raise _fail(where, f"{option} must be a non-empty string.")
-    if f.primary_key and f.nullable:
-        raise _fail(where, "a primary key cannot be nullable. Remove nullable=True.")
 
 
 class _Models:
@@ -240,27 +265,30 @@ class _Models:
             d.resolving_key = False
 
     def type_of(self, d: _Declared, attr: str, f: decl.Field) -> _TypeInfo:
-        where = d.at(attr)
-        if f.kind == "foreignkey":
+        # Where an error is, d.at(attr), is only worked out for an error: thousands of
+        # fields are typed on every run.
+        kind = f.kind
+        if kind == "foreignkey":
             return self.key_type(self.target(d, attr, f.target))[1]
-        if f.kind == "string":
+        if kind == "string":
             if not _positive_int(f.max_length):
-                raise _fail(where, "String needs max_length, a positive integer.")
+                raise _fail(d.at(attr), "String needs max_length, a positive integer.")
             return _TypeInfo("string", max_length=f.max_length)
-        if f.kind == "decimal":
+        if kind == "decimal":
             digits, places = f.max_digits, f.decimal_places
             if not _positive_int(digits) or not _non_negative_int(places):
                 raise _fail(
-                    where,
+                    d.at(attr),
                     "Decimal needs max_digits and decimal_places, e.g. "
                     "Field.Decimal(max_digits=10, decimal_places=2).",
                 )
             if places > digits:
-                raise _fail(where, "decimal_places cannot be more than max_digits.")
+                raise _fail(d.at(attr), "decimal_places cannot be more than max_digits.")
             return _TypeInfo("decimal", max_digits=digits, decimal_places=places)
-        if f.kind == "enum":
-            return _TypeInfo("enum", choices=_enum_values(where, f.choices))
-        return _TypeInfo(f.kind)
+        if kind == "enum":
+            return _TypeInfo("enum", choices=_enum_values(d.at(attr), f.choices))
+        plain = _PLAIN_TYPES.get(kind)
+        return plain if plain is not None else _TypeInfo(kind)
 
 
 def _positive_int(value: Any) -> bool:
@@ -299,27 +327,30 @@ def _on_delete(where: str, value: Any, nullable: bool) -> str:
 
 
 def _column(d: _Declared, attr: str, f: decl.Field, models: _Models) -> Column:
-    where = d.at(attr)
     info = models.type_of(d, attr, f)
     nullable = (
         f.nullable if f.nullable is not None else not (f.kind == "foreignkey" or f.primary_key)
     )
     try:
-        default = render_default(
-            info.kind,
-            f.default,
-            max_length=info.max_length,
-            choices=info.choices,
-            digits=(
-                (info.max_digits, info.decimal_places)
-                if info.max_digits is not None and info.decimal_places is not None
-                else None
-            ),
+        default = (
+            None
+            if f.default is None
+            else render_default(
+                info.kind,
+                f.default,
+                max_length=info.max_length,
+                choices=info.choices,
+                digits=(
+                    (info.max_digits, info.decimal_places)
+                    if info.max_digits is not None and info.decimal_places is not None
+                    else None
+                ),
+            )
         )
     except DefaultError as exc:
         shown = getattr(f.default, "__qualname__", None) if callable(f.default) else None
         raise _fail(
-            where,
+            d.at(attr),
             f"default={shown or repr(f.default)} does not suit this field: it {exc}. Give a "
             'value of the field\'s type, or SQL("...") for an SQL expression.',
         ) from None
@@ -492,20 +523,20 @@ def _check_index_names(tables: list[Table], declared: list[_Declared]) -> None:
 def _check_lengths(tables: list[Table], declared: list[_Declared], limit: int) -> None:
     for table, d in zip(tables, declared, strict=True):
         attrs = {column: attr for attr, column in d.columns.items()}
-        names: list[tuple[str, str, str, str]] = [
-            (d.at(), "table name", table.name, "Give the model a shorter __tablename__.")
+        # (attribute or None, what, name, advice); where it is (d.at) only for an error.
+        names: list[tuple[str | None, str, str, str]] = [
+            (None, "table name", table.name, "Give the model a shorter __tablename__.")
         ]
         names.extend(
-            (d.at(attrs.get(c.name)), "column name", c.name, "Give it a shorter db_column=...")
+            (attrs.get(c.name), "column name", c.name, "Give it a shorter db_column=...")
             for c in table.columns
         )
         names.extend(
-            (d.at(), "index name", i.name, "Give the index a shorter name=...")
-            for i in table.indexes
+            (None, "index name", i.name, "Give the index a shorter name=...") for i in table.indexes
         )
         names.extend(
             (
-                d.at(attrs.get(fk.column)),
+                attrs.get(fk.column),
                 "foreign key name",
                 fk.name,
                 "Shorten the table name (__tablename__) or the column name (db_column=...).",
@@ -513,14 +544,13 @@ def _check_lengths(tables: list[Table], declared: list[_Declared], limit: int) -
             for fk in table.foreign_keys
         )
         names.extend(
-            (d.at(), "check name", c.name, "Give the Check a shorter name=...")
-            for c in table.checks
+            (None, "check name", c.name, "Give the Check a shorter name=...") for c in table.checks
         )
-        for where, what, name, advice in names:
+        for attr, what, name, advice in names:
             size = len(name.encode("utf-8"))
             if size > limit:
                 raise _fail(
-                    where,
+                    d.at(attr),
                     f"the {what} {name} is {size} bytes long, more than the {limit} the "
                     f"database allows. {advice}",
                 )

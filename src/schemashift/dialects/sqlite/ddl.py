@@ -76,7 +76,12 @@ def column_definition(
 ) -> str:
     """``column`` as written in CREATE TABLE or ADD COLUMN. ``table`` decides whether it
     is the single primary key; ``foreign_keys`` are the constraints declared inline."""
-    primary_key = table.primary_key if table is not None else ()
+    return _definition(column, table.primary_key if table is not None else (), foreign_keys)
+
+
+def _definition(
+    column: Column, primary_key: tuple[str, ...], foreign_keys: tuple[ForeignKey, ...]
+) -> str:
     parts = [quote(column.name), declared_type(column)]
     rowid = is_rowid_alias(column, primary_key)
     if primary_key == (column.name,):
@@ -107,7 +112,9 @@ def table_constraints(table: Table) -> list[str]:
 
 def create_table(table: Table, name: str | None = None) -> str:
     """CREATE TABLE for ``table`` (under ``name`` if given), one line per column."""
-    lines = [column_definition(c, table, table.foreign_keys) for c in table.columns]
+    # The primary key worked out once per table, not once per column.
+    primary_key, foreign_keys = table.primary_key, table.foreign_keys
+    lines = [_definition(c, primary_key, foreign_keys) for c in table.columns]
     lines.extend(table_constraints(table))
     body = f",\n{INDENT}".join(lines)
     return f"CREATE TABLE {quote(name or table.name)} (\n{INDENT}{body}\n)"

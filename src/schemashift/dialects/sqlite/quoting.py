@@ -38,12 +38,24 @@ KEYWORDS = frozenset(
 # fmt: on
 
 
+#: Names quoted so far: a large migration names the same columns in many tables. Kept
+#: to a bounded size for long-lived processes that see many names.
+_QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 4096
+
+
 def quote(identifier: str) -> str:
     """``identifier`` bare when it is a plain lowercase non-keyword name, otherwise
     double-quoted with embedded double quotes doubled."""
-    if _BARE.match(identifier) and identifier not in KEYWORDS:
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
+    quoted = _QUOTED.get(identifier)
+    if quoted is None:
+        if _BARE.match(identifier) and identifier not in KEYWORDS:
+            quoted = identifier
+        else:
+            quoted = '"' + identifier.replace('"', '""') + '"'
+        if len(_QUOTED) < _QUOTED_MAX:
+            _QUOTED[identifier] = quoted
+    return quoted
 
 
 def string_literal(value: str) -> str:

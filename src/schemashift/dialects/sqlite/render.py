@@ -101,6 +101,8 @@ def split_renames(run: list[Operation]) -> list[Operation]:
 def rebuilt_indexes(run: list[Operation], schema: Schema) -> list[Operation]:
     """``run`` with each renamed index dropped and created under its new name: SQLite has
     no ALTER INDEX ... RENAME."""
+    if not any(isinstance(op, RenameIndex) for op in run):
+        return list(run)
     out: list[Operation] = []
     for op in run:
         if isinstance(op, RenameIndex):

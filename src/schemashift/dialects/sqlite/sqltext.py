@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
-_TOKEN = re.compile(
-    r"""
+# Compiled on first use: its character ranges up to U+10FFFF take longer to compile
+# than the rest of the module to load, and writing a migration seldom tokenizes.
+_TOKEN_PATTERN = r"""
       (?P<space>\s+|--[^\n]*|/\*.*?(?:\*/|\Z))
     | (?P<string>[xX]?'(?:[^']|'')*'?)
     | (?P<quoted>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|\[[^\]]*\]?)
@@ -19,9 +21,12 @@ _TOKEN = re.compile(
     | (?P<number>0[xX][0-9a-fA-F]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
     | (?P<punct>[(),;])
     | (?P<op>\|\||<<|>>|<=|>=|==|!=|<>|->>|->|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+    """
+
+
+@cache
+def _token_re() -> re.Pattern[str]:
+    return re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Token:
 def tokenize(sql: str) -> list[Token]:
     """The tokens of ``sql``, without whitespace and comments."""
     tokens = []
-    for match in _TOKEN.finditer(sql):
+    for match in _token_re().finditer(sql):
         kind = match.lastgroup or "op"
         if kind != "space":
             tokens.append(Token(kind, match.group(), match.start()))
