@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from schemashift.generate.make import MakeResult
     from schemashift.runtime.check import Difference
     from schemashift.runtime.evolve import EvolveReport
-    from schemashift.runtime.executor import RunResult, StatusRow
+    from schemashift.runtime.executor import RunResult
+    from schemashift.runtime.status import StatusRow
 
 
 def _project(
@@ -118,7 +119,9 @@ def status(
     migrations: str | os.PathLike[str] | None = None,
 ) -> list[StatusRow]:
     """Every migration with its state."""
-    return executor.status(_project(database, project, models, migrations))
+    from schemashift.runtime.status import status as project_status
+
+    return project_status(_project(database, project, models, migrations))
 
 
 def check(

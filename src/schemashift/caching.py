@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 
@@ -24,5 +23,8 @@ def write_atomically(path: str, data: bytes) -> None:
             f.write(data)
         os.replace(tmp, path)
     except OSError:
+        # Only here: the settings cache is read at every start, contextlib need not be.
+        import contextlib
+
         with contextlib.suppress(OSError):
             os.unlink(tmp)
