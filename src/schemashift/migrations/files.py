@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     import ast
     from pathlib import Path
 
-#: What a migration file's name is, ``^(\d{4,})_([a-z0-9_]+)\.py$``, read by
-#: :func:`file_number` without a regular expression (compiling one would cost every
-#: start-up more than checking 1,000 names).
+#: The characters of a migration's NAME. :func:`file_number` reads the file name
+#: ``^(\d{4,})_([a-z0-9_]+)\.py$`` without a regular expression: compiling one would cost
+#: every start-up more than checking 1,000 names does.
 _NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 NAME_RE = r"^[a-z0-9_]+$"
 #: The longest NAME of ``make migration``: ``NNNN_NAME.py`` (and the ``.NNNN_NAME.py.tmp``
