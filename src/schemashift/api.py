@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from schemashift.project import Project
     from schemashift.runtime.check import Difference
     from schemashift.runtime.evolve import EvolveReport
-    from schemashift.runtime.executor import RunResult, StatusRow
+    from schemashift.runtime.executor import RunResult
+    from schemashift.runtime.status import StatusRow
 
 
 def _project(
@@ -126,9 +127,9 @@ def status(
     migrations: str | os.PathLike[str] | None = None,
 ) -> list[StatusRow]:
     """Every migration with its state."""
-    from schemashift.runtime import executor
+    from schemashift.runtime.status import status as project_status
 
-    return executor.status(_project(database, project, models, migrations))
+    return project_status(_project(database, project, models, migrations))
 
 
 def check(

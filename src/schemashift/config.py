@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from schemashift.errors import ConfigError
 from schemashift.records import NamedTuple
 
+# Every command reads the settings first: they are worked out on ``os.path`` strings, and
+# ``pathlib`` (with ``re``, ``fnmatch``, ``urllib.parse`` and ``ipaddress``), which costs
+# about a third of what `migrate --status` may take, is imported only when a ``Path`` is
+# asked for.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 DEFAULT_DATABASE = "sqlite:///db.sqlite3"
@@ -20,14 +24,18 @@ DEFAULT_LOCK_TIMEOUT = 60.0
 
 
 class Settings(NamedTuple):
-    """Where everything is. Paths are absolute."""
+    """Where everything is. Paths are absolute: ``root``, ``migrations`` and
+    ``models_dir`` as ``Path`` values, the fields ending in ``_path`` as strings."""
 
-    root: Path
+    #: The project folder.
+    root_path: str
     database: str
-    migrations: Path
+    #: The migrations folder.
+    migrations_path: str
     #: Modules to import models from; ``None`` means every file under ``models_dir``.
     models: tuple[str, ...] | None
-    models_dir: Path
+    #: The folder of the models' files (``src/models``).
+    models_dir_path: str
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     #: PostgreSQL ``lock_timeout`` for each batch's statements, e.g. ``"5s"``.
     statement_lock_timeout: str | None = None
@@ -43,13 +51,39 @@ class Settings(NamedTuple):
     #: Whether ``pyproject.toml`` has a ``[tool.schemashift]`` table.
     configured: bool = False
 
+    @property
+    def root(self) -> Path:
+        """The project folder."""
+        from pathlib import Path
 
-def find_root(start: Path) -> Path:
-    """The nearest folder from ``start`` upwards holding ``pyproject.toml``, else ``start``."""
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file():
+        return Path(self.root_path)
+
+    @property
+    def migrations(self) -> Path:
+        """The migrations folder."""
+        from pathlib import Path
+
+        return Path(self.migrations_path)
+
+    @property
+    def models_dir(self) -> Path:
+        """The folder of the models' files."""
+        from pathlib import Path
+
+        return Path(self.models_dir_path)
+
+
+def find_root(start: str) -> str:
+    """The nearest folder from ``start`` (absolute) upwards holding ``pyproject.toml``,
+    else ``start``."""
+    folder = start
+    while True:
+        if os.path.isfile(os.path.join(folder, "pyproject.toml")):
             return folder
-    return start
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return start
+        folder = parent
 
 
 def model_modules(settings: Settings) -> list[str]:
@@ -59,12 +93,12 @@ def model_modules(settings: Settings) -> list[str]:
     application start.)"""
     if settings.models is not None:
         return list(settings.models)
-    folder = settings.models_dir
+    folder = settings.models_dir_path
     try:
         names = os.listdir(folder)
     except OSError:
         return []
-    package = folder.name
+    package = os.path.basename(folder)
     return [
         f"{package}.{name[:-3]}"
         for name in sorted(names)
@@ -79,19 +113,20 @@ def load_settings(
     migrations: str | None = None,
     models: str | None = None,
     lock_timeout: float | None = None,
-    cwd: Path | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     environ: dict[str, str] | None = None,
 ) -> Settings:
     """Settings for one run; explicit arguments are the command-line flags."""
     env = os.environ if environ is None else environ
-    base = (cwd or Path.cwd()).resolve()
+    # realpath is what Path.resolve() does (symbolic links followed, non-strict).
+    base = os.path.realpath(os.getcwd() if cwd is None else cwd)
     if project is not None:
-        root = (base / project).resolve()
-        if not root.is_dir():
+        root = os.path.realpath(os.path.join(base, project))
+        if not os.path.isdir(root):
             raise ConfigError(f"Project folder {project} does not exist. Check --project.")
     else:
         root = find_root(base)
-    section = _tool_table(root / "pyproject.toml")
+    section = _tool_table(os.path.join(root, "pyproject.toml"))
     table = section if section is not None else {}
     db = database or env.get("DATABASE_URL") or _str(table, "database") or DEFAULT_DATABASE
     mig = migrations or _str(table, "migrations") or DEFAULT_MIGRATIONS
@@ -133,11 +168,11 @@ def load_settings(
             f"{', '.join(repr(d) for d in known_dialects())}."
         )
     return Settings(
-        root=root,
+        root_path=root,
         database=db,
-        migrations=(root / mig).resolve(),
+        migrations_path=os.path.realpath(os.path.join(root, mig)),
         models=mods,
-        models_dir=root / DEFAULT_MODELS_DIR,
+        models_dir_path=os.path.join(root, DEFAULT_MODELS_DIR),
         lock_timeout=float(timeout),
         statement_lock_timeout=str(stmt_timeout) if stmt_timeout is not None else None,
         ignore_tables=tuple(ignore),
@@ -171,11 +206,12 @@ KNOWN_KEYS = (
 )
 
 
-def _tool_table(pyproject: Path) -> dict[str, Any] | None:
+def _tool_table(pyproject: str) -> dict[str, Any] | None:
     """``[tool.schemashift]`` of ``pyproject``, or None when there is none."""
-    if not pyproject.is_file():
+    if not os.path.isfile(pyproject):
         return None
-    text = pyproject.read_text(encoding="utf-8")
+    with open(pyproject, encoding="utf-8") as f:
+        text = f.read()
     if "schemashift" not in text:
         return None
     found, section = _cached_section(pyproject, text)
@@ -190,7 +226,7 @@ def _tool_table(pyproject: Path) -> dict[str, Any] | None:
     return section
 
 
-def _parse_section(pyproject: Path, text: str) -> Any:
+def _parse_section(pyproject: str, text: str) -> Any:
     """``tool.schemashift`` of the TOML ``text`` (None when absent), as ``tomllib`` reads
     it; invalid TOML is refused."""
     if sys.version_info >= (3, 11):
@@ -212,11 +248,11 @@ def _parse_section(pyproject: Path, text: str) -> Any:
 _CACHE_FORMAT = 1
 
 
-def _settings_cache_file(pyproject: Path) -> str:
+def _settings_cache_file(pyproject: str | os.PathLike[str]) -> str:
     from schemashift.caching import cache_root
-    from schemashift.migrations.files import checksum_of
+    from schemashift.hashing import checksum_of
 
-    key = checksum_of(str(pyproject.resolve()).encode("utf-8", "surrogateescape"))[:24]
+    key = checksum_of(os.path.realpath(pyproject).encode("utf-8", "surrogateescape"))[:24]
     return os.path.join(cache_root(), f"settings-{key}.marshal")
 
 
@@ -224,7 +260,7 @@ def _cache_key(text: str) -> tuple[int, tuple[int, ...], str]:
     return (_CACHE_FORMAT, tuple(sys.version_info[:3]), text)
 
 
-def _cached_section(pyproject: Path, text: str) -> tuple[bool, Any]:
+def _cached_section(pyproject: str, text: str) -> tuple[bool, Any]:
     """``(True, table)`` when the cache holds the table parsed from exactly ``text``."""
     import marshal
 
@@ -236,7 +272,7 @@ def _cached_section(pyproject: Path, text: str) -> tuple[bool, Any]:
     return (True, section) if key == _cache_key(text) else (False, None)
 
 
-def _cache_section(pyproject: Path, text: str, section: Any) -> None:
+def _cache_section(pyproject: str, text: str, section: Any) -> None:
     import marshal
 
     from schemashift.caching import write_atomically
@@ -249,7 +285,7 @@ def _cache_section(pyproject: Path, text: str, section: Any) -> None:
     write_atomically(_settings_cache_file(pyproject), data)
 
 
-def _refuse_unknown_keys(section: dict[str, Any], pyproject: Path) -> None:
+def _refuse_unknown_keys(section: dict[str, Any], pyproject: str) -> None:
     for key in section:
         if key in KNOWN_KEYS:
             continue

@@ -20,7 +20,7 @@ class Project:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.url: DatabaseURL = parse_url(settings.database, settings.root)
+        self.url: DatabaseURL = parse_url(settings.database, settings.root_path)
 
     @cached_property
     def dialect(self) -> Dialect:
@@ -32,7 +32,7 @@ class Project:
     @cached_property
     def files(self) -> list[MigrationFile]:
         """The migration files, by number (duplicates refused)."""
-        return list_migrations(self.settings.migrations)
+        return list_migrations(self.settings.migrations_path)
 
     @cached_property
     def generated_dialects(self) -> list[Dialect]:

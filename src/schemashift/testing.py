@@ -36,7 +36,8 @@ import pytest
 
 if TYPE_CHECKING:
     from schemashift.dialects.base import TemplateCopies
-    from schemashift.runtime.executor import RunResult, StatusRow
+    from schemashift.runtime.executor import RunResult
+    from schemashift.runtime.status import StatusRow
     from schemashift.url import DatabaseURL
 
 __all__ = ["MigratedDatabase", "Switch"]

@@ -12,7 +12,7 @@ import argparse
 import re
 from pathlib import Path
 
-from schemashift.cli.main import build_parser
+from schemashift.cli.parser import build_parser
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 COMMANDS_DOC = DOCS / "commands.md"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from schemashift.cli.main import build_parser, command_in, fast_arguments
+from schemashift.cli.main import fast_arguments
+from schemashift.cli.parser import build_parser, command_in
 from schemashift.config import _settings_cache_file, load_settings
 from schemashift.errors import ConfigError
 from tests.support.project import ProjectDir
@@ -235,6 +236,94 @@ EVOLVE_MACHINERY = (
     "schemashift.runtime.executor",
     "schemashift.runtime.recorder",
 )
+
+
+#: What status does not load either: the argument parser, ``pathlib`` (with
+#: ``urllib.parse`` and ``ipaddress``), ``tomllib`` once the settings are cached, and the
+#: executor (status reads the tracking table through it only when there is a database).
+STATUS_HEAVY = (*HEAVY, "argparse", "pathlib", "urllib.parse", "ipaddress", "tomllib")
+#: Without a database and migration files, not even ``sqlite3``, ``re`` or ``contextlib``.
+EMPTY_STATUS_HEAVY = (*STATUS_HEAVY, "sqlite3", "datetime", "re", "enum", "contextlib", "warnings")
+STATUS_MACHINERY = (*MACHINERY, "schemashift.cli.parser", "schemashift.cli.migrate")
+EMPTY_STATUS_MACHINERY = (
+    *STATUS_MACHINERY,
+    "schemashift.dialects.sqlite.quoting",
+    "schemashift.runtime.executor",
+    "schemashift.runtime.recorder",
+    "schemashift.dialects.sqlite.connection",
+)
+
+
+def test_status_loads_neither_argparse_nor_pathlib(sqlite_project: ProjectDir) -> None:
+    status = "from schemashift.cli.main import main\nassert main(['migrate', '--status']) == 0"
+    sqlite_project.ok("migrate", "--status")
+    loaded = _loaded_by(sqlite_project, status, EMPTY_STATUS_HEAVY, EMPTY_STATUS_MACHINERY)
+    assert loaded == []
+    sqlite_project.model("user", "class User(Model):\n    name = Field.Text(nullable=True)\n")
+    sqlite_project.ok("make", "migration", "initial")
+    sqlite_project.ok("make", "migration", "more", "--empty")
+    sqlite_project.ok("migrate")
+    assert _loaded_by(sqlite_project, status, STATUS_HEAVY, STATUS_MACHINERY) == []
+
+
+def test_file_names_are_read_as_the_pattern_says() -> None:
+    import random
+    import re
+
+    from schemashift.migrations.files import file_number
+
+    pattern = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.py$")
+    pieces = ["0", "1", "9", "_", "a", "z", "A", ".", "py", "-", "\u0663", "\u00b2", " ", "\u00e9"]
+    rng = random.Random(16)
+    names = ["0001_initial.py", "0001_.py", "001_a.py", "10000_a_b_9.py", "0001a_b.py"]
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        names += [text, text + ".py", "0001" + text + ".py", "0012_" + text + ".py"]
+    for name in names:
+        match = pattern.match(name)
+        expected = int(match.group(1)) if match and not name.endswith("\n") else None
+        assert file_number(name) == expected, name
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pathlib itself is used elsewhere")
+def test_paths_are_written_as_pathlib_writes_them() -> None:
+    import itertools
+    from pathlib import PurePosixPath
+
+    from schemashift.paths import joined, path_text
+
+    pieces = ["", "/", "//", "///", ".", "..", "a", "b.db", ".x"]
+    texts = {
+        sep.join(combo)
+        for n in range(1, 5)
+        for combo in itertools.product(pieces, repeat=n)
+        for sep in ("", "/")
+    }
+    for text in texts:
+        assert path_text(text) == str(PurePosixPath(text)), text
+        for root in ("/", "/srv/app", "//host/share", "/a/", PurePosixPath("/tmp/q"), "rel/./x"):
+            if text:
+                assert joined(root, text) == str(PurePosixPath(root) / text), (root, text)
+
+
+def test_settings_give_the_paths_pathlib_gives(tmp_path: Path) -> None:
+    from schemashift.dialects import parse_url
+
+    (tmp_path / "pyproject.toml").write_text('[tool.schemashift]\nmigrations = "./db//m/"\n')
+    (tmp_path / "sub").mkdir()
+    for cwd in (tmp_path, tmp_path / "sub"):
+        settings = load_settings(cwd=cwd, environ={})
+        assert settings.root == tmp_path.resolve()
+        assert settings.migrations == (tmp_path.resolve() / "./db//m/").resolve()
+        assert settings.models_dir == tmp_path.resolve() / "src" / "models"
+        assert settings.root_path == str(settings.root)
+    assert load_settings(project="sub/..", cwd=tmp_path, environ={}).root == tmp_path.resolve()
+    for raw, target in [
+        ("sqlite:///./data//a%20b.db", "./data//a b.db"),
+        ("sqlite:////abs//x.db?timeout=3", "/abs//x.db"),
+    ]:
+        url = parse_url(raw, str(tmp_path))
+        assert url.path == str(tmp_path / target) and url == parse_url(raw, tmp_path)
 
 
 def test_named_tuples_without_typing_behave_as_typing_named_tuples() -> None:

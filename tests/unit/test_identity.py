@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,7 +121,7 @@ operations = [
 
 
 def test_a_file_without_identity_replays_as_before() -> None:
-    file = MigrationFile("0001_initial", 1, Path("0001_initial.py"))
+    file = MigrationFile("0001_initial", 1, "0001_initial.py")
     replayed = replay_sources([file], [OLD_FILE.encode()], Schema())
     dogs = replayed.tables["dogs"]
     assert dogs == Table(

@@ -3,8 +3,6 @@ differ, 3 when they could not be compared (the error handler of the CLI gives th
 
 from __future__ import annotations
 
-import json
-
 from schemashift.cli.output import Output
 from schemashift.project import Project
 from schemashift.runtime.check import check
@@ -22,6 +20,8 @@ def run(args: argparse.Namespace, project: Project, out: Output) -> int:
     """Print each difference with its cause; exit 1 when there is any."""
     differences = check(project, offline=args.offline)
     if args.json:
+        import json
+
         payload = {
             "version": JSON_VERSION,
             "ok": not differences,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
+import os
+import sys
 
 from schemashift.cli.output import Output
 from schemashift.config import DEFAULT_MODELS_DIR, load_settings
@@ -44,7 +45,12 @@ def project_from(args: argparse.Namespace) -> Project:
 
 def dispatch(args: argparse.Namespace, out: Output) -> int:
     """Run the command named in ``args``; returns the exit code."""
-    module = importlib.import_module(_MODULES[args.command])
+    name = _MODULES[args.command]
+    if args.command == "migrate" and args.status:
+        name = "schemashift.cli.status"
+    # __import__ rather than importlib, which brings ``warnings`` to every start-up.
+    __import__(name)
+    module = sys.modules[name]
     project = project_from(args)
     if args.command not in ("make", "diagram", "rebase"):
         refuse_empty_folder(project)
@@ -60,12 +66,12 @@ def refuse_empty_folder(project: Project) -> None:
     if (
         settings.configured
         or settings.models is not None
-        or settings.migrations.is_dir()
-        or settings.models_dir.is_dir()
+        or os.path.isdir(settings.migrations_path)
+        or os.path.isdir(settings.models_dir_path)
     ):
         return
     raise ConfigError(
-        f"No schemashift project in {settings.root}: no [tool.schemashift] in pyproject.toml, "
+        f"No schemashift project in {settings.root_path}: no [tool.schemashift] in pyproject.toml, "
         f"no {DEFAULT_MODELS_DIR}/ and no migrations folder. Run the command from the project's "
         "folder or pass --project DIR; nothing was created."
     )

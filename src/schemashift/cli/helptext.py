@@ -1,7 +1,7 @@
 """``schemashift --help`` as argparse prints it at 80 columns (Python 3.10 to 3.13), so
 that the most common help needs no argparse. A test keeps it equal to the parser's own
 output; after changing a command or an option, regenerate it with
-``COLUMNS=80 python -c "from schemashift.cli.main import build_parser;
+``COLUMNS=80 python -c "from schemashift.cli.parser import build_parser;
 print(repr(build_parser().format_help()))"``.
 """
 

@@ -6,11 +6,11 @@ PostgreSQL and MySQL drivers are never imported for a SQLite project.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path
+    from os import PathLike
 
     from schemashift.dialects.base import Dialect
     from schemashift.url import DatabaseURL
@@ -29,7 +29,9 @@ _DIALECTS = {
 
 def get_dialect(name: str) -> Dialect:
     """The dialect called ``name`` (``"sqlite"``, ``"postgresql"`` or ``"mysql"``)."""
-    module = importlib.import_module(_DIALECTS[name][0])
+    # __import__ rather than importlib, which brings ``warnings`` to every start-up.
+    __import__(_DIALECTS[name][0])
+    module = sys.modules[_DIALECTS[name][0]]
     dialect: Dialect = module.DIALECT
     return dialect
 
@@ -39,7 +41,7 @@ def known_dialects() -> tuple[str, ...]:
     return tuple(_DIALECTS)
 
 
-def parse_url(raw: str, root: Path) -> DatabaseURL:
+def parse_url(raw: str, root: str | PathLike[str]) -> DatabaseURL:
     """Parse ``raw`` with the dialect its scheme names; relative SQLite paths are taken
     relative to the project ``root``."""
     from schemashift.errors import ConfigError

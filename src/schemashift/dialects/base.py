@@ -8,16 +8,18 @@ decides *what* changes: that is the differ's job.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 
 # Every command imports this module, so it loads neither ``dataclasses`` (with
-# ``inspect``, ``ast`` and ``dis``) nor ``typing`` nor ``re``: together they cost more than
-# `migrate --status` does. The protocols are for the type checker; a module that imports
-# one at run time gets it from ``dialects.protocols`` (see ``__getattr__`` below).
+# ``inspect``, ``ast`` and ``dis``) nor ``typing`` nor ``re`` nor ``contextlib``: together
+# they cost more than `migrate --status` does. The protocols are for the type checker; a
+# module that imports one at run time gets it from ``dialects.protocols`` (see
+# ``__getattr__`` below).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from contextlib import AbstractContextManager
     from datetime import datetime
+    from os import PathLike
     from pathlib import Path
     from typing import Any
 
@@ -210,7 +212,7 @@ class Dialect(ABC):
     #: take only a brief lock, written as consecutive files (:meth:`online_phases`).
     online_changes: bool = False
 
-    def parse_url(self, raw: str, root: Path) -> DatabaseURL:
+    def parse_url(self, raw: str, root: str | PathLike[str]) -> DatabaseURL:
         """``raw``, a URL with one of this dialect's schemes, parsed; a path in it is
         taken relative to the project ``root``. By default the URL of a server:
         ``scheme://user:password@host:port/database?params``."""
@@ -261,6 +263,8 @@ class Dialect(ABC):
     def outside_batch(self, conn: DBConnection) -> AbstractContextManager[None]:
         """The scope of a migration with ``atomic = False``: no transaction. SQLite still
         switches foreign-key enforcement off so that a rebuild there cannot cascade."""
+        from contextlib import nullcontext
+
         return nullcontext()
 
     @abstractmethod

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
-from pathlib import Path
 
 from schemashift.errors import MigrationFileError
 from schemashift.hashing import checksum_of as checksum_of
 from schemashift.hashing import sha256 as _sha256
 from schemashift.migrations.parts import checksum_for
+from schemashift.paths import path_text
 from schemashift.records import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ast
+    from pathlib import Path
 
-FILE_RE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.py$")
+#: The characters of a migration's NAME. :func:`file_number` reads the file name
+#: ``^(\d{4,})_([a-z0-9_]+)\.py$`` without a regular expression: compiling one would cost
+#: every start-up more than checking 1,000 names does.
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 NAME_RE = r"^[a-z0-9_]+$"
 #: The longest NAME of ``make migration``: ``NNNN_NAME.py`` (and the ``.NNNN_NAME.py.tmp``
 #: it is first written as) then stays well within the 255 bytes that a file name may have
@@ -30,12 +33,22 @@ class MigrationFile(NamedTuple):
 
     name: str
     number: int
-    path: Path
+    #: Where the file is, as a string; :attr:`path` is the same as a ``Path``.
+    location: str
+
+    @property
+    def path(self) -> Path:
+        """Where the file is."""
+        # Built on demand: status and evolve name no file, and pathlib (with
+        # urllib.parse and ipaddress) costs a good part of their start-up.
+        from pathlib import Path
+
+        return Path(self.location)
 
     def read_bytes(self) -> bytes:
         """The file's bytes; a file that vanished is a clear error."""
         try:
-            return read_file(self.path)
+            return read_file(self.location)
         except OSError as exc:
             raise MigrationFileError(
                 f"Migration file {self.path} cannot be read ({exc.strerror})."
@@ -76,7 +89,7 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
         os.close(fd)
 
 
-def list_migrations(folder: Path) -> list[MigrationFile]:
+def list_migrations(folder: str | os.PathLike[str]) -> list[MigrationFile]:
     """Every migration file in ``folder``, by number. Refuses duplicate numbers and
     ``.py`` files that look like migrations but are misnamed."""
     files = scan_migrations(folder)
@@ -98,29 +111,49 @@ def _squash_pair(a: MigrationFile, b: MigrationFile) -> bool:
     return a.name in replaces_in(b) or b.name in replaces_in(a)
 
 
-def scan_migrations(folder: Path) -> list[MigrationFile]:
+def scan_migrations(folder: str | os.PathLike[str]) -> list[MigrationFile]:
     """Every migration file in ``folder``, by number then name, duplicate numbers
     included (``rebase`` is what sorts those out). Misnamed files are refused."""
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         return []
+    base = path_text(folder)
     files: list[MigrationFile] = []
-    for path in folder.iterdir():
-        fname = path.name
+    for fname in os.listdir(folder):
         if not fname.endswith(".py") or fname.startswith(("_", ".")):
             continue
-        match = FILE_RE.match(fname)
-        if not match:
+        path = os.path.join(base, fname) if base != "." else fname
+        number = file_number(fname)
+        if number is None:
             raise MigrationFileError(
                 f"{path} is not a valid migration file name: expected NNNN_name.py with "
                 "a lowercase name of letters, digits and underscores. Rename or move it."
             )
-        files.append(MigrationFile(fname[:-3], int(match.group(1)), path))
+        files.append(MigrationFile(fname[:-3], number, path))
     files.sort(key=lambda f: (f.number, f.name))
     return files
 
 
+def file_number(fname: str) -> int | None:
+    """The number of a file named ``NNNN_name.py`` (four digits or more, a name of
+    lowercase letters, digits and underscores); None for any other name."""
+    if not fname.endswith(".py"):
+        return None
+    digits, underscore, name = fname[:-3].partition("_")
+    if (
+        not underscore
+        or len(digits) < 4
+        or not digits.isdecimal()
+        or not name
+        or not _NAME_CHARACTERS.issuperset(name)
+    ):
+        return None
+    return int(digits)
+
+
 def check_name(name: str) -> None:
     """Refuse a migration NAME that is not ``[a-z0-9_]+`` or is too long for a file name."""
+    import re
+
     if not re.match(NAME_RE, name):
         raise MigrationFileError(
             f"Migration name {name!r} is not allowed: use only lowercase letters, digits "
@@ -164,7 +197,7 @@ def parse_source(file: MigrationFile, data: bytes | str) -> ast.Module:
 
     check_nul(file, data if isinstance(data, bytes) else data.encode("utf-8", "replace"))
     try:
-        return ast.parse(data, filename=str(file.path))
+        return ast.parse(data, filename=file.location)
     except SyntaxError as exc:
         raise source_error(file, exc) from exc
 

@@ -16,8 +16,6 @@ Nothing here imports a migration file: parts are found in the text.
 
 from __future__ import annotations
 
-import re
-
 from schemashift.errors import MigrationFileError
 from schemashift.hashing import checksum_of
 
@@ -30,9 +28,12 @@ if TYPE_CHECKING:
     from schemashift.migrations.files import MigrationFile
 
 _SEPARATOR = "\n\n\n"
-_DECLARATION = re.compile(rb"^dialects = (\([^)\n]*\)|\[[^\]\n]*\])[ \t]*\r?$", re.MULTILINE)
-_PART_FUNCTION = re.compile(r"^def (up|down)_([a-z]+)\(conn\):\n")
-_ONE_FUNCTION = re.compile(r"^def (up|down)\(conn\):\n")
+# Patterns, not compiled ones, and ``re`` imported where they are used: only a file with
+# parts needs them, and compiling them would cost every command's start-up more than
+# reading the settings does.
+_DECLARATION = rb"(?m)^dialects = (\([^)\n]*\)|\[[^\]\n]*\])[ \t]*\r?$"
+_PART_FUNCTION = r"^def (up|down)_([a-z]+)\(conn\):\n"
+_ONE_FUNCTION = r"^def (up|down)\(conn\):\n"
 
 DISPATCH_UP = (
     "def up(conn):\n"
@@ -51,7 +52,9 @@ def declared_dialects(file: MigrationFile, data: bytes) -> tuple[str, ...] | Non
     none (it then runs on any database)."""
     if b"dialects = " not in data:
         return None
-    match = _DECLARATION.search(data)
+    import re
+
+    match = re.search(_DECLARATION, data)
     if match is None:
         return None
     import ast
@@ -88,12 +91,14 @@ def part_of(data: bytes, dialect: str) -> bytes:
     """The file as the one-dialect file for ``dialect`` (a file without parts as it is)."""
     if b"\ndef up_" not in data and b"\ndialects = " not in data:
         return data
+    import re
+
     text = data.decode("utf-8", errors="surrogateescape").replace("\r\n", "\n")
     kept = []
     for block in text.split(_SEPARATOR):
         if block.startswith("dialects = ") or block in (DISPATCH_UP, DISPATCH_DOWN):
             continue
-        match = _PART_FUNCTION.match(block)
+        match = re.match(_PART_FUNCTION, block)
         if match is None:
             kept.append(block)
         elif match.group(2) == dialect:
@@ -115,9 +120,11 @@ def declaration(dialects: Sequence[str]) -> str:
 
 def functions_of(single: str) -> tuple[str, str]:
     """The ``up`` and ``down`` blocks of a one-dialect file."""
+    import re
+
     found = {}
     for block in single.split(_SEPARATOR):
-        match = _ONE_FUNCTION.match(block)
+        match = re.match(_ONE_FUNCTION, block)
         if match is not None:
             found[match.group(1)] = block
     return found["up"], found["down"]
@@ -127,6 +134,8 @@ def with_parts(single: str, dialect: str, added: Sequence[tuple[str, str]]) -> s
     """A file carrying the parts of ``single`` (a file whose ``up``/``down`` are
     ``dialect``'s, with or without other parts already) plus, for each ``(D, text)`` of
     ``added``, the ``up``/``down`` of the one-dialect file ``text`` for D."""
+    import re
+
     blocks = single.replace("\r\n", "\n").split(_SEPARATOR)
     present = [dialect]
     out: list[str] = []
@@ -134,8 +143,8 @@ def with_parts(single: str, dialect: str, added: Sequence[tuple[str, str]]) -> s
     for block in blocks:
         if block.startswith("dialects = ") or block in (DISPATCH_UP, DISPATCH_DOWN):
             continue
-        one = _ONE_FUNCTION.match(block)
-        part = _PART_FUNCTION.match(block)
+        one = re.match(_ONE_FUNCTION, block)
+        part = re.match(_PART_FUNCTION, block)
         if one is not None:
             block = f"def {one.group(1)}_{dialect}(conn):\n" + block[one.end() :]
         elif part is not None and part.group(2) not in present:
@@ -151,7 +160,7 @@ def with_parts(single: str, dialect: str, added: Sequence[tuple[str, str]]) -> s
             f"def down_{name}(conn):\n" + down.split("\n", 1)[1],
         ]
         present.append(name)
-    first_part = next(i for i, b in enumerate(out) if _PART_FUNCTION.match(b))
+    first_part = next(i for i, b in enumerate(out) if re.match(_PART_FUNCTION, b))
     head = out[:first_part]
     # The declaration goes after the docstring and any options, right before the code.
     return _SEPARATOR.join(

@@ -15,9 +15,6 @@ from schemashift.diff.operations import (
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import replay_sources
 from schemashift.project import Project
-from schemashift.runtime.drift import drift
-from schemashift.runtime.executor import connection, integrity_problems, read_applied
-from schemashift.runtime.stored import clash_message, clashes, stored_copies
 from schemashift.schema.values import Schema
 
 CAUSES = ("model_change", "pending", "edited", "missing_file", "database_drift")
@@ -106,9 +103,14 @@ def check(project: Project, *, offline: bool = False) -> list[Difference]:
     the database count as present (nothing is written)."""
     if offline:
         return model_changes(project)
+    # Only here: `check --offline` opens no database, and these modules bring the
+    # executor, the tracking table's code and pathlib.
     from schemashift.migrations.squash import Squashes
+    from schemashift.runtime.drift import drift
+    from schemashift.runtime.executor import connection, integrity_problems, read_applied
+    from schemashift.runtime.stored import clash_message, clashes, stored_copies
 
-    files = list_migrations(project.settings.migrations)
+    files = list_migrations(project.settings.migrations_path)
     squashes = Squashes.of(files)
     with connection(project, create=False) as conn:
         applied = read_applied(project, conn)

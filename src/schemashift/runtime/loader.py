@@ -43,12 +43,12 @@ def load(file: MigrationFile, data: bytes | None = None, *, dialect: str) -> Loa
     at = data.rfind(b"\noperations = ")
     source = data[: at + 1] if at >= 0 else data
     try:
-        code = _compiled(str(file.path), source)
+        code = _compiled(file.location, source)
     except SyntaxError as exc:
         raise source_error(file, exc) from exc
     namespace: dict[str, Any] = {
         "__name__": f"schemashift_migration_{file.name}",
-        "__file__": str(file.path),
+        "__file__": file.location,
     }
     try:
         exec(code, namespace)
@@ -153,7 +153,7 @@ def _accepting(
 def raising_line(file: MigrationFile, exc: BaseException) -> tuple[int, str] | None:
     """The line of ``file`` (number and text) where ``exc`` was raised, or from where the
     code that raised it was called; None when no frame of the traceback is in the file."""
-    filename = str(file.path)
+    filename = file.location
     number = None
     tb = exc.__traceback__
     while tb is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from schemashift.errors import DatabaseError
 from schemashift.records import NamedTuple
 
@@ -32,7 +30,9 @@ _UPGRADES = {
     # Recorder.record_started.
     3: ("ALTER TABLE {table} ADD COLUMN failed {text}",),
 }
-_NAME = re.compile(r"^\d{4,}_[a-z0-9_]+$")
+#: A migration's name; compiled when the table is read, so that an application calling
+#: ``evolve()`` need not import ``re`` for it.
+_NAME = r"^\d{4,}_[a-z0-9_]+$"
 #: How many statements an interrupted record lists; beyond them it counts. Its row is
 #: written before every statement, so its size must not grow with the migration's.
 LISTED = 20
@@ -208,8 +208,10 @@ class Recorder:
                 "changed by hand; restore it from a backup or fix its columns "
                 f"({', '.join(COLUMNS)}). Nothing was changed."
             ) from exc
+        import re
+
         records = []
-        valid_name = _NAME.match
+        valid_name = re.compile(_NAME).match
         for row in rows:
             name, batch, applied_at, checksum, duration, has_source, ran = row
             if (

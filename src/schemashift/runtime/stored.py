@@ -51,7 +51,7 @@ def kept_in_database(
 
 def ghost(record: AppliedRecord, folder: Path) -> MigrationFile:
     """The file an applied record stands for, at the path it would have in ``folder``."""
-    return MigrationFile(record.name, record.number, folder / f"{record.name}.py")
+    return MigrationFile(record.name, record.number, os.path.join(folder, f"{record.name}.py"))
 
 
 def stored_copies(

@@ -106,11 +106,6 @@ def busy_timeout(url: DatabaseURL) -> float:
     return BUSY_TIMEOUT if value is None else float(value)
 
 
-def database_exists(url: DatabaseURL) -> bool:
-    """Whether the SQLite file exists (an in-memory database always does)."""
-    return url.path == MEMORY or os.path.isfile(str(url.path))
-
-
 def connect(url: DatabaseURL, *, create: bool = True) -> SQLiteConnection:
     """Open the database of ``url``; create its file (mode 0600) only if ``create``. The
     busy timeout (``?timeout=`` in the URL) is set as the connection opens, before any

@@ -4,14 +4,14 @@ to the modules of this package."""
 from __future__ import annotations
 
 from schemashift.dialects.base import Dialect
-from schemashift.dialects.sqlite import quoting
+from schemashift.dialects.sqlite import urls
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from contextlib import AbstractContextManager
     from datetime import datetime
-    from pathlib import Path
+    from os import PathLike
     from typing import Any
 
     from schemashift.dialects.base import DBConnection, Step, TemplateCopies
@@ -25,18 +25,20 @@ class SQLiteDialect(Dialect):
 
     name = "sqlite"
     url_example = "sqlite:///path/to/db.sqlite3"
-    max_identifier_length = quoting.MAX_IDENTIFIER_LENGTH
+    # SQLite places no practical limit on identifier length; this keeps names readable
+    # and leaves room for the prefix of a rebuild's temporary table.
+    max_identifier_length = 128
     placeholder = "?"
     now_sql = "strftime('%Y-%m-%d %H:%M:%S', 'now')"
     # As a batch does: a table rebuild must not cascade into the rows that refer to it.
     script_preamble = ("PRAGMA foreign_keys = OFF;",)
 
-    def parse_url(self, raw: str, root: Path) -> DatabaseURL:
-        from schemashift.dialects.sqlite import urls
-
+    def parse_url(self, raw: str, root: str | PathLike[str]) -> DatabaseURL:
         return urls.parse_url(raw, root)
 
     def quote(self, identifier: str) -> str:
+        from schemashift.dialects.sqlite import quoting
+
         return quoting.quote(identifier)
 
     # Rendering, introspection and even the connection module (with sqlite3) are
@@ -58,9 +60,11 @@ class SQLiteDialect(Dialect):
         return connection.connect(url, create=create)
 
     def database_exists(self, url: DatabaseURL) -> bool:
-        from schemashift.dialects.sqlite import connection
+        # Here rather than in the connection module, which imports sqlite3: status on a
+        # project without a database never needs it.
+        import os
 
-        return connection.database_exists(url)
+        return url.path == urls.MEMORY or os.path.isfile(str(url.path))
 
     def driver_connection(self, url: DatabaseURL) -> Any:
         """A ``sqlite3.Connection``, with the URL's busy timeout."""

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import re
 
-#: SQLite places no practical limit on identifier length; this keeps names readable and
-#: leaves room for the prefix of a rebuild's temporary table.
-MAX_IDENTIFIER_LENGTH = 128
-
 _BARE = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 # https://www.sqlite.org/lang_keywords.html, plus TRUE and FALSE, which SQLite reads

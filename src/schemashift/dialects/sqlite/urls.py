@@ -1,10 +1,15 @@
 """Reading ``sqlite:///`` URLs. Kept apart from the connection module so that commands
 which only read the configuration (``make migration``, ``check --offline``) import
-neither ``sqlite3`` nor the connection code."""
+neither ``sqlite3`` nor the connection code. Every command reads its URL: plain URLs are
+read without ``pathlib`` and ``urllib.parse`` (with ``ipaddress``), whose imports cost more
+than the rest of reading the settings."""
 
 from __future__ import annotations
 
+import os
+
 from schemashift.errors import ConfigError
+from schemashift.paths import joined
 from schemashift.url import DatabaseURL, redact
 
 TYPE_CHECKING = False
@@ -15,7 +20,7 @@ if TYPE_CHECKING:
 MEMORY = ":memory:"
 
 
-def parse_url(raw: str, root: Path) -> DatabaseURL:
+def parse_url(raw: str, root: str | os.PathLike[str]) -> DatabaseURL:
     """``raw``, a ``sqlite:///`` URL, parsed; a relative path is taken relative to the
     project ``root``."""
     rest = raw.partition("://")[2]
@@ -30,13 +35,11 @@ def parse_url(raw: str, root: Path) -> DatabaseURL:
         raise ConfigError("SQLite URL has no file name: use sqlite:///db.sqlite3.")
     if target == MEMORY:
         return DatabaseURL("sqlite", raw, path=MEMORY, query=query)
-    from pathlib import Path
-    from urllib.parse import unquote
+    if "%" in target:
+        from urllib.parse import unquote
 
-    path = Path(unquote(target))
-    if not path.is_absolute():
-        path = root / path
-    return DatabaseURL("sqlite", raw, path=str(path), query=query)
+        target = unquote(target)
+    return DatabaseURL("sqlite", raw, path=joined(root, target), query=query)
 
 
 def file_url(path: Path) -> DatabaseURL:
@@ -49,6 +52,8 @@ def file_url(path: Path) -> DatabaseURL:
 def _query(raw: str, params: str) -> tuple[tuple[str, str], ...]:
     """The parameters of an SQLite URL: only ``timeout`` (seconds, how long a statement
     waits for another connection's lock)."""
+    if not params:
+        return ()
     from urllib.parse import parse_qsl
 
     query = tuple(parse_qsl(params, keep_blank_values=True))
