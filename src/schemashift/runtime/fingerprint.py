@@ -117,8 +117,8 @@ def record_value(
 
 
 def _sources(settings: Settings, models: Sequence[type]) -> list[str]:
-    root = os.path.join(str(settings.root), "")
-    migrations = os.path.join(str(settings.migrations), "")
+    root = os.path.join(settings.root_path, "")
+    migrations = os.path.join(settings.migrations_path, "")
     found: set[str] = set()
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
