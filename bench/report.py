@@ -23,9 +23,10 @@ TARGETS = {
     "w2.migrate": 1.3,
     "w2.status": 2.0,
     "w2.make_noop": 3.0,
-    "w2.make_noop_cold": 3.0,
+    # A first run (the replay cache empty) reads every file: the issue allows it 4x.
+    "w2.make_noop_cold": 4.0,
     "w2.check": 3.0,
-    "w2.check_cold": 3.0,
+    "w2.check_cold": 4.0,
     "w3.migrate": 1.1,
 }
 MEMORY_TARGET = 2.0
