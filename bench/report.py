@@ -349,6 +349,34 @@ def peer_rows(results: Sequence[Result], sizes: Sizes) -> list[list[str]]:
     return rows
 
 
+#: The SQLite figures on which schemashift must be PG_PEER_SPEEDUP times faster than each
+#: peer that itself takes that many times the floor (elsewhere the floor target binds).
+SQLITE_PEER_FIGURES = (*(f for f in TARGETS if f.startswith(("w1.", "w2."))), "w2.migrate_noop")
+
+
+def sqlite_peer_rows(results: Sequence[Result], sizes: Sizes) -> list[list[str]]:
+    """On the SQLite W1/W2 figures: how many times faster schemashift is than each peer
+    measured, and whether the peer target applies there."""
+    idx, names = _index(results), labels(sizes)
+    rows = []
+    for figure in SQLITE_PEER_FIGURES:
+        mine = idx.get((figure, "schemashift"))
+        for peer in PEERS:
+            theirs, slow = idx.get((figure, peer)), ratio(idx, figure, peer)
+            if mine is None or theirs is None or not mine.ok or not theirs.ok or slow is None:
+                continue
+            x = theirs.median / mine.median
+            if slow < PG_PEER_SPEEDUP:
+                verdict = f"{peer} takes {slow:.1f}x the floor: the floor target binds"
+            elif x >= PG_PEER_SPEEDUP:
+                verdict = "met"
+            else:
+                verdict = f"missed by {PG_PEER_SPEEDUP / x:.2f}x"
+            words = f"{names[figure]}: faster than {peer}"
+            rows.append([words, f">= {PG_PEER_SPEEDUP:.0f}x", f"{x:.1f}x", verdict])
+    return rows
+
+
 PEER_HEADER = ["target", "limit", "schemashift", "verdict"]
 STATEMENT_HEADER = [
     "command",
@@ -409,6 +437,9 @@ def text(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, Any] | None
             _text_table(*detail_rows(results, sizes)),
             _text_table(TARGET_HEADER, target_rows(results, sizes)),
         ]
+        peers = sqlite_peer_rows(results, sizes)
+        if peers:
+            parts.append(_text_table(PEER_HEADER, peers))
     if any(r.figure.startswith("sweep.") for r in results):
         parts.append(_text_table(*sweep_rows(results, sizes)))
     if any(r.figure.startswith("evolve.") for r in results):
@@ -456,6 +487,12 @@ def markdown(results: Sequence[Result], sizes: Sizes, meta: Mapping[str, object]
         "Targets of the issue, for schemashift:",
         _markdown_table(TARGET_HEADER, target_rows(results, sizes)),
     ]
+    peers = sqlite_peer_rows(results, sizes)
+    if peers:
+        parts += [
+            "Against the peers (each peer that takes 10x the floor or more):",
+            _markdown_table(PEER_HEADER, peers),
+        ]
     if any(r.figure.startswith("sweep.") for r in results):
         parts += ["History-length sweep:", _markdown_table(*sweep_rows(results, sizes))]
     if any(r.figure.startswith("evolve.") for r in results):
