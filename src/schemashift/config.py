@@ -5,6 +5,15 @@ from __future__ import annotations
 import os
 import sys
 
+from schemashift.defaults import (
+    DEFAULT_DATABASE,
+    DEFAULT_MIGRATIONS,
+    DEFAULT_MODELS_DIR,
+    KNOWN_KEYS,
+    modules_in,
+    settings_cache_file,
+    settings_cache_key,
+)
 from schemashift.errors import ConfigError
 from schemashift.records import NamedTuple
 
@@ -17,9 +26,6 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-DEFAULT_DATABASE = "sqlite:///db.sqlite3"
-DEFAULT_MIGRATIONS = "src/migrations"
-DEFAULT_MODELS_DIR = "src/models"
 DEFAULT_LOCK_TIMEOUT = 60.0
 
 
@@ -93,17 +99,7 @@ def model_modules(settings: Settings) -> list[str]:
     application start.)"""
     if settings.models is not None:
         return list(settings.models)
-    folder = settings.models_dir_path
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    package = os.path.basename(folder)
-    return [
-        f"{package}.{name[:-3]}"
-        for name in sorted(names)
-        if name.endswith(".py") and not name.startswith(("_", "."))
-    ]
+    return modules_in(settings.models_dir_path)
 
 
 def load_settings(
@@ -192,20 +188,6 @@ def _str(table: dict[str, Any], key: str) -> str | None:
     return value
 
 
-#: Every key ``[tool.schemashift]`` may hold; anything else is refused, with a guess.
-KNOWN_KEYS = (
-    "database",
-    "models",
-    "migrations",
-    "lock_timeout",
-    "statement_lock_timeout",
-    "ignore_tables",
-    "online",
-    "evolve_locks",
-    "dialects",
-)
-
-
 def _tool_table(pyproject: str) -> dict[str, Any] | None:
     """``[tool.schemashift]`` of ``pyproject``, or None when there is none."""
     if not os.path.isfile(pyproject):
@@ -241,35 +223,16 @@ def _parse_section(pyproject: str, text: str) -> Any:
     return tool.get("schemashift") if isinstance(tool, dict) else None
 
 
-# Parsing TOML means importing tomllib, which costs more than the rest of reading the
-# settings: the parsed table is kept in the cache folder, keyed by the whole text of
-# pyproject.toml (compared in full, never by file times) and by the Python version. A
-# missing or unreadable entry means parsing again: the cache never changes a setting.
-_CACHE_FORMAT = 1
-
-
-def _settings_cache_file(pyproject: str | os.PathLike[str]) -> str:
-    from schemashift.caching import cache_root
-    from schemashift.hashing import checksum_of
-
-    key = checksum_of(os.path.realpath(pyproject).encode("utf-8", "surrogateescape"))[:24]
-    return os.path.join(cache_root(), f"settings-{key}.marshal")
-
-
-def _cache_key(text: str) -> tuple[int, tuple[int, ...], str]:
-    return (_CACHE_FORMAT, tuple(sys.version_info[:3]), text)
-
-
 def _cached_section(pyproject: str, text: str) -> tuple[bool, Any]:
     """``(True, table)`` when the cache holds the table parsed from exactly ``text``."""
     import marshal
 
     try:
-        with open(_settings_cache_file(pyproject), "rb") as f:
+        with open(settings_cache_file(pyproject), "rb") as f:
             key, section = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
         return False, None
-    return (True, section) if key == _cache_key(text) else (False, None)
+    return (True, section) if key == settings_cache_key(text) else (False, None)
 
 
 def _cache_section(pyproject: str, text: str, section: Any) -> None:
@@ -279,10 +242,10 @@ def _cache_section(pyproject: str, text: str, section: Any) -> None:
 
     try:
         # Values marshal cannot hold (TOML dates) are simply not cached.
-        data = marshal.dumps((_cache_key(text), section))
+        data = marshal.dumps((settings_cache_key(text), section))
     except ValueError:
         return
-    write_atomically(_settings_cache_file(pyproject), data)
+    write_atomically(settings_cache_file(pyproject), data)
 
 
 def _refuse_unknown_keys(section: dict[str, Any], pyproject: str) -> None:

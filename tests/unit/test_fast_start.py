@@ -12,7 +12,8 @@ import pytest
 
 from schemashift.cli.main import fast_arguments
 from schemashift.cli.parser import build_parser, command_in
-from schemashift.config import _settings_cache_file, load_settings
+from schemashift.config import load_settings
+from schemashift.defaults import settings_cache_file
 from schemashift.errors import ConfigError
 from tests.support.project import ProjectDir
 
@@ -99,7 +100,7 @@ def test_cached_settings_follow_every_edit(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[tool.schemashift]\ndatabase = "sqlite:///a.db"\n')
     assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///a.db"
-    assert os.path.exists(_settings_cache_file(pyproject))
+    assert os.path.exists(settings_cache_file(pyproject))
     assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///a.db"
     _same_size_edit(pyproject, "a.db", "b.db")
     assert load_settings(cwd=tmp_path, environ={}).database == "sqlite:///b.db"
@@ -115,7 +116,7 @@ def test_a_damaged_settings_cache_is_ignored(tmp_path: Path) -> None:
     pyproject.write_text('[tool.schemashift]\nmigrations = "db/migrations"\n')
     expected = load_settings(cwd=tmp_path, environ={})
     for damage in (b"", b"\x00garbage", b"\xe3\x03\x00\x00"):
-        Path(_settings_cache_file(pyproject)).write_bytes(damage)
+        Path(settings_cache_file(pyproject)).write_bytes(damage)
         assert load_settings(cwd=tmp_path, environ={}) == expected
 
 

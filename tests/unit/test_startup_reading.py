@@ -185,7 +185,7 @@ def test_settings_it_does_not_read_itself_decline(
 
 
 def test_repeated_constants_equal_their_owners() -> None:
-    from schemashift import config
+    from schemashift import config, defaults
     from schemashift.dialects import known_dialects
     from schemashift.dialects.sqlite import connection
     from schemashift.runtime import recorder
@@ -193,7 +193,7 @@ def test_repeated_constants_equal_their_owners() -> None:
     assert startup.DEFAULT_DATABASE == config.DEFAULT_DATABASE
     assert startup.DEFAULT_MIGRATIONS == config.DEFAULT_MIGRATIONS
     assert startup.DEFAULT_MODELS_DIR == config.DEFAULT_MODELS_DIR
-    assert config._CACHE_FORMAT == startup.SETTINGS_CACHE_FORMAT
+    assert startup.settings_cache_key is config.settings_cache_key is defaults.settings_cache_key
     assert frozenset(config.KNOWN_KEYS) == startup.KNOWN_KEYS
     assert known_dialects() == startup.KNOWN_DIALECTS
     assert startup.TRACKING_TABLE == recorder.TRACKING_TABLE

@@ -6,7 +6,8 @@ import os
 import sys
 
 from schemashift.cli.output import Output
-from schemashift.config import DEFAULT_MODELS_DIR, load_settings
+from schemashift.config import load_settings
+from schemashift.defaults import DEFAULT_MODELS_DIR
 from schemashift.errors import ConfigError
 from schemashift.project import Project
 

@@ -23,35 +23,27 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 import time
 
 from schemashift.caching import cache_root, write_atomically
+from schemashift.defaults import (
+    DEFAULT_DATABASE,
+    DEFAULT_MIGRATIONS,
+    DEFAULT_MODELS_DIR,
+    modules_in,
+    settings_cache_file,
+    settings_cache_key,
+)
+from schemashift.defaults import KNOWN_KEYS as _KNOWN_KEYS
 from schemashift.hashing import checksum_of, sha256
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Must stay equal to config's DEFAULT_* values, its settings cache format and KNOWN_KEYS,
-# and to the tracking table's names and layout (tests compare them).
-DEFAULT_DATABASE = "sqlite:///db.sqlite3"
-DEFAULT_MIGRATIONS = "src/migrations"
-DEFAULT_MODELS_DIR = "src/models"
-SETTINGS_CACHE_FORMAT = 1
-KNOWN_KEYS = frozenset(
-    (
-        "database",
-        "models",
-        "migrations",
-        "lock_timeout",
-        "statement_lock_timeout",
-        "ignore_tables",
-        "online",
-        "evolve_locks",
-        "dialects",
-    )
-)
+KNOWN_KEYS = frozenset(_KNOWN_KEYS)
+# Must stay equal to the dialects' names and to the tracking table's names and layout
+# (tests compare them).
 KNOWN_DIALECTS = ("sqlite", "postgresql", "mysql")
 TRACKING_TABLE = "_schemashift_migrations"
 META_TABLE = "_schemashift_meta"
@@ -189,13 +181,12 @@ def _settings(project: str | None) -> tuple[str, dict[str, object]]:
 def _cached_section(pyproject: str, text: str) -> tuple[bool, object]:
     """``(True, table)`` when config's settings cache holds the table of exactly ``text``
     (None when it has none)."""
-    key = checksum_of(os.path.realpath(pyproject).encode("utf-8", "surrogateescape"))[:24]
     try:
-        with open(os.path.join(cache_root(), f"settings-{key}.marshal"), "rb") as f:
+        with open(settings_cache_file(pyproject), "rb") as f:
             cached, section = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
         return False, None
-    if cached != (SETTINGS_CACHE_FORMAT, tuple(sys.version_info[:3]), text):
+    if cached != settings_cache_key(text):
         return False, None
     return True, section
 
@@ -250,17 +241,7 @@ def _model_modules(root: str, models: str | None, table: Mapping[str, object]) -
     if "models" in table:
         raw = table["models"]
         return [raw] if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
-    folder = os.path.join(root, DEFAULT_MODELS_DIR)
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    package = os.path.basename(folder)
-    return [
-        f"{package}.{name[:-3]}"
-        for name in sorted(names)
-        if name.endswith(".py") and not name.startswith(("_", "."))
-    ]
+    return modules_in(os.path.join(root, DEFAULT_MODELS_DIR))
 
 
 def _scan(listed: list[str]) -> list[str]:
