@@ -356,17 +356,11 @@ def _tables(url: str) -> set[str]:
         conn.close()
 
 
-def test_a_run_killed_part_way_leaves_a_failed_record(
-    mysql_project: ProjectDir, tmp_path: Path
-) -> None:
-    p = mysql_project
-    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
-    p.ok("make", "migration", "initial")
-    p.ok("make", "migration", "two_parts", "--empty")
-    (p.migrations / "0002_two_parts.py").write_text(PARTS)
-    marker = tmp_path / "marker"
+def _killed_at_marker(p: ProjectDir, marker: Path, *args: str) -> None:
+    """Run ``schemashift migrate *args`` in a process of its own and SIGKILL it once the
+    migration running has touched ``marker``."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "schemashift", "migrate"],
+        [sys.executable, "-m", "schemashift", "migrate", *args],
         cwd=p.root,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -380,6 +374,18 @@ def test_a_run_killed_part_way_leaves_a_failed_record(
         time.sleep(0.01)
     run.send_signal(signal.SIGKILL)
     run.communicate()
+
+
+def test_a_run_killed_part_way_leaves_a_failed_record(
+    mysql_project: ProjectDir, tmp_path: Path
+) -> None:
+    p = mysql_project
+    p.model("user", "class User(Model):\n    email = Field.String(max_length=255)\n")
+    p.ok("make", "migration", "initial")
+    p.ok("make", "migration", "two_parts", "--empty")
+    (p.migrations / "0002_two_parts.py").write_text(PARTS)
+    marker = tmp_path / "marker"
+    _killed_at_marker(p, marker)
     assert "first_half" in _tables(p.database)
 
     assert p.ok("migrate", "--status").out.splitlines() == [
@@ -437,21 +443,7 @@ def test_a_rollback_killed_part_way_leaves_a_failed_record(
     marker = tmp_path / "marker"
     (p.migrations / "0002_two_parts.py").write_text(SLOW_DOWN)
     p.ok("migrate")
-    run = subprocess.Popen(
-        [sys.executable, "-m", "schemashift", "migrate", "--rollback"],
-        cwd=p.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "SCHEMASHIFT_TEST_MARKER": str(marker)},
-    )
-    deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert run.poll() is None, run.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    run.send_signal(signal.SIGKILL)
-    run.communicate()
+    _killed_at_marker(p, marker, "--rollback")
     assert "second_half" not in _tables(p.database)
     assert "first_half" in _tables(p.database)
 
