@@ -234,9 +234,7 @@ class Recorder:
                     checksum,
                     int(duration or 0),
                     bool(has_source),
-                    _statements(ran),
-                    _interrupted(ran),
-                    ran is not None and _in_rollback(ran),
+                    *_failed(ran),
                 )
             )
         records.sort(key=_order)
@@ -348,50 +346,31 @@ class Recorder:
         )
 
 
-def _statements(value: Any) -> tuple[str, ...] | None:
-    """The ``failed`` column: None for an applied migration, else the statements that ran."""
+def _failed(value: Any) -> tuple[tuple[str, ...] | None, Interrupted | None, bool]:
+    """The ``failed`` column, parsed once: the statements that took effect (None for an
+    applied migration), what an interrupted run's record says beyond them (None when the
+    run did not end while the migration ran), and whether they are of its ``down()``."""
     if value is None:
-        return None
-    import json
-
-    try:
-        ran = json.loads(value)
-    except (TypeError, ValueError):
-        return (str(value),)
-    if isinstance(ran, dict):
-        ran = ran.get("ran", [])
-    return tuple(str(s) for s in ran) if isinstance(ran, list) else (str(ran),)
-
-
-def _interrupted(value: Any) -> Interrupted | None:
-    """The ``failed`` column of a run that ended while applying the migration."""
-    if value is None:
-        return None
+        return None, None, False
     import json
 
     try:
         state = json.loads(value)
     except (TypeError, ValueError):
-        return None
+        return (str(value),), None, False
+    ran = state.get("ran", []) if isinstance(state, dict) else state
+    statements = tuple(str(s) for s in ran) if isinstance(ran, list) else (str(ran),)
+    if not isinstance(state, dict):
+        return statements, None, False
+    rollback = state.get("rollback") is True
     # A failed rollback's record is an object too, but one without "running".
-    if not isinstance(state, dict) or "running" not in state:
-        return None
-    running = state.get("running")
-    more = state.get("more")
-    return Interrupted(
+    if "running" not in state:
+        return statements, None, rollback
+    running, more = state.get("running"), state.get("more")
+    interrupted = Interrupted(
         running if isinstance(running, str) else None, more if isinstance(more, int) else 0
     )
-
-
-def _in_rollback(value: Any) -> bool:
-    """Whether the ``failed`` column records a rollback that ended part-way."""
-    import json
-
-    try:
-        state = json.loads(value)
-    except (TypeError, ValueError):
-        return False
-    return isinstance(state, dict) and state.get("rollback") is True
+    return statements, interrupted, rollback
 
 
 def _as_text(source: bytes | None) -> str | None:
