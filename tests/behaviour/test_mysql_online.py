@@ -12,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from schemashift.dialects.mysql import locks
 from schemashift.dialects.mysql.dialect import MySQLDialect
 from schemashift.diff import operations as ops
 from schemashift.diff.differ import diff
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 from tests.conftest import _mysql_admin_url
 from tests.support.mysql import connect, fresh_database

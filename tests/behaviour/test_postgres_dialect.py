@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +46,7 @@ from schemashift.diff.operations import (
 from schemashift.errors import DatabaseError, LockTimeout
 from schemashift.migrations.body import render_body
 from schemashift.runtime.connection import MigrationConnection
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 from schemashift.url import DatabaseURL
 from tests.support.postgres import admin_url, database_url, fresh_database

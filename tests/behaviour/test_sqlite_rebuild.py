@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ from schemashift.diff.operations import (
 from schemashift.errors import DatabaseError, LockTimeout, MigrationFailed
 from schemashift.migrations.body import render_body
 from schemashift.runtime.connection import MigrationConnection
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 from schemashift.url import DatabaseURL
 from tests.support import unprivileged

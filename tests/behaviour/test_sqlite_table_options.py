@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from schemashift.dialects.sqlite import DIALECT
 from schemashift.diff.operations import AlterColumn, reverse_all
+from schemashift.schema.record import replace
 from schemashift.schema.values import Column, Schema, Table
 from tests.behaviour.test_sqlite_rebuild import database_url, migrate
 

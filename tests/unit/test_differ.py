@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -38,6 +37,7 @@ from schemashift.diff.renames import merge_cli_renames
 from schemashift.errors import ConfigError, ModelError
 from schemashift.schema.checksql import check_columns
 from schemashift.schema.hints import RenameHints
+from schemashift.schema.record import replace
 from schemashift.schema.values import (
     ON_DELETE_ACTIONS,
     Check,

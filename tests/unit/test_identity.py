@@ -5,7 +5,6 @@ exactly as before."""
 from __future__ import annotations
 
 import ast
-from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +20,7 @@ from schemashift.migrations.codec import (
 from schemashift.migrations.files import MigrationFile
 from schemashift.migrations.history import replay_sources
 from schemashift.schema.from_models import schema_from_models
+from schemashift.schema.record import replace
 from schemashift.schema.values import Column, Schema, Table
 from tests.unit.test_differ import identified, schemas
 

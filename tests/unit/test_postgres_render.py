@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,6 +38,7 @@ from schemashift.diff.operations import (
 )
 from schemashift.errors import ConfigError
 from schemashift.migrations.body import render_body
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -33,6 +32,7 @@ from schemashift.diff.operations import (
     RenameTable,
 )
 from schemashift.migrations.body import render_body
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 ID = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)

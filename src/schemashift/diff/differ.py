@@ -13,7 +13,7 @@ again: on a large table, rebuilding holds locks for as long as it reads the rows
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from schemashift.diff.operations import (
@@ -38,6 +38,7 @@ from schemashift.diff.ordering import order_operations
 from schemashift.diff.renames import plan_renames
 from schemashift.errors import ModelError
 from schemashift.schema.hints import RenameHints
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 __all__ = ["DiffResult", "RenameHints", "diff"]

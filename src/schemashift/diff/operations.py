@@ -8,12 +8,16 @@ renderers in :mod:`schemashift.dialects` turn them into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import ClassVar
-
 from schemashift.schema.checksql import renamed_in_check
-from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
+from schemashift.schema.record import Record, replace
+from schemashift.schema.values import Schema
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import ClassVar
+
+    from schemashift.schema.values import Check, Column, ForeignKey, Index, Table
 
 
 class OperationError(ValueError):
@@ -55,9 +59,10 @@ def zero_value(column: Column) -> str:
     return _ZERO.get(column.kind, "''")
 
 
-@dataclass(frozen=True)
-class Operation:
+class Operation(Record):
     """Base of every operation. ``table_name`` is the table it touches."""
+
+    __slots__ = ()
 
     @property
     def table_name(self) -> str:
@@ -85,9 +90,13 @@ class Operation:
         return ()
 
 
-@dataclass(frozen=True)
 class CreateTable(Operation):
+    __slots__ = ("table",)
+
     table: Table
+
+    def __init__(self, table: Table) -> None:
+        object.__setattr__(self, "table", table)
 
     @property
     def table_name(self) -> str:
@@ -105,9 +114,13 @@ class CreateTable(Operation):
         return f"+ create table {self.table.name}"
 
 
-@dataclass(frozen=True)
 class DropTable(Operation):
+    __slots__ = ("table",)
+
     table: Table
+
+    def __init__(self, table: Table) -> None:
+        object.__setattr__(self, "table", table)
 
     @property
     def table_name(self) -> str:
@@ -131,10 +144,16 @@ class DropTable(Operation):
         return (f"dropping table {self.table.name} deletes all of its rows",)
 
 
-@dataclass(frozen=True)
 class RenameTable(Operation):
+    __slots__ = ("new", "old")
+
     old: str
     new: str
+
+    def __init__(self, old: str, new: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "old", old)
+        set_(self, "new", new)
 
     @property
     def table_name(self) -> str:
@@ -162,14 +181,21 @@ class RenameTable(Operation):
         return f"~ rename table {self.old} to {self.new}"
 
 
-@dataclass(frozen=True)
 class AddColumn(Operation):
     """Add ``column``. ``fill`` is a one-off SQL value for existing rows of a NOT NULL
     column that has no default."""
 
+    __slots__ = ("column", "fill", "table")
+
     table: str
     column: Column
-    fill: str | None = None
+    fill: str | None
+
+    def __init__(self, table: str, column: Column, fill: str | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "column", column)
+        set_(self, "fill", fill)
 
     @property
     def table_name(self) -> str:
@@ -188,10 +214,16 @@ class AddColumn(Operation):
         return f"+ add column {self.table}.{self.column.name}"
 
 
-@dataclass(frozen=True)
 class DropColumn(Operation):
+    __slots__ = ("column", "table")
+
     table: str
     column: Column
+
+    def __init__(self, table: str, column: Column) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "column", column)
 
     @property
     def table_name(self) -> str:
@@ -224,11 +256,18 @@ class DropColumn(Operation):
         return (f"dropping column {self.table}.{self.column.name} deletes its values",)
 
 
-@dataclass(frozen=True)
 class RenameColumn(Operation):
+    __slots__ = ("new", "old", "table")
+
     table: str
     old: str
     new: str
+
+    def __init__(self, table: str, old: str, new: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "old", old)
+        set_(self, "new", new)
 
     @property
     def table_name(self) -> str:
@@ -324,15 +363,23 @@ _DESCRIBED = (
 )
 
 
-@dataclass(frozen=True)
 class AlterColumn(Operation):
     """Change a column's definition in place. ``fill`` is a one-off SQL value for
     existing NULLs when the column becomes NOT NULL without a default."""
 
+    __slots__ = ("after", "before", "fill", "table")
+
     table: str
     before: Column
     after: Column
-    fill: str | None = None
+    fill: str | None
+
+    def __init__(self, table: str, before: Column, after: Column, fill: str | None = None) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "before", before)
+        set_(self, "after", after)
+        set_(self, "fill", fill)
 
     @property
     def table_name(self) -> str:
@@ -362,10 +409,16 @@ class AlterColumn(Operation):
         )
 
 
-@dataclass(frozen=True)
 class AddIndex(Operation):
+    __slots__ = ("index", "table")
+
     table: str
     index: Index
+
+    def __init__(self, table: str, index: Index) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "index", index)
 
     @property
     def table_name(self) -> str:
@@ -385,10 +438,16 @@ class AddIndex(Operation):
         return f"+ add {kind} {self.index.name} on {self.table} ({', '.join(self.index.columns)})"
 
 
-@dataclass(frozen=True)
 class DropIndex(Operation):
+    __slots__ = ("index", "table")
+
     table: str
     index: Index
+
+    def __init__(self, table: str, index: Index) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "index", index)
 
     @property
     def table_name(self) -> str:
@@ -408,10 +467,16 @@ class DropIndex(Operation):
         return f"- drop index {self.index.name} on {self.table}"
 
 
-@dataclass(frozen=True)
 class AddForeignKey(Operation):
+    __slots__ = ("foreign_key", "table")
+
     table: str
     foreign_key: ForeignKey
+
+    def __init__(self, table: str, foreign_key: ForeignKey) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "foreign_key", foreign_key)
 
     @property
     def table_name(self) -> str:
@@ -434,10 +499,16 @@ class AddForeignKey(Operation):
         )
 
 
-@dataclass(frozen=True)
 class DropForeignKey(Operation):
+    __slots__ = ("foreign_key", "table")
+
     table: str
     foreign_key: ForeignKey
+
+    def __init__(self, table: str, foreign_key: ForeignKey) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "foreign_key", foreign_key)
 
     @property
     def table_name(self) -> str:
@@ -458,10 +529,16 @@ class DropForeignKey(Operation):
         return f"- drop foreign key {self.table}.{fk.column} -> {fk.ref_table}.{fk.ref_column}"
 
 
-@dataclass(frozen=True)
 class AddCheck(Operation):
+    __slots__ = ("check", "table")
+
     table: str
     check: Check
+
+    def __init__(self, table: str, check: Check) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "check", check)
 
     @property
     def table_name(self) -> str:
@@ -483,10 +560,16 @@ class AddCheck(Operation):
         return ()
 
 
-@dataclass(frozen=True)
 class DropCheck(Operation):
+    __slots__ = ("check", "table")
+
     table: str
     check: Check
+
+    def __init__(self, table: str, check: Check) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "check", check)
 
     @property
     def table_name(self) -> str:
@@ -506,11 +589,12 @@ class DropCheck(Operation):
         return f"- drop check {self.check.name} on {self.table}"
 
 
-@dataclass(frozen=True)
 class _RenameMember(Operation):
     """Give the index, foreign key or check ``old`` of ``table`` the name ``new``,
     keeping the object itself (a table or column rename moves the names derived from
     it this way)."""
+
+    __slots__ = ("new", "old", "table")
 
     table: str
     old: str
@@ -518,6 +602,12 @@ class _RenameMember(Operation):
     #: The :class:`Table` field that holds the renamed object, and what messages call it.
     members: ClassVar[str]
     noun: ClassVar[str]
+
+    def __init__(self, table: str, old: str, new: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "table", table)
+        set_(self, "old", old)
+        set_(self, "new", new)
 
     @property
     def table_name(self) -> str:
@@ -541,25 +631,28 @@ class _RenameMember(Operation):
         return f"~ rename {self.noun} {self.old} to {self.new} on {self.table}"
 
 
-@dataclass(frozen=True)
 class RenameIndex(_RenameMember):
     """Give index ``old`` of ``table`` the name ``new``, keeping the index itself."""
+
+    __slots__ = ()
 
     members = "indexes"
     noun = "index"
 
 
-@dataclass(frozen=True)
 class RenameForeignKey(_RenameMember):
     """Give foreign key ``old`` of ``table`` the name ``new``, keeping the constraint."""
+
+    __slots__ = ()
 
     members = "foreign_keys"
     noun = "foreign key"
 
 
-@dataclass(frozen=True)
 class RenameCheck(_RenameMember):
     """Give check ``old`` of ``table`` the name ``new``, keeping the constraint."""
+
+    __slots__ = ()
 
     members = "checks"
     noun = "check"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from schemashift.diff.operations import (
     AddCheck,
@@ -46,6 +46,7 @@ from schemashift.diff.operations import (
     RenameIndex,
     RenameTable,
 )
+from schemashift.schema.record import replace
 from schemashift.schema.values import ForeignKey, Table
 
 Resource = tuple[str, ...]

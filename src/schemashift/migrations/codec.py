@@ -12,13 +12,15 @@ and read back as unknown.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from schemashift.diff import operations as ops
+from schemashift.schema.record import Record
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Table
 
-Literal = dict[str, Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    Literal = dict[str, Any]
 
 _OP_NAMES: dict[type[ops.Operation], str] = {
     ops.CreateTable: "create_table",
@@ -45,30 +47,24 @@ class CodecError(ValueError):
     """A literal that does not describe a known operation."""
 
 
-#: Per dataclass: each field's name, whether it has a default, and that default (a
-#: factory's value). Asking ``dataclasses.fields`` for every value of a large migration
-#: took most of the time of writing its file.
+#: Per value class: each field's name, whether it has a default, and that default, in
+#: the order of the class's fields.
 _FIELDS: dict[type, tuple[tuple[str, bool, Any], ...]] = {}
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
-def _fields(cls: type) -> tuple[tuple[str, bool, Any], ...]:
+def _fields(cls: type[Record]) -> tuple[tuple[str, bool, Any], ...]:
     found = _FIELDS.get(cls)
     if found is None:
-        plan = []
-        for f in dataclasses.fields(cls):
-            if f.default is not dataclasses.MISSING:
-                plan.append((f.name, True, f.default))
-            elif f.default_factory is not dataclasses.MISSING:
-                plan.append((f.name, True, f.default_factory()))
-            else:
-                plan.append((f.name, False, None))
-        found = _FIELDS[cls] = tuple(plan)
+        defaults = cls._defaults
+        found = _FIELDS[cls] = tuple(
+            (name, name in defaults, defaults.get(name)) for name in cls._fields
+        )
     return found
 
 
 def _column_to_literal(c: Column) -> Literal:
-    """A column as :func:`_dataclass_to_literal` writes it, spelled out: columns are most
+    """A column as :func:`_record_to_literal` writes it, spelled out: columns are most
     of the values of a large migration. Each comparison is with the field's own default
     (a test keeps the two in step), by ``!=`` as the generic writer does (so a 1 read from
     a hand-edited literal is left out like True); no value of a column equals None but
@@ -118,14 +114,14 @@ def _value_to_literal(value: Any) -> Any:
         return _column_to_literal(value)
     if cls is tuple:
         return [_value_to_literal(v) for v in value]
-    if cls in _FIELDS or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-        return _dataclass_to_literal(value)
+    if cls in _FIELDS or isinstance(value, Record):
+        return _record_to_literal(value)
     if isinstance(value, tuple):
         return [_value_to_literal(v) for v in value]
     return value
 
 
-def _dataclass_to_literal(value: Any) -> Literal:
+def _record_to_literal(value: Record) -> Literal:
     out: Literal = {}
     for name, has_default, default in _fields(type(value)):
         v = getattr(value, name)
@@ -137,7 +133,7 @@ def _dataclass_to_literal(value: Any) -> Literal:
 
 def table_to_literal(table: Table) -> Literal:
     """A table as a literal dict."""
-    return _dataclass_to_literal(table)
+    return _record_to_literal(table)
 
 
 def table_from_literal(lit: Literal) -> Table:
@@ -166,7 +162,7 @@ def index_from_literal(lit: Literal) -> Index:
 
 def operation_to_literal(op: ops.Operation) -> Literal:
     """``op`` as a literal dict, tagged with its kind under ``"op"``."""
-    return {"op": _OP_NAMES[type(op)], **_dataclass_to_literal(op)}
+    return {"op": _OP_NAMES[type(op)], **_record_to_literal(op)}
 
 
 def operation_from_literal(lit: Literal) -> ops.Operation:
@@ -174,21 +170,21 @@ def operation_from_literal(lit: Literal) -> ops.Operation:
     try:
         cls = _OP_TYPES[lit["op"]]
         args: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            if f.name not in lit:
+        for name in cls._fields:
+            if name not in lit:
                 continue
-            v = lit[f.name]
-            if f.name == "table" and isinstance(v, dict):
+            v = lit[name]
+            if name == "table" and isinstance(v, dict):
                 v = table_from_literal(v)
-            elif f.name in ("column", "before", "after"):
+            elif name in ("column", "before", "after"):
                 v = column_from_literal(v)
-            elif f.name == "index":
+            elif name == "index":
                 v = index_from_literal(v)
-            elif f.name == "foreign_key":
+            elif name == "foreign_key":
                 v = ForeignKey(**v)
-            elif f.name == "check":
+            elif name == "check":
                 v = Check(**v)
-            args[f.name] = v
+            args[name] = v
         return cls(**args)
     except (KeyError, TypeError, AttributeError) as exc:
         raise CodecError(f"not a schemashift operation: {lit!r:.120} ({exc})") from exc

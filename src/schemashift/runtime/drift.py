@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
+from schemashift.schema.record import Record
 from schemashift.schema.values import Schema, Table
 
 
@@ -67,12 +67,12 @@ _SIZED = ("kind", "max_length", "max_digits", "decimal_places")
 
 def _how(expected: object, found: object) -> str:
     """Which attributes differ, e.g. ``unique: expected True, found False``."""
-    if not dataclasses.is_dataclass(expected) or not dataclasses.is_dataclass(found):
+    if not isinstance(expected, Record) or not isinstance(found, Record):
         return f"expected {expected!r}, found {found!r}"
     differing = [
-        (f.name, getattr(expected, f.name), getattr(found, f.name))
-        for f in dataclasses.fields(expected)
-        if f.compare and getattr(expected, f.name) != getattr(found, f.name)
+        (name, getattr(expected, name), getattr(found, name))
+        for name in expected._compared
+        if getattr(expected, name) != getattr(found, name)
     ]
     if any(name == "db_type" for name, _, _ in differing):
         differing = [d for d in differing if d[0] not in _SIZED]

@@ -2,13 +2,15 @@
 
 Everything downstream (the differ, the dialect renderers, introspection, the literals
 stored in migration files) speaks in these values. They are frozen so that the differ is
-a pure function and so that hypothesis can generate them.
+a pure function and so that hypothesis can generate them (see
+:mod:`schemashift.schema.record` for why they are no dataclasses).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+
+from schemashift.schema.record import Record, replace
 
 #: Column kinds, named after the model field kinds. A foreign key column takes the kind
 #: of the key it references; the implicit ``id`` key is a ``biginteger``.
@@ -32,8 +34,7 @@ KINDS: tuple[str, ...] = (
 ON_DELETE_ACTIONS: tuple[str, ...] = ("CASCADE", "SET NULL", "RESTRICT", "NO ACTION")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Record):
     """One column. ``default`` is an SQL expression (already rendered from a literal).
 
     ``attribute`` is the model field's attribute name, where known: the column's identity
@@ -47,23 +48,70 @@ class Column:
     comparable forms fill it in; schemas from models and migrations leave it None.
     """
 
+    __slots__ = (
+        "attribute",
+        "autoincrement",
+        "choices",
+        "db_type",
+        "decimal_places",
+        "default",
+        "kind",
+        "max_digits",
+        "max_length",
+        "name",
+        "nullable",
+        "primary_key",
+        "unique",
+    )
+    _uncompared = ("attribute",)
+
     name: str
     kind: str
-    nullable: bool = True
-    default: str | None = None
-    unique: bool = False
-    primary_key: bool = False
-    autoincrement: bool = False
-    max_length: int | None = None
-    max_digits: int | None = None
-    decimal_places: int | None = None
-    choices: tuple[str, ...] = ()
-    db_type: str | None = None
-    attribute: str | None = field(default=None, compare=False)
+    nullable: bool
+    default: str | None
+    unique: bool
+    primary_key: bool
+    autoincrement: bool
+    max_length: int | None
+    max_digits: int | None
+    decimal_places: int | None
+    choices: tuple[str, ...]
+    db_type: str | None
+    attribute: str | None
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        nullable: bool = True,
+        default: str | None = None,
+        unique: bool = False,
+        primary_key: bool = False,
+        autoincrement: bool = False,
+        max_length: int | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
+        choices: tuple[str, ...] = (),
+        db_type: str | None = None,
+        attribute: str | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "kind", kind)
+        set_(self, "nullable", nullable)
+        set_(self, "default", default)
+        set_(self, "unique", unique)
+        set_(self, "primary_key", primary_key)
+        set_(self, "autoincrement", autoincrement)
+        set_(self, "max_length", max_length)
+        set_(self, "max_digits", max_digits)
+        set_(self, "decimal_places", decimal_places)
+        set_(self, "choices", choices)
+        set_(self, "db_type", db_type)
+        set_(self, "attribute", attribute)
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(Record):
     """A (possibly unique, possibly composite) index on plain columns.
 
     Models only make full, valid indexes of the database's default method; the other
@@ -73,35 +121,75 @@ class Index:
     for an index the database does not use, such as a failed concurrent build leaves.
     """
 
+    __slots__ = ("columns", "method", "name", "unique", "valid", "where")
+
     name: str
     columns: tuple[str, ...]
-    unique: bool = False
-    where: str | None = None
-    method: str | None = None
-    valid: bool = True
+    unique: bool
+    where: str | None
+    method: str | None
+    valid: bool
+
+    def __init__(
+        self,
+        name: str,
+        columns: tuple[str, ...],
+        unique: bool = False,
+        where: str | None = None,
+        method: str | None = None,
+        valid: bool = True,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "columns", columns)
+        set_(self, "unique", unique)
+        set_(self, "where", where)
+        set_(self, "method", method)
+        set_(self, "valid", valid)
 
 
-@dataclass(frozen=True)
-class ForeignKey:
+class ForeignKey(Record):
     """A single-column foreign key constraint."""
+
+    __slots__ = ("column", "name", "on_delete", "ref_column", "ref_table")
 
     name: str
     column: str
     ref_table: str
-    ref_column: str = "id"
-    on_delete: str = "NO ACTION"
+    ref_column: str
+    on_delete: str
+
+    def __init__(
+        self,
+        name: str,
+        column: str,
+        ref_table: str,
+        ref_column: str = "id",
+        on_delete: str = "NO ACTION",
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "column", column)
+        set_(self, "ref_table", ref_table)
+        set_(self, "ref_column", ref_column)
+        set_(self, "on_delete", on_delete)
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Record):
     """A named table CHECK constraint with its SQL expression."""
+
+    __slots__ = ("name", "sql")
 
     name: str
     sql: str
 
+    def __init__(self, name: str, sql: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "sql", sql)
 
-@dataclass(frozen=True)
-class Table:
+
+class Table(Record):
     """A table with its columns (in order), indexes, foreign keys and checks.
 
     ``model`` names the model class that declares the table, where known: the table's
@@ -109,12 +197,32 @@ class Table:
     :attr:`Column.attribute`, no comparison looks at it.
     """
 
+    __slots__ = ("checks", "columns", "foreign_keys", "indexes", "model", "name")
+    _uncompared = ("model",)
+
     name: str
     columns: tuple[Column, ...]
-    indexes: tuple[Index, ...] = ()
-    foreign_keys: tuple[ForeignKey, ...] = ()
-    checks: tuple[Check, ...] = ()
-    model: str | None = field(default=None, compare=False)
+    indexes: tuple[Index, ...]
+    foreign_keys: tuple[ForeignKey, ...]
+    checks: tuple[Check, ...]
+    model: str | None
+
+    def __init__(
+        self,
+        name: str,
+        columns: tuple[Column, ...],
+        indexes: tuple[Index, ...] = (),
+        foreign_keys: tuple[ForeignKey, ...] = (),
+        checks: tuple[Check, ...] = (),
+        model: str | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "columns", columns)
+        set_(self, "indexes", indexes)
+        set_(self, "foreign_keys", foreign_keys)
+        set_(self, "checks", checks)
+        set_(self, "model", model)
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""
@@ -137,14 +245,19 @@ class Table:
 
     def with_(self, **changes: object) -> Table:
         """A copy with some attributes replaced."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(Record):
     """A whole schema: tables by name. Treat ``tables`` as read-only."""
 
-    tables: Mapping[str, Table] = field(default_factory=dict)
+    __slots__ = ("tables",)
+
+    tables: Mapping[str, Table]
+
+    def __init__(self, tables: Mapping[str, Table] | None = None) -> None:
+        # None stands for a new empty dict, as a shared default would be shared.
+        object.__setattr__(self, "tables", {} if tables is None else tables)
 
     @classmethod
     def of(cls, tables: Iterable[Table]) -> Schema:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemashift.dialects.base import DBConnection
 from schemashift.dialects.mysql.defaults import canonical, mysql_string, squeezed_sql
 from schemashift.dialects.mysql.quoting import enum_check_name, unique_name
 from schemashift.dialects.mysql.types import DEFAULT_LENGTH, column_from_type
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 #: Tables of schemashift's own bookkeeping, never part of the user's schema.

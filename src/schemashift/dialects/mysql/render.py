@@ -13,7 +13,7 @@ knows what it drops and a rename knows which derived names move with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
@@ -31,6 +31,7 @@ from schemashift.dialects.mysql.types import UNBOUNDED, column_type, value_chang
 from schemashift.dialects.values import RenderState, check_steps
 from schemashift.diff import operations as ops
 from schemashift.errors import ModelError
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 #: What every CREATE TABLE says, rather than rely on the server's defaults.
@@ -539,7 +540,7 @@ def _alter_column(op: ops.AlterColumn, state_schema: Schema) -> list[_Item]:
     if definition_changes:
         definition = column_definition(after, key=False)
         rule = locks.modify_rule(before, after, column_type(before), column_type(after))
-        items.append(replace(_clause(table, f"MODIFY COLUMN {definition}", name), rule=rule))
+        items.append(_Clause(table, f"MODIFY COLUMN {definition}", frozenset((name,)), rule))
     if after.primary_key and not before.primary_key:
         items.append(_clause(table, f"ADD PRIMARY KEY ({quote(name)})", "+primary"))
     if _is_unique(after) and not _is_unique(before):

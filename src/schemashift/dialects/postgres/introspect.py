@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemashift.dialects.base import DBConnection
@@ -18,6 +18,7 @@ from schemashift.dialects.postgres.connection import current_schema
 from schemashift.dialects.postgres.defaults import canonical_default, string_value
 from schemashift.dialects.postgres.names import enum_check_name
 from schemashift.dialects.postgres.types import column_from_type, formatted_type
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 #: Tables of schemashift's own bookkeeping, never part of the user's schema.

@@ -28,7 +28,7 @@ column) is refused with the way to do it by hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
 from schemashift.dialects.postgres import locks, render
@@ -37,6 +37,7 @@ from schemashift.dialects.postgres.quoting import fit_name, quote
 from schemashift.dialects.postgres.types import column_type, rewrites_table
 from schemashift.diff import operations as ops
 from schemashift.errors import ConfigError
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, Index, Schema
 
 #: Rows a back-fill updates per transaction: few enough that each batch holds its row

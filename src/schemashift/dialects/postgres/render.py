@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 from schemashift.dialects.base import Code, Comment, Execute, Step, sql_literal
@@ -27,6 +26,7 @@ from schemashift.dialects.postgres.types import (
 )
 from schemashift.dialects.values import RenderState, check_steps
 from schemashift.diff import operations as ops
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 # Functions whose value differs per row: a default calling one cannot be stored once in

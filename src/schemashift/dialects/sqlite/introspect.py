@@ -4,7 +4,6 @@ to what that reading can see, so that the two compare equal exactly when they ma
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from schemashift.dialects.base import DBConnection
 from schemashift.dialects.sqlite.ddl import default_sql, is_parenthesized
@@ -16,6 +15,7 @@ from schemashift.dialects.sqlite.sqltext import (
     tokenize,
 )
 from schemashift.dialects.sqlite.types import declared_type, is_rowid_alias, kind_of_declared
+from schemashift.schema.record import replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 _SKIPPED_PREFIXES = ("_schemashift", "sqlite_")

@@ -9,7 +9,6 @@ rows once, not twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from schemashift.dialects.base import Comment, Step
 from schemashift.dialects.sqlite.ddl import create_table
@@ -30,6 +29,7 @@ from schemashift.diff.operations import (
     RenameTable,
     apply_all,
 )
+from schemashift.schema.record import replace
 from schemashift.schema.values import Schema, Table
 
 _TABLE_LEVEL = (CreateTable, DropTable, RenameTable)
