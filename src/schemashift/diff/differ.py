@@ -198,6 +198,6 @@ def diff(
             changes.append(CreateTable(after))
         elif after is None:
             changes.append(DropTable(before))
-        else:
+        elif before != after:
             changes.extend(_with_fill(op, fill) for op in table_changes(before, after, index_names))
     return DiffResult(order_operations([*renames, *changes]), plan.warnings)

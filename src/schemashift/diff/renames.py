@@ -79,6 +79,16 @@ def _same_columns(a: Table, b: Table) -> bool:
     )
 
 
+def _identical(before: Table, after: Table) -> bool:
+    """Equal, and equal in what equality leaves out too: the model and each column's
+    attribute, which renames follow."""
+    return (
+        before == after
+        and before.model == after.model
+        and [c.attribute for c in before.columns] == [c.attribute for c in after.columns]
+    )
+
+
 def _by_identity(members: Iterable[tuple[str, str | None]]) -> dict[str, str]:
     """Identity -> name, for the identities that exactly one member holds: an identity
     shared by two members (or unknown) tells nothing."""
@@ -335,6 +345,10 @@ def plan_renames(
         if before is None:
             continue
         after = target.tables[name]
+        if _identical(before, after):
+            # Nothing was added, dropped or moved to another attribute: no rename, no
+            # warning, whatever the hints say (the common case, where nothing changed).
+            continue
         columns.extend(
             _column_renames(
                 name,
