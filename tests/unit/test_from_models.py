@@ -404,6 +404,16 @@ def test_identifier_lengths_count_utf8_bytes() -> None:
     assert "40 bytes" in message and "__tablename__" in message
 
 
+@pytest.mark.parametrize("limit", [39, 40, 41])
+def test_four_byte_characters_at_the_limit(limit: int) -> None:
+    name = "\U0001d538" * 10  # 40 bytes, 10 characters
+    Thing = model("Thing", **{name: Field.Integer()})
+    if limit >= 40:
+        assert schema_from_models([Thing], max_identifier_length=limit).schema
+    else:
+        assert "is 40 bytes long" in error_of(Thing, max_identifier_length=limit)
+
+
 @pytest.mark.parametrize(
     ("attrs", "where", "advice"),
     [

@@ -521,7 +521,16 @@ def _check_index_names(tables: list[Table], declared: list[_Declared]) -> None:
 
 
 def _check_lengths(tables: list[Table], declared: list[_Declared], limit: int) -> None:
+    # UTF-8 spends at most 4 bytes on a character: most schemas need no encoding at all.
+    longest = limit // 4
     for table, d in zip(tables, declared, strict=True):
+        if (
+            len(table.name) <= longest
+            and all(len(c.name) <= longest for c in table.columns)
+            and all(len(m.name) <= longest for m in (*table.indexes, *table.foreign_keys))
+            and all(len(c.name) <= longest for c in table.checks)
+        ):
+            continue
         attrs = {column: attr for attr, column in d.columns.items()}
         # (attribute or None, what, name, advice); where it is (d.at) only for an error.
         names: list[tuple[str | None, str, str, str]] = [
