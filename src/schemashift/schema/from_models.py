@@ -527,7 +527,8 @@ def _check_lengths(tables: list[Table], declared: list[_Declared], limit: int) -
         if (
             len(table.name) <= longest
             and all(len(c.name) <= longest for c in table.columns)
-            and all(len(m.name) <= longest for m in (*table.indexes, *table.foreign_keys))
+            and all(len(i.name) <= longest for i in table.indexes)
+            and all(len(fk.name) <= longest for fk in table.foreign_keys)
             and all(len(c.name) <= longest for c in table.checks)
         ):
             continue
