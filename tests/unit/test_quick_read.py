@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemashift.errors import MigrationFileError
+from schemashift.migrations import quickread
 from schemashift.migrations.files import MigrationFile
 from schemashift.migrations.history import operations_in, parsed_operations
 from schemashift.migrations.quickread import generated_head, read_literals
@@ -144,6 +147,12 @@ def _heads(data: bytes) -> str:
     return text if at < 0 else text[: at + 1]
 
 
+@pytest.fixture(autouse=True)
+def _matched_heads() -> Iterator[None]:
+    with heads(True):
+        yield
+
+
 def test_every_generated_file_takes_the_pattern(generated: list[bytes]) -> None:
     for shape in (b"replaces = [", b"def up_postgresql", b"rebuild_table", b"check_values"):
         assert any(shape in data for data in generated), shape
@@ -213,12 +222,35 @@ def mutated(draw: st.DrawFn, files: list[bytes]) -> bytes:
     return bytes(data)
 
 
+@contextmanager
+def heads(matched: bool) -> Iterator[None]:
+    """Heads matched by the pattern (else compiled) from the first file on."""
+    before = quickread._COMPILE_FIRST
+    quickread._COMPILE_FIRST = -1 if matched else 10**9
+    try:
+        yield
+    finally:
+        quickread._COMPILE_FIRST = before
+
+
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_the_quick_read_agrees_with_pythons_parser(
     generated: list[bytes], data: st.DataObject
 ) -> None:
-    _agree(data.draw(mutated(generated)))
+    mutation = data.draw(mutated(generated))
+    for matched in (True, False):
+        with heads(matched):
+            _agree(mutation)
+
+
+def test_generated_heads_are_compiled_in_a_process_that_reads_few(
+    generated: list[bytes],
+) -> None:
+    with heads(False):
+        for data in generated:
+            _agree(data)
+            assert read_literals(FILE, data) is not None
 
 
 def _one(generated: list[bytes]) -> bytes:

@@ -8,13 +8,17 @@ parts and reads the list, each part the cheapest way that still proves it:
 
 * the head: a regular expression that fullmatches only the shapes ``make migration``
   writes and only text that is valid Python (:data:`HEAD`), else ``compile`` of the head
-  alone, which builds no syntax-tree objects;
-* the list: when it holds only plain literal tokens (:data:`LITERAL`), ``json.loads`` of
-  its JSON spelling, else :func:`ast.literal_eval`.
+  alone, which builds no syntax-tree objects (a process compiles its first heads, as
+  compiling the expression costs as much as compiling 20 of them);
+* the list: when it holds only plain tokens (:data:`OUTSIDE_STRINGS`), the JSON decoder
+  on its JSON spelling, else :func:`ast.literal_eval`; either accepts only a valid
+  expression and gives the value Python gives it.
 
-Whatever is not proven this way (a syntax error, an unusual encoding, a hand edit that
-neither path can vouch for) returns None, and the caller takes the full parse, whose
-answers and messages (file and line) are therefore exactly those of before.
+A file without the list declares no operations when its whole text is proven valid so
+and nothing in it can assign the name. Whatever is not proven this way (a syntax error,
+an unusual encoding, a hand edit that neither path can vouch for) returns None, and the
+caller takes the full parse, whose answers and messages (file and line) are therefore
+exactly those of before.
 
 Why a valid head and a valid list make a valid file: the head ends right after a line
 break, and ``compile`` accepted it on its own, so at its end Python's tokenizer is at the
@@ -22,11 +26,11 @@ start of a line with no bracket, string or backslash continuation open, and ever
 statement of the head is complete (a ``def`` header without its body, or a decorator, is
 refused at the end of the head alone). The line ``operations = LIST`` at column 0 then
 closes any open indented block and is one more statement: its value is the expression
-``LIST``, which :func:`ast.literal_eval` parsed on its own (in ``eval`` mode: one
-expression, followed only by line breaks and comments, exactly what may end a file), and
-which starts with ``[`` so that nothing is stripped before it. Both parts come from
-one UTF-8 decoding of the file, the encoding Python reads it in when no coding
-declaration says otherwise (a file with one takes the full parse).
+``LIST``, which was read on its own as an expression followed only by line breaks and
+comments (``eval`` mode; exactly what may end a file), and which starts with ``[`` so
+that nothing is stripped before it. Both parts come from one UTF-8 decoding of the
+file, the encoding Python reads it in when no coding declaration says otherwise (a file
+with one takes the full parse).
 """
 
 from __future__ import annotations
@@ -57,38 +61,50 @@ _ARGUMENT = rf"(?:{_STRING}|None)"
 _MAPPING = rf"\{{(?:{_STRING}: {_ARGUMENT}(?:, {_STRING}: {_ARGUMENT})*)?\}}"
 _LISTING = rf"\[(?:{_STRING}(?:, {_STRING})*)?\]"
 # One statement of a function body, always indented by exactly four spaces (as the first
-# line of every body, its docstring, is); the block of an ``if``/``while`` by eight. A
-# ``rebuild_table`` call names each keyword once, in the order the writer uses.
-_STATEMENT = (
-    r"    (?:pass"
-    rf"|conn\.(?:execute|restore_kept|check_dependents|check_values)"
+# line of every body, its docstring, is).
+_CALL = (
+    rf"conn\.(?:execute|restore_kept|check_dependents|check_values)"
     rf"\({_ARGUMENT}(?:, {_ARGUMENT})*\)"
     r'|globals\(\)\["(?:up|down)_" \+ conn\.dialect\]\(conn\)'
+)
+# Less common statements: compiling them too would cost a process that meets none of
+# them (most files create tables and add columns) three times as much. The block of an
+# ``if``/``while`` is indented by eight spaces; a ``rebuild_table`` call names each
+# keyword once, in the order the writer uses.
+_MORE = (
     rf"|conn\.rebuild_table\(\n        {_STRING},\n        {_STRING},\n"
     rf"(?:        change={_MAPPING},\n)?(?:        add={_MAPPING},\n)?"
     rf"(?:        drop={_LISTING},\n)?(?:        drop_constraints={_LISTING},\n)?"
     rf"(?:        add_constraints={_LISTING},\n)?    \)"
     rf"|(?:if|while) conn\.execute\(\n(?:        {_STRING}\n)+    \)\.fetchone\(\):\n"
     rf"        (?:pass|conn\.execute\({_STRING}\))"
-    r")\n"
-)
-# A body's blank and comment lines belong to it only before a statement: the pattern is
-# unambiguous, so a head it does not match is refused without a search of every split.
-_FUNCTION = (
-    rf"def (?:up|down)(?:_[a-z]+)?\(conn\):\n    {_STRING}\n"
-    rf"(?:(?:{_BLANK}|{_COMMENT})*{_STATEMENT})*"
 )
 _ASSIGNMENT = (
     r"(?:atomic = (?:True|False)"
     r"|replaces = \[(?:'[a-z0-9_]+'(?:, '[a-z0-9_]+')*)?\]"
     r'|dialects = \("[a-z]+"(?:, "[a-z]+")*,?\))\n'
 )
+
+
+def _head(statements: str) -> str:
+    # A body's blank and comment lines belong to it only before a statement: the
+    # pattern is unambiguous, so a head it does not match is refused without a search
+    # of every split.
+    function = (
+        rf"def (?:up|down)(?:_[a-z]+)?\(conn\):\n    {_STRING}\n"
+        rf"(?:(?:{_BLANK}|{_COMMENT})*    (?:pass|{statements})\n)*"
+    )
+    return rf"{_TRIPLE}\n(?:{_BLANK}|{_COMMENT}|{_ASSIGNMENT}|{function})*"
+
+
 #: The heads ``make migration``, ``--empty``, ``squash`` and ``render`` write: a module
 #: docstring, then blank and comment lines, option assignments and ``up``/``down``
 #: functions (one per dialect, and the dispatchers) whose statements are calls on
 #: ``conn`` with string arguments. Everything it matches that holds no backslash and no
-#: carriage return is valid Python.
-HEAD = rf"{_TRIPLE}\n(?:{_BLANK}|{_COMMENT}|{_ASSIGNMENT}|{_FUNCTION})*"
+#: carriage return is valid Python. :data:`COMMON_HEAD` is the same without the less
+#: common statements.
+HEAD = _head(_CALL + _MORE)
+COMMON_HEAD = _head(_CALL)
 
 #: What an operations list may hold outside its strings to be read as JSON: the
 #: characters of brackets, braces, commas, colons, spaces, line breaks and decimal
@@ -101,9 +117,12 @@ HEAD = rf"{_TRIPLE}\n(?:{_BLANK}|{_COMMENT}|{_ASSIGNMENT}|{_FUNCTION})*"
 OUTSIDE_STRINGS = r"[\[\]{},: \n0-9.eE+\-]*(?:(?:True|False|None)[\[\]{},: \n0-9.eE+\-]*)*"
 
 _JSON_WORDS = {"True": "true", "False": "false", "None": "null"}
-_compiled: list[re.Pattern[str]] = []
+_compiled: list[re.Pattern[str] | None] = [None, None, None]
 _scanner: list[Callable[[str, int], tuple[object, int]]] = []
 _LAST_ITEM = ",\n]\n"
+#: How many heads a process compiles before it matches heads with :data:`HEAD`.
+_COMPILE_FIRST = 20
+_read = [0]
 
 
 def _scan_json() -> Callable[[str, int], tuple[object, int]]:
@@ -113,17 +132,20 @@ def _scan_json() -> Callable[[str, int], tuple[object, int]]:
     return _scanner[0]
 
 
-def _patterns() -> list[re.Pattern[str]]:
+def _pattern(index: int) -> re.Pattern[str]:
     # Compiled on first use: only a replay needs them.
-    if not _compiled:
-        _compiled.extend([re.compile(HEAD), re.compile(OUTSIDE_STRINGS)])
-    return _compiled
+    found = _compiled[index]
+    if found is None:
+        found = _compiled[index] = re.compile((COMMON_HEAD, HEAD, OUTSIDE_STRINGS)[index])
+    return found
 
 
 def generated_head(head: str) -> bool:
     """Whether ``head`` (a file up to its ``operations`` line, or a whole file without
     one) has a shape :data:`HEAD` vouches for."""
-    return "\\" not in head and "\r" not in head and _patterns()[0].fullmatch(head) is not None
+    if "\\" in head or "\r" in head:
+        return False
+    return _pattern(0).fullmatch(head) is not None or _pattern(1).fullmatch(head) is not None
 
 
 def read_literals(file: MigrationFile, data: bytes) -> list[Any] | None:
@@ -141,26 +163,36 @@ def read_literals(file: MigrationFile, data: bytes) -> list[Any] | None:
         return None
     at = text.rfind(_MARK)
     if at < 0:
-        return [] if generated_head(text) else None
+        # Without the list, the file declares no operations when nothing in it can assign
+        # the name (identifiers are NFKC-normalized: a non-ASCII one might spell it).
+        if _matched(text) or (
+            data.isascii() and b"operations" not in data and _compiles(file, data)
+        ):
+            return []
+        return None
     head, listed = text[: at + 1], text[at + len(_MARK) :]
     if not listed.startswith("["):
         return None
-    if not _valid_head(file, head, data):
+    # The mark is ASCII, so its last place in the bytes is its last place in the text.
+    if not (_matched(head) or _compiles(file, data[: data.rfind(_MARK_BYTES) + 1])):
         return None
     literals = _read_list(listed)
     return literals if isinstance(literals, list) else None
 
 
-def _valid_head(file: MigrationFile, head: str, data: bytes) -> bool:
-    if generated_head(head):
-        return True
-    # The mark is ASCII, so its last place in the bytes is its last place in the text.
-    head_bytes = data[: data.rfind(_MARK_BYTES) + 1]
+def _matched(head: str) -> bool:
+    # Compiling the pattern costs as much as compiling 20 heads: a process that reads a
+    # few files compiles their heads, one that replays a long history matches them.
+    _read[0] += 1
+    return _read[0] > _COMPILE_FIRST and generated_head(head)
+
+
+def _compiles(file: MigrationFile, source: bytes) -> bool:
     try:
         # Warnings become errors: the full parse that follows a refusal shows them once.
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            compile(head_bytes, file.location, "exec", dont_inherit=True)
+            compile(source, file.location, "exec", dont_inherit=True)
     except Exception:  # whatever the reason, the full parse has the answer
         return False
     return True
@@ -182,7 +214,7 @@ def _read_list(listed: str) -> object:
         pieces = spelled.split("'")
         # The even pieces are outside strings (which hold no quote).
         outside = "".join(pieces[::2])
-        if _patterns()[1].fullmatch(outside) is not None:
+        if _pattern(2).fullmatch(outside) is not None:
             words = [w for w in _JSON_WORDS if w in outside]
             if words and any(w in "'".join(pieces[1::2]) for w in words):
                 pieces[::2] = [_json_words(p) for p in pieces[::2]]
