@@ -71,14 +71,22 @@ operations = [
 ]
 '''
 
+#: A file whose list holds plain tokens only (read as JSON).
+PLAIN_LIST = CONCURRENTLY.split("operations = ")[0] + (
+    "operations = [\n"
+    "    {'op': 'add_column', 'table': 'users', 'column': {'name': 'age', 'kind': 'integer', "
+    "'nullable': False, 'unique': True, 'default': None, 'max_length': 10}},\n"
+    "]\n"
+)
+
 FILE = MigrationFile("0001_x", 1, "0001_x.py")
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
     """Files real runs write: one- and two-dialect, a rebuild, a value check, an empty
-    template, a squash, and PostgreSQL's concurrent index."""
-    files: list[bytes] = [CONCURRENTLY.encode()]
+    template, a squash, PostgreSQL's concurrent index, and a list read as JSON."""
+    files: list[bytes] = [CONCURRENTLY.encode(), PLAIN_LIST.encode()]
     for dialects in ("", 'dialects = ["sqlite", "postgresql"]\n'):
         root = tmp_path_factory.mktemp("proj")
         project = ProjectDir(root, f"sqlite:///{root / 'db.sqlite3'}")
@@ -201,6 +209,16 @@ PIECES = [
     b"# coding: latin-1\n",
     b"def up(conn):\n",
     b"\x1f",
+    b"true",
+    b"null",
+    b"NaN",
+    b"Infinity",
+    b"1e5",
+    b'"x"',
+    b"'x'",
+    b" x ",
+    b"r",
+    b"f'",
 ]
 SPECIAL = frozenset(b"\"'\\[](){}\n#:,= ")
 
@@ -235,7 +253,10 @@ def heads(matched: bool) -> Iterator[None]:
 
 # The full parse warns of a mutation's invalid escapes, as it always did.
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(300, settings.default.max_examples),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(data=st.data())
 def test_the_quick_read_agrees_with_pythons_parser(
     generated: list[bytes], data: st.DataObject
@@ -340,8 +361,77 @@ def test_lists_json_cannot_read_are_read_by_python(generated: list[bytes]) -> No
     _agree(data)
 
 
+def test_a_plain_list_is_read_as_json() -> None:
+    data = PLAIN_LIST.encode()
+    assert read_literals(FILE, data) == _judged(data)
+    assert '"' not in PLAIN_LIST.split("operations = ")[1]
+
+
 def test_the_words_true_false_none_inside_strings_stay(tmp_path: Path) -> None:
     data = CONCURRENTLY.replace("idx_users_name'", "True None False'").encode()
     literals = read_literals(FILE, data)
     assert literals == _judged(data)
     assert "True None False" in str(literals)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"DROP TABLE users"', b'"DROP" x "TABLE users"'),
+        (b'"DROP TABLE users"', b'"DROP TABLE users" "x"'),
+        (b'"DROP TABLE users"', b'r"DROP TABLE users"'),
+        (b'"DROP TABLE users"', b'"DROP TABLE users\\"'),
+        (b'"""Revert changes."""', b'"""Revert changes.""""'),
+        (b'    conn.execute("DROP', b'     conn.execute("DROP'),
+        (b"def down(conn):", b"def if(conn):"),
+    ],
+)
+def test_a_head_the_pattern_must_not_match(generated: list[bytes], old: bytes, new: bytes) -> None:
+    data = _one(generated)
+    assert old in data
+    data = data.replace(old, new)
+    assert not generated_head(_heads(data))
+    _agree(data)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"False", b"false"),
+        (b"True", b"true"),
+        (b"False", b"null"),
+        (b"False", b"NaN"),
+        (b"False", b"Infinity"),
+        (b"False", b"-Infinity"),
+        (b"False", b"1e5"),
+        (b"False", b"01"),
+        (b"'users'", b"'us' 'ers'"),
+        (b"10}}", b"10}},"),
+        (b"'age'", b"'age',"),
+        (b"'users'", b"'us\x09ers'"),  # a tab: Python reads it, JSON does not
+        (b"'op'", b"'True'"),
+    ],
+)
+def test_lists_are_read_as_python_reads_them(old: bytes, new: bytes) -> None:
+    data = PLAIN_LIST.encode()
+    assert old in data
+    data = data.replace(old, new, 1)
+    quick = read_literals(FILE, data)
+    assert quick is None or quick == _judged(data)
+    _agree(data)
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    ["operations=[1]\n", "x = operations = [1]\n", "\uff4fperations = [1]\n"],
+    ids=["no spaces", "chained", "NFKC"],
+)
+def test_a_file_without_the_list_line_may_still_assign_it(
+    generated: list[bytes], assignment: str
+) -> None:
+    empty = next(d for d in generated if b"\noperations = " not in d)
+    data = empty + assignment.encode()
+    assert read_literals(FILE, data) is None
+    with pytest.raises(MigrationFileError, match="the operations list cannot be read"):
+        operations_in(data, FILE)
+    _agree(data)
