@@ -63,7 +63,11 @@ class MigrationFile(NamedTuple):
     def check_source(self) -> None:
         """Refuse a file that Python cannot parse (a syntax error, a NUL byte), naming
         the line; nothing of it runs."""
-        parse_source(self, self.read_bytes())
+        from schemashift.migrations.quickread import read_literals
+
+        data = self.read_bytes()
+        if read_literals(self, data) is None:
+            parse_source(self, data)
 
 
 #: SHA-256 without OpenSSL, for every hash schemashift takes of a file.

@@ -3,7 +3,9 @@
 Each generated file ends with ``operations = [...]``, a list of plain literals. The file is
 parsed (with :mod:`ast`, which runs no code) and only that list is evaluated, so replaying
 thousands of files stays fast, no migration code runs, and a file Python could not run
-(a syntax error, a NUL byte) is refused here already, naming its line.
+(a syntax error, a NUL byte) is refused here already, naming its line. Generated files
+are proven valid and their list read without a syntax tree of the whole file
+(:mod:`schemashift.migrations.quickread`); the full parse decides every other file.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from schemashift.diff.operations import Operation, OperationError
 from schemashift.errors import MigrationFileError
 from schemashift.migrations.codec import CodecError, operation_from_literal
 from schemashift.migrations.files import MigrationFile, parse_source
+from schemashift.migrations.quickread import read_literals
 from schemashift.schema.values import Schema
 
 NAME = "operations"
@@ -23,6 +26,19 @@ NAME = "operations"
 def operations_in(source: str | bytes, file: MigrationFile) -> list[Operation]:
     """The operations a migration file declares (none for hand-written files). The whole
     file must be valid Python."""
+    if isinstance(source, bytes):
+        literals = read_literals(file, source)
+        if literals is not None:
+            try:
+                return [operation_from_literal(lit) for lit in literals]
+            except (ValueError, TypeError, CodecError):
+                pass  # refused below, naming the line of the list
+    return parsed_operations(source, file)
+
+
+def parsed_operations(source: str | bytes, file: MigrationFile) -> list[Operation]:
+    """:func:`operations_in` by a syntax tree of the whole file: what decides (and words
+    the refusal of) every file that the quick read does not vouch for."""
     tree = parse_source(file, source)
     assigned = [
         node
