@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 
 import pytest
@@ -69,9 +70,16 @@ def test_removed_renamed_and_added_files(history: ProjectDir) -> None:
 
 def test_a_corrupt_cache_is_ignored(history: ProjectDir) -> None:
     _both(history)
-    _cache_file(history.migrations).write_text("{not json")
+    _cache_file(history.migrations).write_text("{not marshal")
     assert _both(history)[0] == _both(history)[1]
-    _cache_file(history.migrations).write_text('{"version": 1, "files": [], "tables": [{}]}')
+    _cache_file(history.migrations).write_bytes(marshal.dumps((1, (), [], ({},))))
+    assert _both(history)[0] == _both(history)[1]
+    # Written with another field order: read in this one, the tuples would fill the
+    # wrong fields.
+    version, layout, files, tables = marshal.loads(_cache_file(history.migrations).read_bytes())
+    moved = (layout[0], layout[1][::-1], *layout[2:])
+    tables = tuple((t[0], tuple(c[::-1] for c in t[1]), *t[2:]) for t in tables)
+    _cache_file(history.migrations).write_bytes(marshal.dumps((version, moved, files, tables)))
     assert _both(history)[0] == _both(history)[1]
 
 

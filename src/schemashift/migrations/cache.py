@@ -5,24 +5,37 @@ parsing it. The cache remembers the schema that a list of ``(name, checksum)`` p
 produces, so the next run replays only the files added since (usually none or one). It
 lives outside the project (``$XDG_CACHE_HOME/schemashift``), is keyed by content, never
 by file times, and any problem with it means a cold replay: it can make a command
-faster, never answer differently.
+faster, never answer differently. The schema is kept as :mod:`marshal` tuples in each
+value class's field order (with those orders, so that another layout is never misread):
+loading it builds the values directly, without a literal to decode.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 from collections.abc import Sequence
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 
-from schemashift.migrations.codec import table_from_literal, table_to_literal
 from schemashift.migrations.files import MigrationFile, checksum_of
 from schemashift.migrations.history import replay_sources
-from schemashift.schema.values import Schema
+from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
 
 #: 2: files are parsed whole, so a cached file is known to be valid Python; schemas
 #: cached by version 1 only saw the operations list and are replayed again. 3: a column
-#: rename rewrites the checks that use the column.
-_VERSION = 3
+#: rename rewrites the checks that use the column. 4: marshal tuples, not JSON literals.
+_VERSION = 4
+
+_MEMBERS = (Column, Index, ForeignKey, Check)
+#: The field orders the tuples follow.
+_LAYOUT = (Table._fields, *(cls._fields for cls in _MEMBERS))
+_VALUES = {cls: attrgetter(*cls._fields) for cls in _MEMBERS}
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def cache_dir() -> Path:
@@ -32,39 +45,56 @@ def cache_dir() -> Path:
     return Path(cache_root())
 
 
+def _pack(table: Table) -> Any:
+    column, index, fk, check = (_VALUES[cls] for cls in _MEMBERS)
+    return (
+        table.name,
+        tuple(map(column, table.columns)),
+        tuple(map(index, table.indexes)),
+        tuple(map(fk, table.foreign_keys)),
+        tuple(map(check, table.checks)),
+        table.model,
+    )
+
+
+def _unpack(packed: Any) -> Table:
+    name, columns, indexes, fks, checks, model = packed
+    return Table(
+        name,
+        tuple(starmap(Column, columns)),
+        tuple(starmap(Index, indexes)),
+        tuple(starmap(ForeignKey, fks)),
+        tuple(starmap(Check, checks)),
+        model,
+    )
+
+
 def _cache_file(folder: Path) -> Path:
     key = checksum_of(str(folder.resolve()).encode())[:24]
-    return cache_dir() / f"replay-{key}.json"
+    return cache_dir() / f"replay-{key}.marshal"
 
 
 def _load(path: Path) -> tuple[list[list[str]], Schema] | None:
-    # json only here and in _store: a project without migrations never needs it.
-    import json
-
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != _VERSION:
+        version, layout, files, tables = marshal.loads(path.read_bytes())
+        if version != _VERSION or layout != _LAYOUT:
             return None
-        schema = Schema.of(table_from_literal(t) for t in data["tables"])
-        return data["files"], schema
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        schema = Schema.of(map(_unpack, tables))
+        if not isinstance(files, list):
+            return None
+        return files, schema
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
 def _store(path: Path, files: list[list[str]], schema: Schema) -> None:
-    payload = {
-        "version": _VERSION,
-        "files": files,
-        "tables": [table_to_literal(t) for t in schema.tables.values()],
-    }
-    import json
-
+    payload = (_VERSION, _LAYOUT, files, tuple(map(_pack, schema.tables.values())))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        tmp.write_bytes(marshal.dumps(payload))
         os.replace(tmp, path)
-    except OSError:
+    except (OSError, ValueError):
         return
 
 
