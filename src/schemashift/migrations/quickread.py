@@ -35,14 +35,15 @@ with one takes the full parse).
 
 from __future__ import annotations
 
-import json
-import json.scanner
 import re
 import warnings
-from collections.abc import Callable
-from typing import Any
 
 from schemashift.migrations.files import MigrationFile, check_nul
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 _MARK = "\noperations = "
 _MARK_BYTES = _MARK.encode()
@@ -128,7 +129,11 @@ _read = [0]
 def _scan_json() -> Callable[[str, int], tuple[object, int]]:
     # The decoder's scanner without json.loads's checks around it, a third of its time.
     if not _scanner:
-        _scanner.append(json.scanner.make_scanner(json.JSONDecoder()))  # type: ignore[arg-type]
+        # Imported here: a process that reads no list (a first migration) never needs it.
+        import json.decoder
+        import json.scanner
+
+        _scanner.append(json.scanner.make_scanner(json.decoder.JSONDecoder()))  # type: ignore[arg-type]
     return _scanner[0]
 
 
