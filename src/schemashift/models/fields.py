@@ -7,8 +7,11 @@ the model and field names at hand, so that every error can say where it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from schemashift.schema.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Options every field kind accepts, with their defaults. ``nullable`` and ``index`` are
 #: None when not given, because their defaults depend on the kind.
@@ -23,11 +26,14 @@ COMMON_OPTIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class SQL:
+class SQL(Record):
     """An SQL expression used as it is, e.g. ``default=SQL("CURRENT_TIMESTAMP")``."""
 
+    __slots__ = ("expression",)
     expression: str
+
+    def __init__(self, expression: str) -> None:
+        object.__setattr__(self, "expression", expression)
 
     def __str__(self) -> str:
         return self.expression
