@@ -11,8 +11,6 @@ and a ``conn.check_values(...)`` call that runs just before the conversion, so t
 
 from __future__ import annotations
 
-import json
-
 from schemashift.dialects.base import Code, Comment, Step, sql_literal
 from schemashift.schema.record import Record
 
@@ -71,6 +69,9 @@ def check_steps(
     steps: list[Step] = [ValueFlag(text, name, change.unkept is not None)]
     if change.unkept is None:
         return steps
+    # Imported here: every make migration imports this module, few convert a kind.
+    import json
+
     steps.append(
         Comment(
             f"migrate refuses while a row holds such a value, unless this file says\n"
