@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 import schemashift
@@ -178,6 +181,17 @@ def test_reprs_are_readable() -> None:
     assert repr(Index("a", "b", unique=True, name="n")) == "Index('a', 'b', unique=True, name='n')"
     assert repr(Check("x > 0")) == "Check('x > 0')"
     assert str(SQL("CURRENT_TIMESTAMP")) == "CURRENT_TIMESTAMP"
+
+
+def test_sql_is_an_immutable_value() -> None:
+    now = SQL("CURRENT_TIMESTAMP")
+    assert repr(now) == "SQL(expression='CURRENT_TIMESTAMP')"
+    assert now == SQL("CURRENT_TIMESTAMP") and now != SQL("CURRENT_DATE")
+    assert now != "CURRENT_TIMESTAMP"
+    assert len({now, SQL("CURRENT_TIMESTAMP")}) == 1
+    assert pickle.loads(pickle.dumps(now)) == now and copy.deepcopy(now) == now
+    with pytest.raises(AttributeError):
+        now.expression = "CURRENT_DATE"
 
 
 def test_many_models_are_cheap_to_declare_and_introspect() -> None:

@@ -14,6 +14,7 @@ import pytest
 from schemashift.diff import operations as ops
 from schemashift.schema.record import Record, replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
+from tests.support.project import ProjectDir
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,3 +187,58 @@ def test_loading_values_operations_and_codec_skips_dataclasses_and_typing() -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+#: What `make migration` and `check --offline` must not import: ``dataclasses`` (with
+#: ``inspect``) and ``typing`` cost more than those commands' own work on a small project.
+_SLOW_IMPORTS = ("dataclasses", "typing", "inspect")
+
+_TEAM = """
+class Team(Model):
+    label = Field.String(max_length=40)
+"""
+
+
+def _imported(project: ProjectDir, *args: str) -> set[str]:
+    """The modules ``schemashift ARGS`` imported, run in its own process."""
+    result = project.run(*args, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.code in (0, 1), result.err
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.err.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+
+
+def test_make_migration_and_offline_check_skip_dataclasses_typing_and_inspect(
+    sqlite_project: ProjectDir,
+) -> None:
+    sqlite_project.model(
+        "user",
+        _TEAM
+        + """
+class User(Model):
+    name = Field.Text(nullable=True)
+    age = Field.Integer(nullable=True)
+    team = Field.ForeignKey("Team", nullable=True)
+""",
+    )
+    sqlite_project.ok("make", "migration", "initial")
+    sqlite_project.ok("migrate")
+    # A rename from a hint, a kind change that may change values (a table rebuild on
+    # SQLite), an added column and index: the differ, the ordering and the renderer.
+    sqlite_project.model(
+        "user",
+        _TEAM
+        + """
+class User(Model):
+    __indexes__ = [Index("full_name")]
+    full_name = Field.Text(nullable=True, renamed_from="name")
+    age = Field.Float(nullable=True)
+    team = Field.ForeignKey("Team", nullable=True)
+    email = Field.Text(nullable=True)
+""",
+    )
+    for args in (("check", "--offline"), ("make", "migration", "changes")):
+        assert sorted(_imported(sqlite_project, *args).intersection(_SLOW_IMPORTS)) == [], args
+    assert sqlite_project.files() == ["0001_initial.py", "0002_changes.py"]

@@ -13,13 +13,18 @@ starts with ``_schemashift``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
-
-from schemashift.dialects.protocols import DBConnection
 from schemashift.dialects.values import ValueFlag
-from schemashift.diff.operations import DropColumn, Operation, apply_all
-from schemashift.schema.values import Column, Schema
+from schemashift.diff.operations import apply_all
+from schemashift.schema.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Any
+
+    from schemashift.dialects.protocols import DBConnection
+    from schemashift.diff.operations import DropColumn, Operation
+    from schemashift.schema.values import Column, Schema
 
 PREFIX = "_schemashift_kept_"
 
@@ -62,7 +67,7 @@ def lost_ids(table: str, column: str) -> ValueFlag:
     )
 
 
-class KeptSQL(NamedTuple):
+class KeptSQL(Record):
     """What :func:`restore_kept` needs of a database: its identifiers and the few
     statements that differ between databases."""
 
@@ -78,6 +83,24 @@ class KeptSQL(NamedTuple):
     #: ``(table, column, base)`` → the statements numbering the rows still without a
     #: value from ``base + 1`` on.
     number_rest: Callable[[str, str, int], list[str]]
+
+    __slots__ = ("columns", "copy_back", "fit_name", "largest", "number_rest", "quote")
+
+    def __init__(
+        self,
+        quote: Callable[[str], str],
+        fit_name: Callable[[str], str],
+        columns: Callable[[DBConnection, str], list[str] | None],
+        copy_back: Callable[[str, str, str, list[str]], str],
+        largest: Callable[[str, str, str | None], str],
+        number_rest: Callable[[str, str, int], list[str]],
+    ) -> None:
+        object.__setattr__(self, "quote", quote)
+        object.__setattr__(self, "fit_name", fit_name)
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "copy_back", copy_back)
+        object.__setattr__(self, "largest", largest)
+        object.__setattr__(self, "number_rest", number_rest)
 
 
 def restore_kept(

@@ -1,14 +1,22 @@
 """The driver-facing protocols of :mod:`schemashift.dialects.base`, kept apart because
-``typing.Protocol`` costs more to import than a command that needs none of them takes."""
+``typing.Protocol`` costs more to import than a command that needs none of them takes.
+
+They are protocols for the type checker only: at run time (where nothing checks a value
+against them) they are plain classes, so that importing them needs no ``typing``, which
+costs `make migration` and `check` more than their own work on a small project.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
-
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from typing import Any, Protocol
+
     from schemashift.dialects.base import Step
     from schemashift.diff.operations import Operation
+else:
+    Protocol = object
 
 
 class Cursor(Protocol):

@@ -11,16 +11,17 @@ and a ``conn.check_values(...)`` call that runs just before the conversion, so t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from schemashift.dialects.base import Code, Comment, Step, sql_literal
-from schemashift.schema.values import ForeignKey, Schema
+from schemashift.schema.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from schemashift.schema.values import ForeignKey, Schema
 
 
-@dataclass(frozen=True)
-class ValueChange:
+class ValueChange(Record):
     """What a kind change may do to stored values.
 
     ``what`` completes "changing integer to float ..." for humans; ``unkept`` builds,
@@ -28,8 +29,13 @@ class ValueChange:
     conversion would change (None when no row can be singled out: the conversion then
     fails on such a value instead of changing it)."""
 
+    __slots__ = ("unkept", "what")
     what: str
-    unkept: Callable[[str], str] | None = None
+    unkept: Callable[[str], str] | None
+
+    def __init__(self, what: str, unkept: Callable[[str], str] | None = None) -> None:
+        object.__setattr__(self, "what", what)
+        object.__setattr__(self, "unkept", unkept)
 
 
 class ValueFlag(Comment):
@@ -63,6 +69,9 @@ def check_steps(
     steps: list[Step] = [ValueFlag(text, name, change.unkept is not None)]
     if change.unkept is None:
         return steps
+    # Imported here: every make migration imports this module, few convert a kind.
+    import json
+
     steps.append(
         Comment(
             f"migrate refuses while a row holds such a value, unless this file says\n"
@@ -78,13 +87,15 @@ def check_steps(
     return steps
 
 
-@dataclass
 class RenderState:
     """The schema so far while a migration is rendered, and the foreign keys of created
     tables waiting for the table they reference (created later in the same migration)."""
 
-    schema: Schema
-    waiting: list[tuple[str, ForeignKey]] = field(default_factory=list)
+    __slots__ = ("schema", "waiting")
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.waiting: list[tuple[str, ForeignKey]] = []
 
     def ready_foreign_keys(self, *, final: bool = False) -> list[tuple[str, ForeignKey]]:
         """``(table, foreign key)`` for each waiting key whose target exists now (every one

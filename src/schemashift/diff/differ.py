@@ -13,8 +13,6 @@ again: on a large table, rebuilding holds locks for as long as it reads the rows
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
 
 from schemashift.diff.operations import (
     AddCheck,
@@ -38,29 +36,38 @@ from schemashift.diff.ordering import order_operations
 from schemashift.diff.renames import plan_renames
 from schemashift.errors import ModelError
 from schemashift.schema.hints import RenameHints
-from schemashift.schema.record import replace
+from schemashift.schema.record import Record, replace
 from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, Table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Protocol, TypeVar
+
+    class _Named(Protocol):
+        @property
+        def name(self) -> str: ...
+
+    _N = TypeVar("_N", bound=_Named)
+    _M = TypeVar("_M", Index, ForeignKey, Check)
 
 __all__ = ["DiffResult", "RenameHints", "diff"]
 
 Fill = Callable[[str, str], str | None]
 
 
-@dataclass(frozen=True)
-class DiffResult:
+class DiffResult(Record):
     """Ordered operations, and warnings for the user (possible renames, ignored rename
     hints). Why an operation loses data is told by its own ``warnings()``."""
 
-    operations: tuple[Operation, ...] = ()
-    warnings: tuple[str, ...] = ()
+    __slots__ = ("operations", "warnings")
+    operations: tuple[Operation, ...]
+    warnings: tuple[str, ...]
 
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-_N = TypeVar("_N", bound=_Named)
+    def __init__(
+        self, operations: tuple[Operation, ...] = (), warnings: tuple[str, ...] = ()
+    ) -> None:
+        object.__setattr__(self, "operations", operations)
+        object.__setattr__(self, "warnings", warnings)
 
 
 def _changed(before: Sequence[_N], after: Sequence[_N]) -> tuple[list[_N], list[_N]]:
@@ -72,9 +79,6 @@ def _changed(before: Sequence[_N], after: Sequence[_N]) -> tuple[list[_N], list[
         [m for m in before if new.get(m.name) != m],
         [m for m in after if old.get(m.name) != m],
     )
-
-
-_M = TypeVar("_M", Index, ForeignKey, Check)
 
 
 def _moved(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from schemashift.diff.operations import (
     AddCheck,
@@ -64,17 +63,25 @@ _TABLE_RANKS: dict[type[Operation], int] = {
 }
 
 
-@dataclass
 class _Effects:
     """What an operation needs before it runs (``old``: a thing as it was, which must not
     be removed or changed yet; ``new``: a thing as it will be, which must be created or
     changed first), and what it creates and removes. A change both removes the old
     version and creates the new one."""
 
-    old: list[Resource] = field(default_factory=list)
-    new: list[Resource] = field(default_factory=list)
-    creates: list[Resource] = field(default_factory=list)
-    removes: list[Resource] = field(default_factory=list)
+    __slots__ = ("creates", "new", "old", "removes")
+
+    def __init__(
+        self,
+        old: Sequence[Resource] = (),
+        new: Sequence[Resource] = (),
+        creates: Sequence[Resource] = (),
+        removes: Sequence[Resource] = (),
+    ) -> None:
+        self.old = old
+        self.new = new
+        self.creates = creates
+        self.removes = removes
 
 
 def _column(table: str, name: str) -> Resource:

@@ -18,11 +18,11 @@ made by files that predate identity have none, and behave as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from schemashift.diff.operations import Operation, RenameColumn, RenameTable, apply_all
 from schemashift.errors import ConfigError
 from schemashift.schema.hints import RenameHints
+from schemashift.schema.record import Record
 from schemashift.schema.values import Schema, Table
 
 Ask = Callable[[str], bool]
@@ -56,14 +56,24 @@ def merge_cli_renames(
     return (hints or RenameHints()).merged(RenameHints(tables, columns))
 
 
-@dataclass(frozen=True)
-class RenamePlan:
+class RenamePlan(Record):
     """The renames decided: tables as ``(old, new)``, columns as ``(table, old, new)``
     with the table's new name, and warnings about possible or ignored renames."""
 
-    tables: tuple[tuple[str, str], ...] = ()
-    columns: tuple[tuple[str, str, str], ...] = ()
-    warnings: tuple[str, ...] = ()
+    __slots__ = ("columns", "tables", "warnings")
+    tables: tuple[tuple[str, str], ...]
+    columns: tuple[tuple[str, str, str], ...]
+    warnings: tuple[str, ...]
+
+    def __init__(
+        self,
+        tables: tuple[tuple[str, str], ...] = (),
+        columns: tuple[tuple[str, str, str], ...] = (),
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "tables", tables)
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "warnings", warnings)
 
     def operations(self) -> list[Operation]:
         """Table renames, then column renames (which use the new table names)."""

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from schemashift.dialects.base import Comment, Step
 from schemashift.diff.operations import (
     AddIndex,
@@ -23,29 +19,54 @@ from schemashift.project import Project
 from schemashift.schema.hints import RenameHints
 from schemashift.schema.values import Schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
-@dataclass
+
 class WrittenFile:
     """One file ``make migration`` wrote, and one line per change it makes."""
 
-    path: Path
-    lines: list[str]
+    __slots__ = ("lines", "path")
+
+    def __init__(self, path: Path, lines: list[str]) -> None:
+        self.path = path
+        self.lines = lines
+
+    def __repr__(self) -> str:
+        return f"WrittenFile(path={self.path!r}, lines={self.lines!r})"
 
 
-@dataclass
 class MakeResult:
     """What ``make migration`` produced. ``path`` is None when nothing changed; it is the
     first file when an online change writes several (all of them in ``written``)."""
 
-    path: Path | None
-    operations: list[Operation] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    #: Operational notes of the rendered SQL (PostgreSQL: table rewrites, long locks).
-    notes: list[str] = field(default_factory=list)
-    #: Conversions the dialect flags as possibly changing stored values.
-    value_changes: list[str] = field(default_factory=list)
-    #: The files written, in order.
-    written: list[WrittenFile] = field(default_factory=list)
+    __slots__ = ("notes", "operations", "path", "value_changes", "warnings", "written")
+
+    def __init__(
+        self,
+        path: Path | None,
+        operations: list[Operation] | None = None,
+        warnings: list[str] | None = None,
+        notes: list[str] | None = None,
+        value_changes: list[str] | None = None,
+        written: list[WrittenFile] | None = None,
+    ) -> None:
+        self.path = path
+        self.operations: list[Operation] = [] if operations is None else operations
+        self.warnings: list[str] = [] if warnings is None else warnings
+        #: Operational notes of the rendered SQL (PostgreSQL: table rewrites, long locks).
+        self.notes: list[str] = [] if notes is None else notes
+        #: Conversions the dialect flags as possibly changing stored values.
+        self.value_changes: list[str] = [] if value_changes is None else value_changes
+        #: The files written, in order.
+        self.written: list[WrittenFile] = [] if written is None else written
+
+    def __repr__(self) -> str:
+        names = ("path", "operations", "warnings", "notes", "value_changes", "written")
+        values = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"MakeResult({values})"
 
     @property
     def destructive(self) -> list[str]:

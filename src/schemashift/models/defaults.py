@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Any
 
 from schemashift.models.fields import SQL
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # decimal, json and uuid (which imports platform) are imported by the renderers of their
 # kinds only: every make migration and check renders the defaults of every model.

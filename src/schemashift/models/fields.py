@@ -7,8 +7,9 @@ the model and field names at hand, so that every error can say where it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Options every field kind accepts, with their defaults. ``nullable`` and ``index`` are
 #: None when not given, because their defaults depend on the kind.
@@ -23,11 +24,33 @@ COMMON_OPTIONS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class SQL:
-    """An SQL expression used as it is, e.g. ``default=SQL("CURRENT_TIMESTAMP")``."""
+    """An SQL expression used as it is, e.g. ``default=SQL("CURRENT_TIMESTAMP")``.
+    Immutable, and equal to an ``SQL`` of the same expression."""
 
+    __slots__ = ("expression",)
+    __match_args__ = ("expression",)
     expression: str
+
+    def __init__(self, expression: str) -> None:
+        object.__setattr__(self, "expression", expression)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is SQL:
+            return self.expression == other.expression
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.expression,))
+
+    def __repr__(self) -> str:
+        return f"SQL(expression={self.expression!r})"
+
+    def __reduce__(self) -> tuple[type[SQL], tuple[str]]:
+        return (SQL, (self.expression,))
 
     def __str__(self) -> str:
         return self.expression

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
 
 from schemashift.models.fields import Check, Field, Index
 from schemashift.models.naming import default_table_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 _FIELDS = "__schemashift_fields__"
 

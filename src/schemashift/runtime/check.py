@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from schemashift.diff.operations import (
     AddColumn,
@@ -15,22 +14,39 @@ from schemashift.diff.operations import (
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import replay_sources
 from schemashift.project import Project
+from schemashift.schema.record import Record
 from schemashift.schema.values import Schema
 
 CAUSES = ("model_change", "pending", "edited", "missing_file", "database_drift")
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(Record):
     """One disagreement and its cause (one of :data:`CAUSES`)."""
 
+    __slots__ = ("cause", "column", "detail", "index", "migration", "table")
     cause: str
     detail: str
     #: The table, column, index and migration it is about, where they apply.
-    table: str | None = None
-    column: str | None = None
-    index: str | None = None
-    migration: str | None = None
+    table: str | None
+    column: str | None
+    index: str | None
+    migration: str | None
+
+    def __init__(
+        self,
+        cause: str,
+        detail: str,
+        table: str | None = None,
+        column: str | None = None,
+        index: str | None = None,
+        migration: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "cause", cause)
+        object.__setattr__(self, "detail", detail)
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "column", column)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "migration", migration)
 
     def fields(self) -> dict[str, str]:
         """The JSON form: cause, detail and whichever of the others apply."""

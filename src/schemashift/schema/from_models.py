@@ -7,9 +7,6 @@ and what to do, as a :class:`~schemashift.errors.ModelError`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 from schemashift.errors import ModelError
 from schemashift.hashing import sha256
@@ -18,6 +15,7 @@ from schemashift.models.defaults import DefaultError, render_default
 from schemashift.models.model import Model, is_abstract, model_fields, own_option, table_name
 from schemashift.schema.checksql import check_columns
 from schemashift.schema.hints import RenameHints
+from schemashift.schema.record import Record
 from schemashift.schema.values import (
     KINDS,
     ON_DELETE_ACTIONS,
@@ -29,27 +27,50 @@ from schemashift.schema.values import (
     Table,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
 # The tracking table of applied migrations (see runtime/recorder.py).
 RESERVED_TABLES = ("_schemashift_migrations",)
 
 
-@dataclass(frozen=True)
-class ModelSchema:
+class ModelSchema(Record):
     """The schema declared by a set of models, and the renames they declare."""
 
+    __slots__ = ("hints", "schema")
     schema: Schema
     hints: RenameHints
 
+    def __init__(self, schema: Schema, hints: RenameHints) -> None:
+        object.__setattr__(self, "schema", schema)
+        object.__setattr__(self, "hints", hints)
 
-@dataclass(frozen=True)
-class _TypeInfo:
+
+class _TypeInfo(Record):
     """What a column's type is made of; a foreign key copies its target key's."""
 
+    __slots__ = ("choices", "decimal_places", "kind", "max_digits", "max_length")
     kind: str
-    max_length: int | None = None
-    max_digits: int | None = None
-    decimal_places: int | None = None
-    choices: tuple[str, ...] = ()
+    max_length: int | None
+    max_digits: int | None
+    decimal_places: int | None
+    choices: tuple[str, ...]
+
+    def __init__(
+        self,
+        kind: str,
+        max_length: int | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
+        choices: tuple[str, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "max_length", max_length)
+        object.__setattr__(self, "max_digits", max_digits)
+        object.__setattr__(self, "decimal_places", decimal_places)
+        object.__setattr__(self, "choices", choices)
 
 
 #: The type of each kind that takes no sizes or values (frozen, so shared).
@@ -60,17 +81,21 @@ _PLAIN_TYPES = {
 _IMPLICIT_KEY = Column("id", "biginteger", nullable=False, primary_key=True, autoincrement=True)
 
 
-@dataclass
 class _Declared:
     """One model with its table name and its fields' column names."""
 
-    model: type[Model]
-    table: str
-    columns: dict[str, str]  # attribute -> column name
-    key: str | None  # attribute of the primary key field, None for the implicit id
-    resolving_key: bool = field(default=False)
-    #: What the table records as its model (see :func:`_identify`).
-    identity: str | None = None
+    __slots__ = ("columns", "identity", "key", "model", "resolving_key", "table")
+
+    def __init__(
+        self, model: type[Model], table: str, columns: dict[str, str], key: str | None
+    ) -> None:
+        self.model = model
+        self.table = table
+        self.columns = columns  # attribute -> column name
+        self.key = key  # attribute of the primary key field, None for the implicit id
+        self.resolving_key = False
+        #: What the table records as its model (see :func:`_identify`).
+        self.identity: str | None = None
 
     @property
     def label(self) -> str:

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from schemashift.schema.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
-@dataclass(frozen=True)
-class RenameHints:
+class RenameHints(Record):
     """Declared renames. ``tables`` maps a new table name to its old name; ``columns``
     maps ``(table, new_column)`` to the old column name, where ``table`` is the table's
     new name (its old name is accepted too)."""
 
-    tables: Mapping[str, str] = field(default_factory=dict)
-    columns: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    __slots__ = ("columns", "tables")
+    tables: Mapping[str, str]
+    columns: Mapping[tuple[str, str], str]
+
+    def __init__(
+        self,
+        tables: Mapping[str, str] | None = None,
+        columns: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
+        # None for a fresh empty mapping each (the default is shared by every call).
+        object.__setattr__(self, "tables", {} if tables is None else tables)
+        object.__setattr__(self, "columns", {} if columns is None else columns)
 
     def merged(self, other: RenameHints) -> RenameHints:
         """These hints with ``other``'s added; ``other`` wins where both name a rename."""

@@ -8,8 +8,9 @@ the split of a CREATE TABLE body into its column and constraint definitions.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+
+from schemashift.schema.record import Record
 
 # Compiled on first use: its character ranges up to U+10FFFF take longer to compile
 # than the rest of the module to load, and writing a migration seldom tokenizes.
@@ -29,13 +30,18 @@ def _token_re() -> re.Pattern[str]:
     return re.compile(_TOKEN_PATTERN, re.VERBOSE | re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(Record):
     """One token: its class, its text and where it starts in the statement."""
 
+    __slots__ = ("kind", "start", "text")
     kind: str
     text: str
     start: int
+
+    def __init__(self, kind: str, text: str, start: int) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "start", start)
 
     @property
     def end(self) -> int:
@@ -132,13 +138,17 @@ def mentions(sql: str, name: str) -> bool:
     return any((t.name or "").lower() == folded for t in tokenize(sql) if t.kind != "string")
 
 
-@dataclass(frozen=True)
-class Element:
+class Element(Record):
     """One column definition or table constraint of a CREATE TABLE, with its exact text
     and its tokens (whose positions count from the start of :attr:`text`)."""
 
+    __slots__ = ("text", "tokens")
     text: str
     tokens: tuple[Token, ...]
+
+    def __init__(self, text: str, tokens: tuple[Token, ...]) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "tokens", tokens)
 
     @property
     def column(self) -> str | None:
