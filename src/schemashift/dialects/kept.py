@@ -20,7 +20,7 @@ from schemashift.schema.record import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from typing import Any
+    from typing import Any, Final
 
     from schemashift.dialects.protocols import DBConnection
     from schemashift.diff.operations import DropColumn, Operation
@@ -71,18 +71,18 @@ class KeptSQL(Record):
     """What :func:`restore_kept` needs of a database: its identifiers and the few
     statements that differ between databases."""
 
-    quote: Callable[[str], str]
-    fit_name: Callable[[str], str]
+    quote: Final[Callable[[str], str]]
+    fit_name: Final[Callable[[str], str]]
     #: The columns of a table, or None when there is no such table.
-    columns: Callable[[DBConnection, str], list[str] | None]
+    columns: Final[Callable[[DBConnection, str], list[str] | None]]
     #: ``(table, column, kept, key)`` (quoted names; ``key`` unquoted) → the UPDATE that
     #: copies each kept value back into the row with the same key.
-    copy_back: Callable[[str, str, str, list[str]], str]
+    copy_back: Final[Callable[[str, str, str, list[str]], str]]
     #: ``(table, column, kept or None)`` (quoted) → the SELECT of the largest value.
-    largest: Callable[[str, str, str | None], str]
+    largest: Final[Callable[[str, str, str | None], str]]
     #: ``(table, column, base)`` → the statements numbering the rows still without a
     #: value from ``base + 1`` on.
-    number_rest: Callable[[str, str, int], list[str]]
+    number_rest: Final[Callable[[str, str, int], list[str]]]
 
     __slots__ = ("columns", "copy_back", "fit_name", "largest", "number_rest", "quote")
 
@@ -95,12 +95,12 @@ class KeptSQL(Record):
         largest: Callable[[str, str, str | None], str],
         number_rest: Callable[[str, str, int], list[str]],
     ) -> None:
-        object.__setattr__(self, "quote", quote)
-        object.__setattr__(self, "fit_name", fit_name)
-        object.__setattr__(self, "columns", columns)
-        object.__setattr__(self, "copy_back", copy_back)
-        object.__setattr__(self, "largest", largest)
-        object.__setattr__(self, "number_rest", number_rest)
+        self.quote = quote
+        self.fit_name = fit_name
+        self.columns = columns
+        self.copy_back = copy_back
+        self.largest = largest
+        self.number_rest = number_rest
 
 
 def restore_kept(

@@ -17,6 +17,7 @@ from schemashift.schema.record import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Final
 
     from schemashift.schema.values import ForeignKey, Schema
 
@@ -30,12 +31,12 @@ class ValueChange(Record):
     fails on such a value instead of changing it)."""
 
     __slots__ = ("unkept", "what")
-    what: str
-    unkept: Callable[[str], str] | None
+    what: Final[str]
+    unkept: Final[Callable[[str], str] | None]
 
     def __init__(self, what: str, unkept: Callable[[str], str] | None = None) -> None:
-        object.__setattr__(self, "what", what)
-        object.__setattr__(self, "unkept", unkept)
+        self.what = what
+        self.unkept = unkept
 
 
 class ValueFlag(Comment):

@@ -41,7 +41,7 @@ from schemashift.schema.values import Check, Column, ForeignKey, Index, Schema, 
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Protocol, TypeVar
+    from typing import Final, Protocol, TypeVar
 
     class _Named(Protocol):
         @property
@@ -60,14 +60,14 @@ class DiffResult(Record):
     hints). Why an operation loses data is told by its own ``warnings()``."""
 
     __slots__ = ("operations", "warnings")
-    operations: tuple[Operation, ...]
-    warnings: tuple[str, ...]
+    operations: Final[tuple[Operation, ...]]
+    warnings: Final[tuple[str, ...]]
 
     def __init__(
         self, operations: tuple[Operation, ...] = (), warnings: tuple[str, ...] = ()
     ) -> None:
-        object.__setattr__(self, "operations", operations)
-        object.__setattr__(self, "warnings", warnings)
+        self.operations = operations
+        self.warnings = warnings
 
 
 def _changed(before: Sequence[_N], after: Sequence[_N]) -> tuple[list[_N], list[_N]]:

@@ -15,7 +15,7 @@ from schemashift.schema.values import Schema
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import ClassVar
+    from typing import ClassVar, Final
 
     from schemashift.schema.values import Check, Column, ForeignKey, Index, Table
 
@@ -93,10 +93,10 @@ class Operation(Record):
 class CreateTable(Operation):
     __slots__ = ("table",)
 
-    table: Table
+    table: Final[Table]
 
     def __init__(self, table: Table) -> None:
-        object.__setattr__(self, "table", table)
+        self.table = table
 
     @property
     def table_name(self) -> str:
@@ -117,10 +117,10 @@ class CreateTable(Operation):
 class DropTable(Operation):
     __slots__ = ("table",)
 
-    table: Table
+    table: Final[Table]
 
     def __init__(self, table: Table) -> None:
-        object.__setattr__(self, "table", table)
+        self.table = table
 
     @property
     def table_name(self) -> str:
@@ -147,13 +147,12 @@ class DropTable(Operation):
 class RenameTable(Operation):
     __slots__ = ("new", "old")
 
-    old: str
-    new: str
+    old: Final[str]
+    new: Final[str]
 
     def __init__(self, old: str, new: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "old", old)
-        set_(self, "new", new)
+        self.old = old
+        self.new = new
 
     @property
     def table_name(self) -> str:
@@ -187,15 +186,14 @@ class AddColumn(Operation):
 
     __slots__ = ("column", "fill", "table")
 
-    table: str
-    column: Column
-    fill: str | None
+    table: Final[str]
+    column: Final[Column]
+    fill: Final[str | None]
 
     def __init__(self, table: str, column: Column, fill: str | None = None) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "column", column)
-        set_(self, "fill", fill)
+        self.table = table
+        self.column = column
+        self.fill = fill
 
     @property
     def table_name(self) -> str:
@@ -217,13 +215,12 @@ class AddColumn(Operation):
 class DropColumn(Operation):
     __slots__ = ("column", "table")
 
-    table: str
-    column: Column
+    table: Final[str]
+    column: Final[Column]
 
     def __init__(self, table: str, column: Column) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "column", column)
+        self.table = table
+        self.column = column
 
     @property
     def table_name(self) -> str:
@@ -259,15 +256,14 @@ class DropColumn(Operation):
 class RenameColumn(Operation):
     __slots__ = ("new", "old", "table")
 
-    table: str
-    old: str
-    new: str
+    table: Final[str]
+    old: Final[str]
+    new: Final[str]
 
     def __init__(self, table: str, old: str, new: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "old", old)
-        set_(self, "new", new)
+        self.table = table
+        self.old = old
+        self.new = new
 
     @property
     def table_name(self) -> str:
@@ -369,17 +365,16 @@ class AlterColumn(Operation):
 
     __slots__ = ("after", "before", "fill", "table")
 
-    table: str
-    before: Column
-    after: Column
-    fill: str | None
+    table: Final[str]
+    before: Final[Column]
+    after: Final[Column]
+    fill: Final[str | None]
 
     def __init__(self, table: str, before: Column, after: Column, fill: str | None = None) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "before", before)
-        set_(self, "after", after)
-        set_(self, "fill", fill)
+        self.table = table
+        self.before = before
+        self.after = after
+        self.fill = fill
 
     @property
     def table_name(self) -> str:
@@ -412,13 +407,12 @@ class AlterColumn(Operation):
 class AddIndex(Operation):
     __slots__ = ("index", "table")
 
-    table: str
-    index: Index
+    table: Final[str]
+    index: Final[Index]
 
     def __init__(self, table: str, index: Index) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "index", index)
+        self.table = table
+        self.index = index
 
     @property
     def table_name(self) -> str:
@@ -441,13 +435,12 @@ class AddIndex(Operation):
 class DropIndex(Operation):
     __slots__ = ("index", "table")
 
-    table: str
-    index: Index
+    table: Final[str]
+    index: Final[Index]
 
     def __init__(self, table: str, index: Index) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "index", index)
+        self.table = table
+        self.index = index
 
     @property
     def table_name(self) -> str:
@@ -470,13 +463,12 @@ class DropIndex(Operation):
 class AddForeignKey(Operation):
     __slots__ = ("foreign_key", "table")
 
-    table: str
-    foreign_key: ForeignKey
+    table: Final[str]
+    foreign_key: Final[ForeignKey]
 
     def __init__(self, table: str, foreign_key: ForeignKey) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "foreign_key", foreign_key)
+        self.table = table
+        self.foreign_key = foreign_key
 
     @property
     def table_name(self) -> str:
@@ -502,13 +494,12 @@ class AddForeignKey(Operation):
 class DropForeignKey(Operation):
     __slots__ = ("foreign_key", "table")
 
-    table: str
-    foreign_key: ForeignKey
+    table: Final[str]
+    foreign_key: Final[ForeignKey]
 
     def __init__(self, table: str, foreign_key: ForeignKey) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "foreign_key", foreign_key)
+        self.table = table
+        self.foreign_key = foreign_key
 
     @property
     def table_name(self) -> str:
@@ -532,13 +523,12 @@ class DropForeignKey(Operation):
 class AddCheck(Operation):
     __slots__ = ("check", "table")
 
-    table: str
-    check: Check
+    table: Final[str]
+    check: Final[Check]
 
     def __init__(self, table: str, check: Check) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "check", check)
+        self.table = table
+        self.check = check
 
     @property
     def table_name(self) -> str:
@@ -563,13 +553,12 @@ class AddCheck(Operation):
 class DropCheck(Operation):
     __slots__ = ("check", "table")
 
-    table: str
-    check: Check
+    table: Final[str]
+    check: Final[Check]
 
     def __init__(self, table: str, check: Check) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "check", check)
+        self.table = table
+        self.check = check
 
     @property
     def table_name(self) -> str:
@@ -596,18 +585,17 @@ class _RenameMember(Operation):
 
     __slots__ = ("new", "old", "table")
 
-    table: str
-    old: str
-    new: str
+    table: Final[str]
+    old: Final[str]
+    new: Final[str]
     #: The :class:`Table` field that holds the renamed object, and what messages call it.
     members: ClassVar[str]
     noun: ClassVar[str]
 
     def __init__(self, table: str, old: str, new: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "table", table)
-        set_(self, "old", old)
-        set_(self, "new", new)
+        self.table = table
+        self.old = old
+        self.new = new
 
     @property
     def table_name(self) -> str:

@@ -25,6 +25,10 @@ from schemashift.schema.hints import RenameHints
 from schemashift.schema.record import Record
 from schemashift.schema.values import Schema, Table
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
 Ask = Callable[[str], bool]
 
 
@@ -61,9 +65,9 @@ class RenamePlan(Record):
     with the table's new name, and warnings about possible or ignored renames."""
 
     __slots__ = ("columns", "tables", "warnings")
-    tables: tuple[tuple[str, str], ...]
-    columns: tuple[tuple[str, str, str], ...]
-    warnings: tuple[str, ...]
+    tables: Final[tuple[tuple[str, str], ...]]
+    columns: Final[tuple[tuple[str, str, str], ...]]
+    warnings: Final[tuple[str, ...]]
 
     def __init__(
         self,
@@ -71,9 +75,9 @@ class RenamePlan(Record):
         columns: tuple[tuple[str, str, str], ...] = (),
         warnings: tuple[str, ...] = (),
     ) -> None:
-        object.__setattr__(self, "tables", tables)
-        object.__setattr__(self, "columns", columns)
-        object.__setattr__(self, "warnings", warnings)
+        self.tables = tables
+        self.columns = columns
+        self.warnings = warnings
 
     def operations(self) -> list[Operation]:
         """Table renames, then column renames (which use the new table names)."""

@@ -17,6 +17,10 @@ from schemashift.project import Project
 from schemashift.schema.record import Record
 from schemashift.schema.values import Schema
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
 CAUSES = ("model_change", "pending", "edited", "missing_file", "database_drift")
 
 
@@ -24,13 +28,13 @@ class Difference(Record):
     """One disagreement and its cause (one of :data:`CAUSES`)."""
 
     __slots__ = ("cause", "column", "detail", "index", "migration", "table")
-    cause: str
-    detail: str
+    cause: Final[str]
+    detail: Final[str]
     #: The table, column, index and migration it is about, where they apply.
-    table: str | None
-    column: str | None
-    index: str | None
-    migration: str | None
+    table: Final[str | None]
+    column: Final[str | None]
+    index: Final[str | None]
+    migration: Final[str | None]
 
     def __init__(
         self,
@@ -41,12 +45,12 @@ class Difference(Record):
         index: str | None = None,
         migration: str | None = None,
     ) -> None:
-        object.__setattr__(self, "cause", cause)
-        object.__setattr__(self, "detail", detail)
-        object.__setattr__(self, "table", table)
-        object.__setattr__(self, "column", column)
-        object.__setattr__(self, "index", index)
-        object.__setattr__(self, "migration", migration)
+        self.cause = cause
+        self.detail = detail
+        self.table = table
+        self.column = column
+        self.index = index
+        self.migration = migration
 
     def fields(self) -> dict[str, str]:
         """The JSON form: cause, detail and whichever of the others apply."""

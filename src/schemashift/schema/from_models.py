@@ -30,7 +30,7 @@ from schemashift.schema.values import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
+    from typing import Any, Final
 
 # The tracking table of applied migrations (see runtime/recorder.py).
 RESERVED_TABLES = ("_schemashift_migrations",)
@@ -40,23 +40,23 @@ class ModelSchema(Record):
     """The schema declared by a set of models, and the renames they declare."""
 
     __slots__ = ("hints", "schema")
-    schema: Schema
-    hints: RenameHints
+    schema: Final[Schema]
+    hints: Final[RenameHints]
 
     def __init__(self, schema: Schema, hints: RenameHints) -> None:
-        object.__setattr__(self, "schema", schema)
-        object.__setattr__(self, "hints", hints)
+        self.schema = schema
+        self.hints = hints
 
 
 class _TypeInfo(Record):
     """What a column's type is made of; a foreign key copies its target key's."""
 
     __slots__ = ("choices", "decimal_places", "kind", "max_digits", "max_length")
-    kind: str
-    max_length: int | None
-    max_digits: int | None
-    decimal_places: int | None
-    choices: tuple[str, ...]
+    kind: Final[str]
+    max_length: Final[int | None]
+    max_digits: Final[int | None]
+    decimal_places: Final[int | None]
+    choices: Final[tuple[str, ...]]
 
     def __init__(
         self,
@@ -66,11 +66,11 @@ class _TypeInfo(Record):
         decimal_places: int | None = None,
         choices: tuple[str, ...] = (),
     ) -> None:
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "max_length", max_length)
-        object.__setattr__(self, "max_digits", max_digits)
-        object.__setattr__(self, "decimal_places", decimal_places)
-        object.__setattr__(self, "choices", choices)
+        self.kind = kind
+        self.max_length = max_length
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+        self.choices = choices
 
 
 #: The type of each kind that takes no sizes or values (frozen, so shared).

@@ -7,6 +7,7 @@ from schemashift.schema.record import Record
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Final
 
 
 class RenameHints(Record):
@@ -15,8 +16,8 @@ class RenameHints(Record):
     new name (its old name is accepted too)."""
 
     __slots__ = ("columns", "tables")
-    tables: Mapping[str, str]
-    columns: Mapping[tuple[str, str], str]
+    tables: Final[Mapping[str, str]]
+    columns: Final[Mapping[tuple[str, str], str]]
 
     def __init__(
         self,
@@ -24,8 +25,8 @@ class RenameHints(Record):
         columns: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         # None for a fresh empty mapping each (the default is shared by every call).
-        object.__setattr__(self, "tables", {} if tables is None else tables)
-        object.__setattr__(self, "columns", {} if columns is None else columns)
+        self.tables = {} if tables is None else tables
+        self.columns = {} if columns is None else columns
 
     def merged(self, other: RenameHints) -> RenameHints:
         """These hints with ``other``'s added; ``other`` wins where both name a rename."""

@@ -12,6 +12,10 @@ from collections.abc import Iterable, Mapping
 
 from schemashift.schema.record import Record, replace
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
 #: Column kinds, named after the model field kinds. A foreign key column takes the kind
 #: of the key it references; the implicit ``id`` key is a ``biginteger``.
 KINDS: tuple[str, ...] = (
@@ -65,19 +69,19 @@ class Column(Record):
     )
     _uncompared = ("attribute",)
 
-    name: str
-    kind: str
-    nullable: bool
-    default: str | None
-    unique: bool
-    primary_key: bool
-    autoincrement: bool
-    max_length: int | None
-    max_digits: int | None
-    decimal_places: int | None
-    choices: tuple[str, ...]
-    db_type: str | None
-    attribute: str | None
+    name: Final[str]
+    kind: Final[str]
+    nullable: Final[bool]
+    default: Final[str | None]
+    unique: Final[bool]
+    primary_key: Final[bool]
+    autoincrement: Final[bool]
+    max_length: Final[int | None]
+    max_digits: Final[int | None]
+    decimal_places: Final[int | None]
+    choices: Final[tuple[str, ...]]
+    db_type: Final[str | None]
+    attribute: Final[str | None]
 
     def __init__(
         self,
@@ -95,20 +99,19 @@ class Column(Record):
         db_type: str | None = None,
         attribute: str | None = None,
     ) -> None:
-        set_ = object.__setattr__
-        set_(self, "name", name)
-        set_(self, "kind", kind)
-        set_(self, "nullable", nullable)
-        set_(self, "default", default)
-        set_(self, "unique", unique)
-        set_(self, "primary_key", primary_key)
-        set_(self, "autoincrement", autoincrement)
-        set_(self, "max_length", max_length)
-        set_(self, "max_digits", max_digits)
-        set_(self, "decimal_places", decimal_places)
-        set_(self, "choices", choices)
-        set_(self, "db_type", db_type)
-        set_(self, "attribute", attribute)
+        self.name = name
+        self.kind = kind
+        self.nullable = nullable
+        self.default = default
+        self.unique = unique
+        self.primary_key = primary_key
+        self.autoincrement = autoincrement
+        self.max_length = max_length
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+        self.choices = choices
+        self.db_type = db_type
+        self.attribute = attribute
 
 
 class Index(Record):
@@ -123,12 +126,12 @@ class Index(Record):
 
     __slots__ = ("columns", "method", "name", "unique", "valid", "where")
 
-    name: str
-    columns: tuple[str, ...]
-    unique: bool
-    where: str | None
-    method: str | None
-    valid: bool
+    name: Final[str]
+    columns: Final[tuple[str, ...]]
+    unique: Final[bool]
+    where: Final[str | None]
+    method: Final[str | None]
+    valid: Final[bool]
 
     def __init__(
         self,
@@ -139,13 +142,12 @@ class Index(Record):
         method: str | None = None,
         valid: bool = True,
     ) -> None:
-        set_ = object.__setattr__
-        set_(self, "name", name)
-        set_(self, "columns", columns)
-        set_(self, "unique", unique)
-        set_(self, "where", where)
-        set_(self, "method", method)
-        set_(self, "valid", valid)
+        self.name = name
+        self.columns = columns
+        self.unique = unique
+        self.where = where
+        self.method = method
+        self.valid = valid
 
 
 class ForeignKey(Record):
@@ -153,11 +155,11 @@ class ForeignKey(Record):
 
     __slots__ = ("column", "name", "on_delete", "ref_column", "ref_table")
 
-    name: str
-    column: str
-    ref_table: str
-    ref_column: str
-    on_delete: str
+    name: Final[str]
+    column: Final[str]
+    ref_table: Final[str]
+    ref_column: Final[str]
+    on_delete: Final[str]
 
     def __init__(
         self,
@@ -167,12 +169,11 @@ class ForeignKey(Record):
         ref_column: str = "id",
         on_delete: str = "NO ACTION",
     ) -> None:
-        set_ = object.__setattr__
-        set_(self, "name", name)
-        set_(self, "column", column)
-        set_(self, "ref_table", ref_table)
-        set_(self, "ref_column", ref_column)
-        set_(self, "on_delete", on_delete)
+        self.name = name
+        self.column = column
+        self.ref_table = ref_table
+        self.ref_column = ref_column
+        self.on_delete = on_delete
 
 
 class Check(Record):
@@ -180,13 +181,12 @@ class Check(Record):
 
     __slots__ = ("name", "sql")
 
-    name: str
-    sql: str
+    name: Final[str]
+    sql: Final[str]
 
     def __init__(self, name: str, sql: str) -> None:
-        set_ = object.__setattr__
-        set_(self, "name", name)
-        set_(self, "sql", sql)
+        self.name = name
+        self.sql = sql
 
 
 class Table(Record):
@@ -200,12 +200,12 @@ class Table(Record):
     __slots__ = ("checks", "columns", "foreign_keys", "indexes", "model", "name")
     _uncompared = ("model",)
 
-    name: str
-    columns: tuple[Column, ...]
-    indexes: tuple[Index, ...]
-    foreign_keys: tuple[ForeignKey, ...]
-    checks: tuple[Check, ...]
-    model: str | None
+    name: Final[str]
+    columns: Final[tuple[Column, ...]]
+    indexes: Final[tuple[Index, ...]]
+    foreign_keys: Final[tuple[ForeignKey, ...]]
+    checks: Final[tuple[Check, ...]]
+    model: Final[str | None]
 
     def __init__(
         self,
@@ -216,13 +216,12 @@ class Table(Record):
         checks: tuple[Check, ...] = (),
         model: str | None = None,
     ) -> None:
-        set_ = object.__setattr__
-        set_(self, "name", name)
-        set_(self, "columns", columns)
-        set_(self, "indexes", indexes)
-        set_(self, "foreign_keys", foreign_keys)
-        set_(self, "checks", checks)
-        set_(self, "model", model)
+        self.name = name
+        self.columns = columns
+        self.indexes = indexes
+        self.foreign_keys = foreign_keys
+        self.checks = checks
+        self.model = model
 
     def column(self, name: str) -> Column | None:
         """The column called ``name``, or None."""
@@ -253,11 +252,11 @@ class Schema(Record):
 
     __slots__ = ("tables",)
 
-    tables: Mapping[str, Table]
+    tables: Final[Mapping[str, Table]]
 
     def __init__(self, tables: Mapping[str, Table] | None = None) -> None:
         # None stands for a new empty dict, as a shared default would be shared.
-        object.__setattr__(self, "tables", {} if tables is None else tables)
+        self.tables = {} if tables is None else tables
 
     @classmethod
     def of(cls, tables: Iterable[Table]) -> Schema:

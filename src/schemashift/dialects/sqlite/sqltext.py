@@ -12,6 +12,10 @@ from functools import cache
 
 from schemashift.schema.record import Record
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
+
 # Compiled on first use: its character ranges up to U+10FFFF take longer to compile
 # than the rest of the module to load, and writing a migration seldom tokenizes.
 _TOKEN_PATTERN = r"""
@@ -34,14 +38,14 @@ class Token(Record):
     """One token: its class, its text and where it starts in the statement."""
 
     __slots__ = ("kind", "start", "text")
-    kind: str
-    text: str
-    start: int
+    kind: Final[str]
+    text: Final[str]
+    start: Final[int]
 
     def __init__(self, kind: str, text: str, start: int) -> None:
-        object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "text", text)
-        object.__setattr__(self, "start", start)
+        self.kind = kind
+        self.text = text
+        self.start = start
 
     @property
     def end(self) -> int:
@@ -143,12 +147,12 @@ class Element(Record):
     and its tokens (whose positions count from the start of :attr:`text`)."""
 
     __slots__ = ("text", "tokens")
-    text: str
-    tokens: tuple[Token, ...]
+    text: Final[str]
+    tokens: Final[tuple[Token, ...]]
 
     def __init__(self, text: str, tokens: tuple[Token, ...]) -> None:
-        object.__setattr__(self, "text", text)
-        object.__setattr__(self, "tokens", tokens)
+        self.text = text
+        self.tokens = tokens
 
     @property
     def column(self) -> str | None:
