@@ -31,7 +31,8 @@ _VERSION = 4
 _MEMBERS = (Column, Index, ForeignKey, Check)
 #: The field orders the tuples follow.
 _LAYOUT = (Table._fields, *(cls._fields for cls in _MEMBERS))
-_VALUES = {cls: attrgetter(*cls._fields) for cls in _MEMBERS}
+# Each value's fields as a tuple in that order (every class has two fields or more).
+_COLUMN, _INDEX, _FOREIGN_KEY, _CHECK = (attrgetter(*cls._fields) for cls in _MEMBERS)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -46,13 +47,12 @@ def cache_dir() -> Path:
 
 
 def _pack(table: Table) -> Any:
-    column, index, fk, check = (_VALUES[cls] for cls in _MEMBERS)
     return (
         table.name,
-        tuple(map(column, table.columns)),
-        tuple(map(index, table.indexes)),
-        tuple(map(fk, table.foreign_keys)),
-        tuple(map(check, table.checks)),
+        tuple(map(_COLUMN, table.columns)),
+        tuple(map(_INDEX, table.indexes)),
+        tuple(map(_FOREIGN_KEY, table.foreign_keys)),
+        tuple(map(_CHECK, table.checks)),
         table.model,
     )
 
@@ -77,12 +77,9 @@ def _cache_file(folder: Path) -> Path:
 def _load(path: Path) -> tuple[list[list[str]], Schema] | None:
     try:
         version, layout, files, tables = marshal.loads(path.read_bytes())
-        if version != _VERSION or layout != _LAYOUT:
+        if version != _VERSION or layout != _LAYOUT or not isinstance(files, list):
             return None
-        schema = Schema.of(map(_unpack, tables))
-        if not isinstance(files, list):
-            return None
-        return files, schema
+        return files, Schema.of(map(_unpack, tables))
     except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
