@@ -13,28 +13,10 @@ import ast
 from schemashift.migrations.files import MigrationFile, list_migrations
 from schemashift.migrations.history import operations_in, parsed_operations
 from schemashift.migrations.quickread import generated_head, read_literals
+from tests.behaviour.test_several_dialects import V1, V2, V3, V4
 from tests.support.project import ProjectDir
 
-V1 = """
-class User(Model):
-    email = Field.String(max_length=255, unique=True, nullable=False)
-    name = Field.String(max_length=100, default="")
-"""
-V2 = (
-    V1
-    + """
-
-class Post(Model):
-    author_id = Field.ForeignKey("User", on_delete="CASCADE")
-    title = Field.String(max_length=200, nullable=False)
-    __indexes__ = [Index("title")]
-"""
-)
-# Not null (SQLite rebuilds the table), then a kind change (a value check).
-V3 = V2.replace('default="")', 'default="", nullable=False)') + "    score = Field.Float()\n"
-V4 = V3.replace(
-    "score = Field.Float()", "score = Field.Decimal(max_digits=10, decimal_places=2)"
-).replace("class Post(Model):", 'class Post(Model):\n    body = Field.Text(default="")')
+# The model history of the several-dialects tests; then the column added in V4 dropped.
 V5 = V4.replace('\n    body = Field.Text(default="")', "")
 
 
