@@ -396,7 +396,10 @@ class _Cache:
         return marshal.dumps((_CHECKSUM_CACHE_FORMAT, *values))
 
 
-def _key(info: os.stat_result) -> tuple[int, int, int, int, int]:
+_Key = tuple[int, int, int, int, int]
+
+
+def _key(info: os.stat_result) -> _Key:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
@@ -421,44 +424,82 @@ def _unchanged(
     joined = "\0".join(names)
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
-        keys = [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
-        if (
-            marshal.dumps(keys, 2) == cache.keys
-            and expected == cache.sums
-            and (joined == cache.names)
-        ):
-            return True
-        try:
-            cached_keys = marshal.loads(cache.keys)
-        except (EOFError, ValueError, TypeError):
-            cached_keys = []
-        # A damaged cache may hold lists of different lengths, or anything at all.
-        old = dict(
-            zip(
-                cache.names.split("\0"),
-                zip(cached_keys, cache.sums.split("\0"), strict=False),
-                strict=False,
-            )
+        if cache.keys:
+            stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
+            keys = [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
+            if (
+                marshal.dumps(keys, 2) == cache.keys
+                and expected == cache.sums
+                and (joined == cache.names)
+            ):
+                return True
+            new_keys = _verified(names, expected, dir_fd, start, _cached(cache), keys)
+        else:
+            # Nothing cached (a fresh container): each file is opened once, and its key
+            # taken from the open file rather than looked up by name first.
+            new_keys = _verified(names, expected, dir_fd, start, {}, None)
+    finally:
+        os.close(dir_fd)
+    if new_keys is None:
+        return False
+    cache.listed, cache.names, cache.sums = listed, joined, expected
+    cache.keys = marshal.dumps(new_keys, 2)
+    cache.changed = True
+    return True
+
+
+def _cached(cache: _Cache) -> dict[str, tuple[_Key, str]]:
+    """``{name: (key, checksum)}`` of the cache's entries."""
+    try:
+        cached_keys = marshal.loads(cache.keys)
+    except (EOFError, ValueError, TypeError):
+        cached_keys = []
+    # A damaged cache may hold lists of different lengths, or anything at all.
+    return dict(
+        zip(
+            cache.names.split("\0"),
+            zip(cached_keys, cache.sums.split("\0"), strict=False),
+            strict=False,
         )
-        new_keys: list[tuple[int, int, int, int, int] | None] = []
-        for name, key, info, want in zip(names, keys, stats, expected.split("\0"), strict=True):
+    )
+
+
+def _verified(
+    names: list[str],
+    expected: str,
+    dir_fd: int,
+    start: int,
+    old: Mapping[str, tuple[_Key, str]],
+    keys: list[_Key] | None,
+) -> list[_Key | None] | None:
+    """The cache keys of the files ``names`` (None for a file too recent to be
+    trusted, see :func:`_trusted`) when each one's checksum is the expected one, taken
+    from ``old`` where its key (from ``keys``, else from the open file) matches; None as
+    soon as one differs or is not a regular file."""
+    trusted_before = start - GRANULARITY_NS
+    new_keys: list[_Key | None] = []
+    for i, (name, want) in enumerate(zip(names, expected.split("\0"), strict=True)):
+        if keys is not None:
+            key = keys[i]
             # An entry whose key matches gives the checksum; one whose checksum differs
             # from the record is read again rather than believed.
             if old.get(name) == (key, want):
                 new_keys.append(key)
                 continue
+        fd = os.open(name + ".py", os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            info = os.fstat(fd)
             if (info.st_mode & 0o170000) != 0o100000:  # not a regular file
-                return False
-            if _checksum(_read(name + ".py", dir_fd, info.st_size)) != want:
-                return False
-            new_keys.append(key if _trusted(info, start) else None)
-    finally:
-        os.close(dir_fd)
-    cache.listed, cache.names, cache.sums = listed, joined, expected
-    cache.keys = marshal.dumps(new_keys, 2)
-    cache.changed = True
-    return True
+                return None
+            data = _read(fd, info.st_size)
+        finally:
+            os.close(fd)
+        if _checksum(data) != want:
+            return None
+        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        # Inlined _trusted: this runs for every file of a fresh container.
+        new_keys.append(key if max(info.st_mtime_ns, info.st_ctime_ns) < trusted_before else None)
+    return new_keys
 
 
 def _checksum(data: bytes) -> str:
@@ -470,21 +511,17 @@ def _checksum(data: bytes) -> str:
     return checksum_of(data)
 
 
-def _read(fname: str, dir_fd: int, size: int) -> bytes:
-    """The bytes of a file of ``size`` bytes as last seen: asking one byte more finds
-    the end without another read (a short read only makes its checksum differ, and the
-    full evolve then reads it again)."""
-    fd = os.open(fname, os.O_RDONLY | os.O_CLOEXEC, dir_fd=dir_fd)
-    try:
-        data = os.read(fd, size + 1)
-        if len(data) <= size:
-            return data
-        chunks = [data]
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+def _read(fd: int, size: int) -> bytes:
+    """The bytes of an open file of ``size`` bytes as last seen: asking one byte more
+    finds the end without another read (a short read only makes its checksum differ,
+    and the full evolve then reads it again)."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _checksum_cache_file(folder: str) -> str:
