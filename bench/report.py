@@ -237,6 +237,7 @@ EVOLVE_RATIO = 2.0
 EVOLVE_MS = 20.0
 EVOLVE_MS_AT = 1000
 BARE = "python"
+FLOOR_FILES = "floor+files"
 _EVOLVE_CASES = {
     "warm": "replay cache warm",
     "cold": "replay cache empty",
@@ -262,7 +263,7 @@ def evolve_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], lis
             if mine is None or floor is None or bare is None:
                 continue
             if not (mine.ok and floor.ok and bare.ok):
-                rows.append([f"{n:,} applied, {words}", "FAILED", "", "", "", "", ""])
+                rows.append([f"{n:,} applied, {words}", "FAILED", "", "", "", "", "", ""])
                 continue
             added = (_cpu(mine) - _cpu(bare)) * 1000
             floor_added = max((_cpu(floor) - _cpu(bare)) * 1000, 0.1)
@@ -279,6 +280,7 @@ def evolve_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], lis
                     _seconds(bare.median),
                     f"{added:.1f} ms",
                     f"{floor_added:.1f} ms (x{x:.1f})",
+                    _files_floor(idx.get((figure, FLOOR_FILES)), bare, added),
                     verdict if case != "first" else "(no target)",
                 ]
             )
@@ -289,9 +291,21 @@ def evolve_rows(results: Sequence[Result], sizes: Sizes) -> tuple[list[str], lis
         "bare python",
         "CPU added by evolve()",
         "CPU added by the floor",
+        "CPU added by the floor that also hashes every file",
         f"<= {EVOLVE_RATIO:.0f}x the floor's added time",
     ]
     return header, rows
+
+
+def _files_floor(result: Result | None, bare: Result, added: float) -> str:
+    """The cell of the floor app that also reads and hashes every applied file (measured
+    for the empty cache only): its added CPU time and evolve()'s ratio to it."""
+    if result is None:
+        return "-"
+    if not result.ok:
+        return "FAILED"
+    floor_added = max((_cpu(result) - _cpu(bare)) * 1000, 0.1)
+    return f"{floor_added:.1f} ms (x{added / floor_added:.1f})"
 
 
 #: The sweep's figures, as its rows name them.

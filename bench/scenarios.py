@@ -325,9 +325,12 @@ def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result
 
 _EVOLVE_APP = Path(__file__).with_name("peers") / "evolve_app.py"
 _FLOOR_APP = Path(__file__).with_name("peers") / "floor_app.py"
+_FLOOR_APP_FILES = Path(__file__).with_name("peers") / "floor_app_files.py"
 #: The tool name of a bare interpreter (``python -c pass``), measured alongside the
 #: start-up figures so that the report can give each app's added time.
 BARE = "python"
+#: The tool name of the floor app that also reads and hashes every applied file.
+FLOOR_FILES = "floor+files"
 
 
 def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
@@ -337,7 +340,9 @@ def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list
     once already, as it has from the second start of an application on. Three cases:
     ``warm`` (replay cache warm), ``cold`` (cache emptied before every run, a fresh
     container) and ``first`` (no earlier evolve recorded: the full comparison, cache
-    warm)."""
+    warm). For the empty cache also a floor app that reads and hashes every applied
+    file (``floor_app_files.py``), the least a fresh container must do to prove them
+    unchanged."""
     plan.progress(f"evolve at start-up: {length} applied migrations")
     wanted = [a for a in adapters if isinstance(a, (Schemashift, Floor))]
     ready, roots, _ = _w2_setup(plan, wanted, length)
@@ -385,6 +390,22 @@ def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list
                     unchanged,
                 ),
                 Job(f"evolve.{length}.first", a.name, argv, root, None, fresh, unchanged),
+                # What a fresh container cannot skip: reading and hashing every file.
+                Job(
+                    f"evolve.{length}.cold",
+                    FLOOR_FILES,
+                    [
+                        a.python,
+                        str(_FLOOR_APP_FILES),
+                        str(a.db(root)),
+                        str(a.migrations_dir(root)),
+                        str(length),
+                    ],
+                    root,
+                    None,
+                    evolved,
+                    unchanged,
+                ),
             ]
         elif isinstance(a, Floor):
             argv = [a.python, str(_FLOOR_APP), str(a.db(root)), str(length)]
