@@ -65,7 +65,13 @@ class Floor(Adapter):
             for c, old in zip(after.columns, before.columns, strict=True)
             if c.kind == "float" and old.kind != "float"
         }
-        self._write(root, 2, "change", sqlite_sql.rebuild(before, after, conversions))
+        # The check schemashift makes before an integer column becomes a real.
+        unkept = {
+            c.name: f"typeof({c.name}) = 'integer' AND CAST({c.name} AS REAL) <> {c.name}"
+            for c, old in zip(after.columns, before.columns, strict=True)
+            if c.kind == "float" and old.kind == "integer"
+        }
+        self._write(root, 2, "change", sqlite_sql.rebuild(before, after, conversions, unkept))
 
     def _cli(self, *args: str) -> list[str]:
         return [self.python, str(_CLI), *args]

@@ -119,7 +119,12 @@ def migrate(folder: str, upto: str | None = None) -> int:
     for name in pending:
         with open(os.path.join(folder, name)) as f:
             for stmt in f.read().split(";\n"):
-                if stmt.strip():
+                if stmt.startswith("SELECT"):
+                    # A safety check (see workloads/sqlite_sql.rebuild): 1 when it passes.
+                    if db.execute(stmt).fetchone() != (1,):
+                        print(f"check failed: {stmt}", file=sys.stderr)
+                        return 1
+                elif stmt.strip():
                     db.execute(stmt)
         db.execute(f"INSERT INTO {TRACKING} VALUES (?, 1, CURRENT_TIMESTAMP)", (name[:-4],))
         print(name[:-4])

@@ -92,17 +92,29 @@ def record(name: str) -> str:
     return f"INSERT INTO {TRACKING} VALUES ('{name}', 1, CURRENT_TIMESTAMP)"
 
 
-def rebuild(before: Tab, after: Tab, conversions: dict[str, str]) -> list[str]:
-    """The canonical SQLite rebuild from ``before`` to ``after``: create the new table,
-    copy the rows (``conversions`` maps a column to the expression that reads it), drop
-    the old table, rename, recreate the indexes."""
+def rebuild(
+    before: Tab, after: Tab, conversions: dict[str, str], unkept: dict[str, str]
+) -> list[str]:
+    """The canonical SQLite rebuild from ``before`` to ``after`` with the safety checks
+    schemashift makes: refuse when a row holds a value a conversion would not keep
+    (``unkept`` maps a column to that condition), create the new table, copy the rows
+    (``conversions`` maps a column to the expression that reads it), check that every
+    row was copied, drop the old table, rename, recreate the indexes, then SQLite's
+    ``quick_check`` of the new table. Each check is a ``SELECT`` that gives 1 when it
+    passes (the floor's ``migrate`` stops on any other answer)."""
     tmp = f"_new_{after.name}"
     names = after.column_names()
     select = ", ".join(conversions.get(n, n) for n in names)
     return [
+        *(
+            f"SELECT count(*) = 0 FROM {before.name} WHERE {column} IS NOT NULL AND ({condition})"
+            for column, condition in unkept.items()
+        ),
         *create_table(after, name=tmp),
         f"INSERT INTO {tmp} ({', '.join(names)}) SELECT {select} FROM {before.name}",
+        f"SELECT (SELECT count(*) FROM {before.name}) = (SELECT count(*) FROM {tmp})",
         f"DROP TABLE {before.name}",
         f"ALTER TABLE {tmp} RENAME TO {after.name}",
         *(index_sql(after.name, cols) for cols in indexes(after)),
+        f"SELECT group_concat(quick_check) = 'ok' FROM pragma_quick_check('{after.name}')",
     ]
