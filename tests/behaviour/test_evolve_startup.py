@@ -77,7 +77,7 @@ def _cache_entries(cache: Path) -> tuple[list[str], list[object]]:
     import marshal
 
     (cache_file,) = (cache / "schemashift").glob("checksums-*")
-    _, _, names, keys, _, _ = marshal.loads(cache_file.read_bytes())
+    _, _, names, keys, _, _, _ = marshal.loads(cache_file.read_bytes())
     return names.split("\0"), marshal.loads(keys)
 
 
@@ -130,8 +130,8 @@ def test_an_edit_within_the_same_second_is_refused(
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"\x00garbage", "truncated", "wrong shape", "wrong checksums"],
-    ids=["empty", "garbage", "truncated", "wrong-shape", "wrong-checksums"],
+    [b"", b"\x00garbage", "truncated", "wrong shape", "wrong checksums", "wrong proof"],
+    ids=["empty", "garbage", "truncated", "wrong-shape", "wrong-checksums", "wrong-proof"],
 )
 def test_a_damaged_cache_changes_no_answer(
     sqlite_project: ProjectDir, tmp_path: Path, damage: object
@@ -144,15 +144,20 @@ def test_a_damaged_cache_changes_no_answer(
     assert _start(sqlite_project, cache) == (NOTHING, False)
     (cache_file,) = (cache / "schemashift").glob("checksums-*")
     good = cache_file.read_bytes()
-    fmt, listed, names, keys, sums, sources = marshal.loads(good)
+    fmt, listed, names, keys, sums, sources, proven = marshal.loads(good)
     assert sources, "the model files' digests are cached too"
+    assert proven, "and what the answer depended on"
     if damage == "truncated":
         data = good[: len(good) // 2]
     elif damage == "wrong shape":
-        data = marshal.dumps((fmt, listed, names, marshal.dumps([1, "x"]), sums, {"a": 1}))
+        data = marshal.dumps((fmt, listed, names, marshal.dumps([1, "x"]), sums, {"a": 1}, [1]))
     elif damage == "wrong checksums":
         wrong = {path: (key, bytes(32)) for path, (key, _) in sources.items()}
-        data = marshal.dumps((fmt, listed, names, keys, "\0".join(["0" * 64] * 2), wrong))
+        data = marshal.dumps(
+            (fmt, listed, names, keys, "\0".join(["0" * 64] * 2), wrong, (*proven[:-1], ""))
+        )
+    elif damage == "wrong proof":
+        data = marshal.dumps((fmt, listed, names, keys, sums, sources, (1, "x")))
     else:
         assert isinstance(damage, bytes)
         data = damage
@@ -224,3 +229,37 @@ def test_the_migration_lock_held_elsewhere_is_waited_for_by_the_full_evolve(
     finally:
         os.close(fd)
     assert _start(sqlite_project, tmp_path / "cache") == (NOTHING, False)
+
+
+def test_a_start_with_nothing_changed_reuses_the_last_proof_and_sees_the_database_change(
+    sqlite_project: ProjectDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second start finds the files, the sources and the tracking rows as the first
+    one proved them, so it parses no record; a change in the database alone (another
+    host's records) is still seen, and the full evolve gives its answer."""
+    _applied(sqlite_project)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    time.sleep(startup.GRANULARITY_NS / 1e9 + 0.2)
+    root = str(sqlite_project.root)
+    parsed: list[int] = []
+    records = startup._records
+
+    def counted(rows: str, count: int) -> dict[str, str]:
+        parsed.append(count)
+        return records(rows, count)
+
+    monkeypatch.setattr(startup, "_records", counted)
+    assert startup.nothing_to_do(None, root, None, None, None)
+    assert parsed == [2]
+    assert startup.nothing_to_do(None, root, None, None, None)
+    assert parsed == [2], "nothing changed: the proof is reused"
+    db.execute(
+        sqlite_project.database,
+        "UPDATE _schemashift_migrations SET checksum = ? WHERE name = '0001_initial'",
+        ("0" * 64,),
+    )
+    assert not startup.nothing_to_do(None, root, None, None, None)
+    assert parsed == [2, 2]
+    answer, full = _start(sqlite_project, tmp_path / "cache")
+    assert full and isinstance(answer, str) and "0001_initial (edited" in answer

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 import time
 
+from schemashift import __version__
 from schemashift.caching import cache_root, write_atomically
 from schemashift.defaults import (
     DEFAULT_DATABASE,
@@ -54,7 +56,7 @@ BUSY_TIMEOUT = 10.0
 #: The file-system timestamp granularity assumed by the checksum cache: 2 s (FAT), well
 #: above that of ext4, XFS, APFS or NTFS, and above the lag of the kernel's coarse clock.
 GRANULARITY_NS = 2_000_000_000
-_CHECKSUM_CACHE_FORMAT = 2
+_CHECKSUM_CACHE_FORMAT = 3
 _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -100,15 +102,43 @@ def _check(
     ):
         raise Decline
     with _Lock(path + LOCK_SUFFIX):
-        records, recorded = _tracking(path)
-        if len(records) != len(names) or not all(name in records for name in names):
-            # Pending, missing or squashed migrations: the full run sorts them out.
-            return False
+        rows, count, recorded = _tracking(path)
+        keys = _keys(folder, names) if cache.keys else None
+        # Everything the answer depends on besides the files' and sources' keys.
+        stamp: _Proven = (
+            path,
+            __version__,
+            tuple(sys.version_info[:2]),
+            tuple(modules),
+            count,
+            recorded,
+            rows,
+        )
+        if (
+            recorded
+            and stamp == cache.proven
+            and listed == cache.listed
+            and keys is not None
+            and marshal.dumps(keys, 2) == cache.keys
+            and _same_sources(recorded, cache)
+        ):
+            # Nothing changed since this cache proved "nothing to do".
+            return True
+        proven = False
         try:
-            return _unchanged(folder, names, records, cache, listed, start) and (
+            records = _records(rows, count)
+            if len(records) != len(names) or not all(name in records for name in names):
+                # Pending, missing or squashed migrations: the full run sorts them out.
+                return False
+            proven = _unchanged(folder, names, records, cache, listed, start, keys) and (
                 _fingerprint_matches(recorded, modules, names, records, cache, start)
             )
+            return proven
         finally:
+            kept = stamp if proven else None
+            if kept != cache.proven:
+                cache.proven = kept
+                cache.changed = True
             if cache.changed:
                 write_atomically(cache_file, cache.dump())
 
@@ -314,9 +344,10 @@ class _Lock:
             os.close(self.fd)
 
 
-def _tracking(path: str) -> tuple[dict[str, str], str | None]:
-    """``({name: checksum}, fingerprint)`` of the database, read-only; declines an older
-    or newer tracking layout, a failed record, a row schemashift did not write."""
+def _tracking(path: str) -> tuple[str, int, str | None]:
+    """The database's tracking rows (``name checksum`` lines, see :func:`_records`),
+    their number and the recorded fingerprint, read-only; declines an older or newer
+    tracking layout, a failed record, a row schemashift did not write."""
     try:
         # The C module alone: sqlite3's package adds datetime adapters this never uses.
         from _sqlite3 import Error, connect
@@ -351,11 +382,16 @@ def _tracking(path: str) -> tuple[dict[str, str], str | None]:
         conn.close()
     if odd or not isinstance(listed, str):
         raise Decline
-    records = dict(line.split(" ") for line in listed.split("\n"))
+    recorded = meta.get("evolve_fingerprint")
+    return listed, count, recorded if isinstance(recorded, str) else None
+
+
+def _records(rows: str, count: int) -> dict[str, str]:
+    """``{name: checksum}`` of the tracking rows; declines a repeated name."""
+    records = dict(line.split(" ") for line in rows.split("\n"))
     if len(records) != count:
         raise Decline
-    recorded = meta.get("evolve_fingerprint")
-    return records, recorded if isinstance(recorded, str) else None
+    return records
 
 
 def _uri_path(path: str) -> str:
@@ -365,16 +401,23 @@ def _uri_path(path: str) -> str:
     return path
 
 
+_Key = tuple[int, int, int, int, int]
+#: What a "nothing to do" answer depended on besides the keys (see :func:`_check`).
+_Proven = tuple[str, str, tuple[int, ...], tuple[str, ...], int, str | None, str]
+
+
 class _Cache:
     """The checksum cache of one migrations folder, in the forms cheapest to load and
     compare: the folder's entries as last listed and the migration names found in them
     (each joined by NUL, which no file name holds), the keys of their files (size,
     modification and change times in ns, inode, device; None for a file too recent to
     be trusted, see :func:`_unchanged`) marshalled at version 2 (which gives equal
-    values equal bytes), their checksums (joined by NUL), and for the fingerprint's
-    source files ``{path: (key, SHA-256 digest)}``."""
+    values equal bytes), their checksums (joined by NUL), for the fingerprint's source
+    files ``{path: (key, SHA-256 digest)}``, and what the last "nothing to do" answer
+    depended on besides those keys (see :func:`_check`; None when the last answer was
+    another)."""
 
-    __slots__ = ("changed", "keys", "listed", "names", "sources", "sums")
+    __slots__ = ("changed", "keys", "listed", "names", "proven", "sources", "sums")
 
     def __init__(
         self,
@@ -383,20 +426,19 @@ class _Cache:
         keys: bytes = b"",
         sums: str = "",
         sources: dict[str, tuple[tuple[int, int, int, int, int], bytes]] | None = None,
+        proven: _Proven | None = None,
     ) -> None:
         self.listed = listed
         self.names = names
         self.keys = keys
         self.sums = sums
         self.sources = {} if sources is None else sources
+        self.proven = proven
         self.changed = False
 
     def dump(self) -> bytes:
-        values = (self.listed, self.names, self.keys, self.sums, self.sources)
+        values = (self.listed, self.names, self.keys, self.sums, self.sources, self.proven)
         return marshal.dumps((_CHECKSUM_CACHE_FORMAT, *values))
-
-
-_Key = tuple[int, int, int, int, int]
 
 
 def _key(info: os.stat_result) -> _Key:
@@ -410,6 +452,16 @@ def _trusted(info: os.stat_result, start: int) -> bool:
     return max(info.st_mtime_ns, info.st_ctime_ns) < start - GRANULARITY_NS
 
 
+def _keys(folder: str, names: list[str]) -> list[_Key]:
+    """The cache keys of the files ``names`` as they are now."""
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
+    finally:
+        os.close(dir_fd)
+    return [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
+
+
 def _unchanged(
     folder: str,
     names: list[str],
@@ -417,27 +469,26 @@ def _unchanged(
     cache: _Cache,
     listed: str,
     start: int,
+    keys: list[_Key] | None,
 ) -> bool:
     """Whether every file's sqlite checksum is the one recorded, taken from the cache
-    where the file's key is the cached one, else read (and the cache updated)."""
+    where the file's key (in ``keys``, None when nothing is cached) is the cached one,
+    else read (and the cache updated)."""
     expected = "\0".join([records[name] for name in names])
     joined = "\0".join(names)
+    if (
+        keys is not None
+        and marshal.dumps(keys, 2) == cache.keys
+        and expected == cache.sums
+        and (joined == cache.names)
+    ):
+        return True
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        if cache.keys:
-            stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
-            keys = [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
-            if (
-                marshal.dumps(keys, 2) == cache.keys
-                and expected == cache.sums
-                and (joined == cache.names)
-            ):
-                return True
-            new_keys = _verified(names, expected, dir_fd, start, _cached(cache), keys)
-        else:
-            # Nothing cached (a fresh container): each file is opened once, and its key
-            # taken from the open file rather than looked up by name first.
-            new_keys = _verified(names, expected, dir_fd, start, {}, None)
+        # With nothing cached (a fresh container) each file is opened once, and its key
+        # taken from the open file rather than looked up by name first.
+        old = _cached(cache) if keys is not None else {}
+        new_keys = _verified(names, expected, dir_fd, start, old, keys)
     finally:
         os.close(dir_fd)
     if new_keys is None:
@@ -534,7 +585,7 @@ def _load_checksum_cache(cache_file: str) -> _Cache:
     wrong content match no listing, key or record, and are replaced)."""
     try:
         with open(cache_file, "rb") as f:
-            fmt, listed, names, keys, sums, sources = marshal.loads(f.read())
+            fmt, listed, names, keys, sums, sources, proven = marshal.loads(f.read())
     except (OSError, EOFError, ValueError, TypeError):
         return _Cache()
     if (
@@ -544,9 +595,20 @@ def _load_checksum_cache(cache_file: str) -> _Cache:
         or keys.__class__ is not bytes
         or sums.__class__ is not str
         or sources.__class__ is not dict
+        or (proven is not None and proven.__class__ is not tuple)
     ):
         return _Cache()
-    return _Cache(listed, names, keys, sums, sources)
+    return _Cache(listed, names, keys, sums, sources, proven)
+
+
+def _same_sources(recorded: str, cache: _Cache) -> bool:
+    """Whether every source file the recorded fingerprint covers has its cached key."""
+    _, _, listed = recorded.partition("\n")
+    for path in listed.split("\n") if listed else []:
+        entry = cache.sources.get(path)
+        if entry.__class__ is not tuple or len(entry) != 2 or entry[0] != _key(os.stat(path)):
+            return False
+    return True
 
 
 def _fingerprint_matches(
