@@ -359,6 +359,10 @@ def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list
     ready = _setup(plan, ready, f"evolve-{length}", to_head)
     cold_cache = plan.work / "xdg-cache-evolve"
     cold_env = {**os.environ, "XDG_CACHE_HOME": str(cold_cache)}
+    # The jobs run in turn: a first evolve sharing the warm start's cache would leave
+    # it as no application's second start finds it (its check answered "something to
+    # do" last). Each case keeps its own cache, warmed by the untimed first round.
+    first_env = {**os.environ, "XDG_CACHE_HOME": str(plan.work / "xdg-cache-first")}
 
     def prepare_cold(a: Adapter, root: Path) -> None:
         shutil.rmtree(cold_cache, ignore_errors=True)
@@ -389,7 +393,7 @@ def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list
                     partial(prepare_cold, a, root),
                     unchanged,
                 ),
-                Job(f"evolve.{length}.first", a.name, argv, root, None, fresh, unchanged),
+                Job(f"evolve.{length}.first", a.name, argv, root, first_env, fresh, unchanged),
                 # What a fresh container cannot skip: reading and hashing every file.
                 Job(
                     f"evolve.{length}.cold",
