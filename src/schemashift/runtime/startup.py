@@ -16,7 +16,10 @@ The checksums of the applied files are kept in the per-user cache (see
 :func:`_trusted`) with each file's size, times and inode, so a warm start reads none of
 the files; an entry is used only when its file's times are safely older than the moment
 the entry was written, so an edit that keeps the size and the modification time is
-still seen.
+still seen. A start that finds the files' and sources' keys, the folder's listing, the
+tracking rows, the recorded fingerprint, the settings and the versions exactly as the
+last start that answered "nothing to do" found them reuses that answer (see
+:func:`_check`).
 """
 
 from __future__ import annotations
