@@ -10,7 +10,6 @@ are proven valid and their list read without a syntax tree of the whole file
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 
 from schemashift.diff.operations import Operation, OperationError
@@ -39,6 +38,9 @@ def operations_in(source: str | bytes, file: MigrationFile) -> list[Operation]:
 def parsed_operations(source: str | bytes, file: MigrationFile) -> list[Operation]:
     """:func:`operations_in` by a syntax tree of the whole file: what decides (and words
     the refusal of) every file that the quick read does not vouch for."""
+    # Imported here: a replay whose files the quick read vouches for never needs it.
+    import ast
+
     tree = parse_source(file, source)
     assigned = [
         node
