@@ -462,7 +462,7 @@ def _keys(folder: str, names: list[str]) -> list[_Key]:
         stats = [os.stat(name + ".py", dir_fd=dir_fd) for name in names]
     finally:
         os.close(dir_fd)
-    return [(s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino, s.st_dev) for s in stats]
+    return [_key(s) for s in stats]
 
 
 def _unchanged(
@@ -530,7 +530,6 @@ def _verified(
     trusted, see :func:`_trusted`) when each one's checksum is the expected one, taken
     from ``old`` where its key (from ``keys``, else from the open file) matches; None as
     soon as one differs or is not a regular file."""
-    trusted_before = start - GRANULARITY_NS
     new_keys: list[_Key | None] = []
     for i, (name, want) in enumerate(zip(names, expected.split("\0"), strict=True)):
         if keys is not None:
@@ -550,9 +549,7 @@ def _verified(
             os.close(fd)
         if _checksum(data) != want:
             return None
-        key = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-        # Inlined _trusted: this runs for every file of a fresh container.
-        new_keys.append(key if max(info.st_mtime_ns, info.st_ctime_ns) < trusted_before else None)
+        new_keys.append(_key(info) if _trusted(info, start) else None)
     return new_keys
 
 
