@@ -16,6 +16,11 @@ from pathlib import Path
 _LAUNCHER = Path(__file__).with_name("launch.py")
 #: A run that takes longer than this is killed and counted as failed.
 TIMEOUT_SECONDS = 1800.0
+#: The tool name of a bare interpreter (``python -c pass``), measured alongside the
+#: start-up figures so that the report can give each app's added time.
+BARE = "python"
+#: The tool name of the floor app that also reads and hashes every applied file.
+FLOOR_FILES = "floor+files"
 
 
 class BenchFailure(Exception):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from config import Sizes
-from measure import Result
+from measure import BARE, FLOOR_FILES, Result
 
 FLOOR = "floor"
 TOOLS = ("schemashift", "django", "alembic", FLOOR)
@@ -236,8 +236,6 @@ def target_rows(
 EVOLVE_RATIO = 2.0
 EVOLVE_MS = 20.0
 EVOLVE_MS_AT = 1000
-BARE = "python"
-FLOOR_FILES = "floor+files"
 _EVOLVE_CASES = {
     "warm": "replay cache warm",
     "cold": "replay cache empty",

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import verify
-from measure import BenchFailure, Job, Result, Run, measure, run_once
+from measure import BARE, FLOOR_FILES, BenchFailure, Job, Result, Run, measure, run_once
 from peers.base import Adapter
 from peers.floor import Floor
 from peers.schemashift_ import Schemashift
@@ -326,11 +326,6 @@ def workload3(plan: Plan, adapters: Sequence[Adapter], rows: int) -> list[Result
 _EVOLVE_APP = Path(__file__).with_name("peers") / "evolve_app.py"
 _FLOOR_APP = Path(__file__).with_name("peers") / "floor_app.py"
 _FLOOR_APP_FILES = Path(__file__).with_name("peers") / "floor_app_files.py"
-#: The tool name of a bare interpreter (``python -c pass``), measured alongside the
-#: start-up figures so that the report can give each app's added time.
-BARE = "python"
-#: The tool name of the floor app that also reads and hashes every applied file.
-FLOOR_FILES = "floor+files"
 
 
 def evolve_startup(plan: Plan, adapters: Sequence[Adapter], length: int) -> list[Result]:
